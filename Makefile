@@ -1,0 +1,140 @@
+# Shipworm - one plain GNU Makefile.
+#
+#   make            build libshipworm, tests, tools and benchmarks (gcc)
+#   make check      install missing Debian packages, build, run every test
+#   make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 60)
+#   make asan       unit tests under AddressSanitizer (+UBSan), clang
+#   make ubsan      unit tests under UndefinedBehaviorSanitizer, gcc
+#   make bench      build and run the micro-benchmarks in bench/
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Objects go to $(O) (default build/default), so that gcc, clang and the
+# sanitizer builds live side by side.
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+O         ?= build/default
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+PKG_CONFIG ?= pkg-config
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wmissing-declarations -Wpointer-arith \
+	-Wcast-qual -Wformat=2 -Wvla -Wundef -Wwrite-strings \
+	-Wimplicit-fallthrough -Wnull-dereference
+# The core parses untrusted bytes: integer narrowing must be explicit there.
+LIB_WARN := -Wconversion
+
+OPT      ?= -O2 -g
+SANITIZE ?=
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANITIZE) -MMD -MP \
+	-fstack-protector-strong -ffunction-sections -Ilib $(CFLAGS)
+LDFLAGS_ALL = $(SANITIZE) $(LDFLAGS)
+
+CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
+CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+PCAP_LIBS     := $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
+
+LIB_SRC   := $(sort $(wildcard lib/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(O)/%.o)
+LIB_A     := $(O)/libshipworm.a
+
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:%.c=$(O)/%)
+CONF_SRC  := $(sort $(wildcard tests/conformance/*.c))
+CONF_BIN  := $(CONF_SRC:%.c=$(O)/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:%.c=$(O)/%)
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(notdir $(FUZZ_SRC:.c=))
+
+.PHONY: all check fuzz fuzz-build fuzz-smoke asan ubsan bench install \
+	uninstall clean deps check-pure
+
+all: $(LIB_A) $(UNIT_BIN) $(CONF_BIN) $(BENCH_BIN)
+
+$(O)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(LIB_WARN) $(CRYPTO_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/tests/unit/%: tests/unit/%.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB_A) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(CRYPTO_LIBS)
+
+$(O)/tests/conformance/%: tests/conformance/%.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB_A) $(LDFLAGS_ALL) $(PCAP_LIBS) $(CRYPTO_LIBS)
+
+$(O)/bench/%: bench/%.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB_A) $(LDFLAGS_ALL) $(CRYPTO_LIBS)
+
+# The core makes no system call and allocates only in *_new/*_free.
+check-pure: $(LIB_OBJ)
+	scripts/check-pure $(LIB_OBJ)
+
+deps:
+	scripts/deps
+
+# ---- sanitizer builds ---------------------------------------------------
+asan:
+	$(MAKE) O=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    all
+	tests/run --unit-only build/asan
+
+ubsan:
+	$(MAKE) O=build/ubsan OPT="-O1 -g" \
+	    SANITIZE="-fsanitize=undefined -fno-sanitize-recover=all" all
+	tests/run --unit-only build/ubsan
+
+# ---- fuzzing (clang + libFuzzer, ASan + UBSan) ----------------------------
+FUZZ_O ?= build/fuzz
+FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_O)/%)
+
+fuzz-build:
+	$(MAKE) O=$(FUZZ_O) CC=clang OPT="-O1 -g" \
+	    SANITIZE="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" \
+	    $(FUZZ_O)/libshipworm.a
+	$(MAKE) O=$(FUZZ_O) CC=clang $(FUZZ_BIN)
+
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_O)/libshipworm.a
+	@mkdir -p $(@D)
+	clang -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Ilib $(FUZZ_FLAGS) \
+	    -fsanitize=fuzzer -o $@ $< $(FUZZ_O)/libshipworm.a $(CRYPTO_LIBS)
+
+fuzz: fuzz-build
+	FUZZ_O=$(FUZZ_O) tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# ---- the whole suite ------------------------------------------------------
+check: deps
+	$(MAKE) all
+	tests/run $(O)
+
+bench: all
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+# ---- install --------------------------------------------------------------
+install: $(LIB_A)
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/shipworm
+	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 lib/*.h $(DESTDIR)$(PREFIX)/include/shipworm/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 0644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libshipworm.a
+	rm -rf $(DESTDIR)$(PREFIX)/include/shipworm
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man3/,$(notdir $(wildcard man/*.3)))
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(UNIT_BIN:=.d) $(CONF_BIN:=.d) $(BENCH_BIN:=.d)

@@ -1,0 +1,105 @@
+/*
+ * drop.h - why a packet was silently discarded.
+ *
+ * Every discard in the core has a reason from this list; the daemon keeps
+ * one counter per reason and `shipworm status` shows them.  The Dn labels
+ * refer to the silent-discard catalogue, teredo-requirements.md §8.2;
+ * HARD-n to §8.3.
+ */
+#ifndef SW_DROP_H
+#define SW_DROP_H
+
+#include <stdint.h>
+
+#define SW_DROP_REASONS(X) \
+	X(NONE,            "none") \
+	/* D1: not a well-formed Teredo packet (COM-ENC-6) */ \
+	X(TRUNCATED,       "truncated") \
+	X(BAD_HEADER_CODE, "bad-header-code") \
+	X(AUTH_AFTER_ORIGIN, "auth-after-origin") \
+	X(DUP_HEADER,      "duplicate-header") \
+	X(BAD_AUTH_LEN,    "bad-auth-length") \
+	/* D2: IPv6 not version 6, or 40+PL beyond the UDP payload */ \
+	X(IP6_VERSION,     "ip6-version") \
+	X(IP6_LENGTH,      "ip6-length") \
+	/* D3: RA fails a CLI-RA-1 check */ \
+	X(RA_NO_ORIGIN,    "ra-no-origin") \
+	X(RA_INVALID,      "ra-invalid") \
+	X(RA_WRONG_DST,    "ra-wrong-destination") \
+	X(RA_PREFIX_COUNT, "ra-prefix-count") \
+	X(RA_WRONG_PREFIX, "ra-wrong-prefix") \
+	X(RA_BAD_MTU,      "ra-bad-mtu") \
+	/* D4 */ \
+	X(RA_NONCE,        "ra-nonce-mismatch") \
+	X(RA_MAC,          "ra-mac-mismatch") \
+	/* D5 */ \
+	X(RS_RECEIVED,     "rs-received") \
+	/* D6, D11, D15, D16, D17: IPv4 address not global unicast */ \
+	X(V4_NOT_GLOBAL,   "ipv4-not-global") \
+	/* D7, D8, D9: local discovery bubbles */ \
+	X(DISC_UNICAST,    "discovery-via-unicast") \
+	X(DISC_NOT_TEREDO, "discovery-source-not-teredo") \
+	X(DISC_OFF_LINK,   "discovery-off-link") \
+	X(DISC_FOREIGN,    "discovery-foreign-mapping") \
+	/* D10: a pure server relays only bubbles and ICMPv6 */ \
+	X(SRV_NOT_RELAYABLE, "server-not-bubble-or-icmpv6") \
+	/* D12 */ \
+	X(SRV_RS_AUTH,     "server-rs-auth") \
+	/* D13 */ \
+	X(SRV_NOT_ACCEPTED, "server-not-accepted") \
+	/* D14 */ \
+	X(DST_NOT_GLOBAL,  "ip6-destination-not-global") \
+	/* D18 */ \
+	X(SRC_NOT_TEREDO,  "source-not-teredo") \
+	X(SRC_MAPPING,     "source-mapping-mismatch") \
+	/* D19 */ \
+	X(NO_PEER,         "no-peer-entry") \
+	/* D20 */ \
+	X(DST_NOT_SERVED,  "destination-not-served") \
+	/* D21 */ \
+	X(QUEUE_PEER_GONE, "queue-peer-removed") \
+	/* D22 */ \
+	X(TRAILER_MUST_DROP, "trailer-unknown-must-drop") \
+	/* D23 */ \
+	X(BUBBLE_UNMATCHED, "direct-bubble-unmatched") \
+	/* D24 */ \
+	X(TRAILER_ALT_ADDR, "trailer-alternate-address") \
+	/* D25, SEC-8, HARD-1 */ \
+	X(ROUTING_HEADER0, "routing-header-type0") \
+	/* HARD-7 */ \
+	X(SRC_LINK_LOCAL,  "ip6-source-link-local") \
+	X(SRC_BAD,         "ip6-source-invalid") \
+	X(DST_MULTICAST,   "ip6-destination-multicast") \
+	X(BAD_EXT_HEADER,  "ip6-extension-header") \
+	/* HARD-8, SRV-OP-3 */ \
+	X(SRC_PORT_ZERO,   "udp-source-port-zero") \
+	X(OWN_ADDRESS,     "own-address-loop") \
+	/* HARD-6, CLI-TX-8: bounded tables and queues */ \
+	X(QUEUE_PEER_FULL, "queue-peer-full") \
+	X(QUEUE_TOTAL_FULL, "queue-total-full") \
+	X(QUEUE_TOO_BIG,   "queue-packet-too-big") \
+	X(RATE_LIMITED,    "rate-limited")
+
+enum sw_drop {
+#define SW_DROP_ENUM(name, str) SW_DROP_##name,
+	SW_DROP_REASONS(SW_DROP_ENUM)
+#undef SW_DROP_ENUM
+	SW_DROP__COUNT
+};
+
+/* Stable, lower-case name of a reason ("?" for out-of-range values). */
+const char *sw_drop_name(enum sw_drop);
+
+/* Per-reason counters, as the daemons keep and `shipworm status` shows. */
+struct sw_drop_counters {
+	uint64_t n[SW_DROP__COUNT];
+};
+
+static inline void
+sw_drop_count(struct sw_drop_counters *c, enum sw_drop why)
+{
+	if ((unsigned)why < SW_DROP__COUNT)
+		c->n[why]++;
+}
+
+#endif /* SW_DROP_H */
