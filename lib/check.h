@@ -89,12 +89,13 @@ enum sw_drop sw_check_discovery(const struct sw_ip6_view *ip, uint32_t prefix,
     size_t n_local, uint32_t own_mapped);
 
 /*
- * D23 (EXT-SNS-5, EXT-HP-4): a direct bubble is accepted when its IPv4/UDP
- * source equals the mapping embedded in its Teredo source, or when it
- * carries a Nonce trailer equal to nonce_sent (NULL: none was sent).
+ * D23 (EXT-SNS-5, EXT-HP-4): a direct bubble is accepted when its source
+ * is a Teredo address (prefix) whose embedded mapping equals its IPv4/UDP
+ * source from, or when it carries a Nonce trailer equal to nonce_sent
+ * (4 bytes; NULL: none was sent).  t may be NULL (no trailers).
  */
 enum sw_drop sw_check_direct_bubble(const struct sw_ip6_view *ip,
-    const struct sw_v4ep *from, const struct sw_trailers *t,
+    uint32_t prefix, const struct sw_v4ep *from, const struct sw_trailers *t,
     const uint8_t *nonce_sent);
 
 /* D24 (EXT-HP-3): an indirect bubble with a malformed Alternate Address

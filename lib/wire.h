@@ -198,10 +198,13 @@ struct sw_ra {
 };
 
 /*
- * Build an RA from src to dst with hop limit 255, one PIO when
- * ra->prefix_count > 0 and an MTU option when ra->has_mtu (SRV-RA-2/7/8;
- * the server's form is 40 + 16 + 32 + 8 = 96 bytes).
+ * Build an RA from src to dst with hop limit 255, ra->prefix_count copies
+ * of the PIO (at most SW_RA_BUILD_MAX_PIO, else -EINVAL; more than one
+ * only makes sense in tests of CLI-RA-1 item 4) and an MTU option when
+ * ra->has_mtu (SRV-RA-2/7/8; the server's form is 40 + 16 + 32 + 8 = 96
+ * bytes).
  */
+#define SW_RA_BUILD_MAX_PIO 4
 int sw_wire_build_ra(uint8_t *out, size_t cap, const uint8_t src[static 16],
     const uint8_t dst[static 16], const struct sw_ra *ra);
 
