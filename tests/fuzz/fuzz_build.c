@@ -222,7 +222,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ra.lifetime = u16(&s);
 		ra.reachable = u32(&s);
 		ra.retrans = u32(&s);
-		ra.prefix_count = u8(&s) & 3;
+		ra.prefix_count = u8(&s) % (SW_RA_BUILD_MAX_PIO + 2);
 		take(&s, ra.prefix, 16);
 		ra.prefix_len = u8(&s);
 		ra.pio_flags = u8(&s);
@@ -230,11 +230,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ra.preferred = u32(&s);
 		ra.has_mtu = (sel & 0x10) != 0;
 		ra.mtu = u32(&s);
-		need = SW_IP6_HLEN + 16 + (ra.prefix_count ? 32 : 0) +
+		need = SW_IP6_HLEN + 16 + 32 * ra.prefix_count +
 		    (ra.has_mtu ? 8 : 0);
 		cap = pick_cap(&s, &a, need);
 		arm(&a, cap);
 		r = sw_wire_build_ra(a.b + a.pos, cap, src, dst, &ra);
+		if (ra.prefix_count > SW_RA_BUILD_MAX_PIO) {
+			CHECK(r == -EINVAL);
+			return 0;
+		}
 		break;
 	}
 	if (!done(&a, cap, r, need))
@@ -376,7 +380,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    ra_got.lifetime == ra.lifetime &&
 		    ra_got.reachable == ra.reachable &&
 		    ra_got.retrans == ra.retrans);
-		CHECK(ra_got.prefix_count == (ra.prefix_count ? 1u : 0u));
+		CHECK(ra_got.prefix_count == ra.prefix_count);
 		if (ra.prefix_count)
 			CHECK(memcmp(ra_got.prefix, ra.prefix, 16) == 0 &&
 			    ra_got.prefix_len == ra.prefix_len &&
