@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "peer.h"
+#include "../tests/common/prng.h"
 
 #define RING		65536u
 #define LOOKUPS		1500000u
@@ -40,17 +41,6 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-xorshift64(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
 }
 
 /* 2001:0:cb00:7178:<hi>::<n> */

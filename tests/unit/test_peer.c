@@ -13,6 +13,7 @@
 
 #include "hash.h"
 #include "peer.h"
+#include "../common/prng.h"
 
 static const uint8_t test_key[16] = {
 	0x5a, 0x17, 0x03, 0xc4, 0x9e, 0x21, 0x66, 0x0b,
@@ -667,17 +668,6 @@ struct model {
 	uint32_t total;
 	uint64_t evictions, gone;
 };
-
-static uint64_t
-xorshift64(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
 
 static int
 m_find(const struct model *m, uint32_t id)
