@@ -44,6 +44,10 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:%.c=$(O)/%)
 CONF_SRC  := $(sort $(wildcard tests/conformance/*.c))
 CONF_BIN  := $(CONF_SRC:%.c=$(O)/%)
+SIM_SRC   := $(sort $(filter-out tests/sim/test_%.c,$(wildcard tests/sim/*.c)))
+SIM_OBJ   := $(SIM_SRC:%.c=$(O)/%.o)
+SIMT_SRC  := $(sort $(wildcard tests/sim/test_*.c))
+SIMT_BIN  := $(SIMT_SRC:%.c=$(O)/%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:%.c=$(O)/%)
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -52,7 +56,7 @@ FUZZ_NAMES := $(notdir $(FUZZ_SRC:.c=))
 .PHONY: demo lint-man all check fuzz fuzz-build fuzz-smoke asan ubsan bench install \
 	uninstall clean deps check-pure
 
-all: $(LIB_A) $(UNIT_BIN) $(CONF_BIN) $(BENCH_BIN)
+all: $(LIB_A) $(UNIT_BIN) $(SIMT_BIN) $(CONF_BIN) $(BENCH_BIN)
 
 $(O)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
@@ -65,6 +69,16 @@ $(LIB_A): $(LIB_OBJ)
 $(O)/tests/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB_A) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(CRYPTO_LIBS)
+
+# The simulator (tests/sim/*.c) drives the real core on a virtual network;
+# each tests/sim/test_*.c is a scenario suite linked with it.
+$(O)/tests/sim/%.o: tests/sim/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(O)/tests/sim/test_%: tests/sim/test_%.c $(SIM_OBJ) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(SIM_OBJ) $(LIB_A) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(CRYPTO_LIBS)
 
 $(O)/tests/conformance/%: tests/conformance/%.c $(LIB_A)
 	@mkdir -p $(@D)
@@ -147,4 +161,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(UNIT_BIN:=.d) $(CONF_BIN:=.d) $(BENCH_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(SIMT_BIN:=.d) $(UNIT_BIN:=.d) $(CONF_BIN:=.d) $(BENCH_BIN:=.d)

@@ -78,7 +78,9 @@
 	X(QUEUE_PEER_FULL, "queue-peer-full") \
 	X(QUEUE_TOTAL_FULL, "queue-total-full") \
 	X(QUEUE_TOO_BIG,   "queue-packet-too-big") \
-	X(RATE_LIMITED,    "rate-limited")
+	X(RATE_LIMITED,    "rate-limited") \
+	/* the driver's action list or arena was full (action.h) */ \
+	X(ACTIONS_FULL,    "actions-full")
 
 enum sw_drop {
 #define SW_DROP_ENUM(name, str) SW_DROP_##name,

@@ -1,0 +1,59 @@
+/* action.c - the fixed-size action list (see action.h). */
+#include "action.h"
+
+void
+sw_actions_reset(struct sw_actions *acts)
+{
+	acts->n = 0;
+	acts->used = 0;
+}
+
+uint8_t *
+sw_actions_alloc(struct sw_actions *acts, size_t len)
+{
+	uint8_t *p;
+
+	if (len > sizeof acts->arena - acts->used) {
+		sw_actions_drop(acts, SW_DROP_ACTIONS_FULL);
+		return NULL;
+	}
+	p = acts->arena + acts->used;
+	acts->used += len;
+	return p;
+}
+
+void
+sw_actions_trim(struct sw_actions *acts, uint8_t *p, size_t reserved,
+    size_t len)
+{
+	/* Only the last reservation can shrink. */
+	if (len <= reserved && p + reserved == acts->arena + acts->used)
+		acts->used -= reserved - len;
+}
+
+struct sw_action *
+sw_actions_push(struct sw_actions *acts, enum sw_action_kind kind)
+{
+	struct sw_action *a;
+
+	if (acts->n >= SW_ACTIONS_MAX) {
+		sw_actions_drop(acts, SW_DROP_ACTIONS_FULL);
+		return NULL;
+	}
+	a = &acts->a[acts->n++];
+	*a = (struct sw_action){ .kind = kind };
+	return a;
+}
+
+void
+sw_actions_drop(struct sw_actions *acts, enum sw_drop why)
+{
+	if (acts->drops != NULL)
+		sw_drop_count(acts->drops, why);
+}
+
+size_t
+sw_action_len(const struct sw_action *a)
+{
+	return a->seg[0].len + a->seg[1].len;
+}

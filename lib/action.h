@@ -1,0 +1,92 @@
+/*
+ * action.h - what the pure core asks its driver to do.
+ *
+ * The core never sends, delivers, configures or logs by itself: each
+ * *_input() and *_tick() call appends actions to a caller-owned struct
+ * sw_actions, which the driver (daemon, simulator, fuzzer) then carries
+ * out in order.  Nothing is allocated: the list and its byte arena have
+ * fixed sizes, and an action that does not fit is counted as a drop
+ * (ACTIONS_FULL) instead.
+ *
+ * A datagram is up to two segments sent as one (scatter-gather, for
+ * sendmmsg): seg[0] usually holds headers the core built in the arena,
+ * seg[1] may point into the input buffer the core was given (valid until
+ * the driver reuses that buffer), so packet bodies are never copied.
+ */
+#ifndef SW_ACTION_H
+#define SW_ACTION_H
+
+#include "sw.h"
+#include "drop.h"
+
+#define SW_ACTIONS_MAX   64
+#define SW_ACTIONS_ARENA 8192
+
+enum sw_action_kind {
+	SW_ACT_SEND_UDP,	/* send seg[] over UDP from socket sock to dst */
+	SW_ACT_SEND_IP6,	/* hand seg[] (an IPv6 packet) to the native
+				   IPv6 side: the server's echo test
+				   (SRV-FWD-3), the relay's IPv6 output */
+	SW_ACT_DELIVER,		/* hand seg[] (an IPv6 packet) to the tunnel
+				   interface (client, relay) */
+	SW_ACT_ADDR_SET,	/* configure addr on the tunnel, replacing any
+				   Teredo address set before (CLI-ADDR-3) */
+	SW_ACT_ADDR_CLEAR,	/* remove the Teredo address */
+	SW_ACT_STATE,		/* the FSM changed state (status, logs) */
+};
+
+/* Which local UDP socket: the server has two addresses, the client one
+ * service port (and later a discovery socket). */
+enum sw_sock {
+	SW_SOCK_PRIMARY = 0,
+	SW_SOCK_SECONDARY = 1,
+};
+
+struct sw_seg {
+	const uint8_t *p;
+	size_t len;
+};
+
+struct sw_action {
+	enum sw_action_kind kind;
+	enum sw_sock sock;		/* SEND_UDP */
+	struct sw_v4ep dst;		/* SEND_UDP */
+	struct sw_seg seg[2];		/* SEND_*, DELIVER; seg[1] may be empty */
+	uint8_t addr[16];		/* ADDR_SET */
+	int state;			/* STATE: the role's state enum */
+	int reason;			/* STATE: why (role-specific, 0 = none) */
+};
+
+struct sw_actions {
+	unsigned n;
+	size_t used;			/* bytes of arena in use */
+	struct sw_drop_counters *drops;	/* where the core counts discards */
+	struct sw_action a[SW_ACTIONS_MAX];
+	uint8_t arena[SW_ACTIONS_ARENA];
+};
+
+/* Empty the list (the driver calls this before each input/tick). */
+void sw_actions_reset(struct sw_actions *acts);
+
+/*
+ * Reserve len bytes of arena for a packet being built; NULL when it does
+ * not fit (the caller counts ACTIONS_FULL).  The bytes stay valid until
+ * the next reset.
+ */
+uint8_t *sw_actions_alloc(struct sw_actions *acts, size_t len);
+
+/* Give back the tail of the last reservation: shrink it to len bytes. */
+void sw_actions_trim(struct sw_actions *acts, uint8_t *p, size_t reserved,
+    size_t len);
+
+/* Append an action; NULL (and ACTIONS_FULL counted) when the list is full. */
+struct sw_action *sw_actions_push(struct sw_actions *acts,
+    enum sw_action_kind kind);
+
+/* Count a discard in acts->drops (if set). */
+void sw_actions_drop(struct sw_actions *acts, enum sw_drop why);
+
+/* Total length of an action's segments. */
+size_t sw_action_len(const struct sw_action *a);
+
+#endif /* SW_ACTION_H */

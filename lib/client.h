@@ -1,0 +1,130 @@
+/*
+ * client.h - the Teredo client's qualification and maintenance, pure
+ * (RFC 4380 §5.2.1, §5.2.2, §5.2.5 as updated by RFC 5991 §3.2; spec §2.2,
+ * §2.4, §2.5, §2.9).  The data path (§2.6-2.8) arrives with [relay].
+ *
+ *          start                      RA ok (mapping M1)
+ *  OFFLINE ------> PROBE_PRIMARY ----------------------> PROBE_SECONDARY
+ *     ^  ^          | N timeouts: next server             | RA ok (M2)
+ *     |  |          | (all failed: OFFLINE, backoff)      |
+ *     |  +----------+              M2 != M1: OFFLINE,     |
+ *     |                            reason SYMMETRIC_NAT,  | M2 == M1
+ *     |                            backoff                v
+ *     |  N timeouts: address withdrawn, next server   QUALIFIED
+ *     +---------------------------------------------- (refresh: RS every
+ *                                                      75-100 % of the
+ *                                                      interval, CLI-MNT-*)
+ *
+ * T = 4 s between RSs, N = 3 RSs per phase (CLI-QUAL-3, rfc-notes 3).  No
+ * cone probe (CLI-QUAL-4): every RS has C = 0.  Every RS carries an auth
+ * header with a fresh random nonce (CLI-SQ-1), plus the client id and
+ * HMAC when a key is configured.  OFFLINE is never final (CLI-QUAL-9):
+ * qualification restarts after a backoff that doubles from backoff_min to
+ * backoff_max.  The address (CLI-ADDR-1/2) has C = 0 and RFC 5991 random
+ * bits drawn once per mapping (COM-FLAG-5).  A mapping change seen in a
+ * refresh replaces the address (CLI-MNT-5): one ADDR_SET with the new
+ * address, never two addresses.
+ */
+#ifndef SW_CLIENT_H
+#define SW_CLIENT_H
+
+#include "sw.h"
+#include "action.h"
+#include "check.h"
+
+struct sw_auth;
+
+#define SW_CLIENT_MAX_SERVERS 4
+
+enum sw_client_state {
+	SW_CLIENT_OFFLINE,
+	SW_CLIENT_PROBE_PRIMARY,	/* RS to the primary server address */
+	SW_CLIENT_PROBE_SECONDARY,	/* RS to the secondary address */
+	SW_CLIENT_QUALIFIED,
+	SW_CLIENT__STATES
+};
+
+enum sw_client_reason {
+	SW_CLIENT_REASON_NONE,
+	SW_CLIENT_REASON_NO_ANSWER,	/* the server did not answer (N RSs) */
+	SW_CLIENT_REASON_SYMMETRIC_NAT,	/* mappings differ (CLI-QUAL-6) */
+	SW_CLIENT_REASON_MAPPING_NOT_GLOBAL, /* CLI-RA-4 */
+	SW_CLIENT_REASON_KEY_REJECTED,	/* RA confirmation != 0 (CLI-SQ-5) */
+	SW_CLIENT__REASONS
+};
+
+enum sw_nat_type {
+	SW_NAT_UNKNOWN,
+	SW_NAT_NONE,			/* mapping == local address */
+	SW_NAT_CONE_OR_RESTRICTED,	/* same mapping from both addresses */
+	SW_NAT_SYMMETRIC,
+};
+
+struct sw_client_server {
+	uint32_t primary;
+	uint32_t secondary;		/* default primary + 1 (CLI-CFG-1) */
+};
+
+struct sw_client_conf {
+	struct sw_client_server servers[SW_CLIENT_MAX_SERVERS];
+	unsigned n_servers;		/* >= 1, tried in order */
+	uint32_t prefix;		/* service prefix */
+	struct sw_v4ep local;		/* the service socket's own address,
+					   0.0.0.0 when unknown (NAT: NONE) */
+	sw_time refresh;		/* 30 s (CLI-MNT-1/2) */
+	sw_time rs_timeout;		/* T = 4 s */
+	unsigned rs_tries;		/* N = 3 */
+	sw_time backoff_min;		/* first retry after OFFLINE: 4 s */
+	sw_time backoff_max;		/* cap: 300 s */
+	const uint8_t *client_id;	/* secure qualification (CLI-CFG-2) */
+	uint8_t client_id_len;
+	struct sw_auth *key;		/* NULL: nonce-only auth */
+	struct sw_v4_check v4;		/* COM-V4G policy (CLI-RA-4) */
+	struct sw_rng rng;		/* nonces, flag bits, refresh jitter */
+};
+
+struct sw_client_status {
+	enum sw_client_state state;
+	enum sw_client_reason reason;	/* why not qualified (or NONE) */
+	enum sw_nat_type nat;
+	unsigned server_index;		/* into conf.servers */
+	struct sw_client_server server;
+	sw_time last_server_rx;		/* SW_TIME_NEVER: never */
+	sw_time refresh;		/* configured interval */
+	sw_time next_refresh;		/* QUALIFIED: when the next RS goes */
+	struct sw_v4ep mapped;		/* QUALIFIED: the NAT's mapping */
+	bool has_addr;
+	uint8_t addr[16];		/* the Teredo address */
+	uint64_t qualifications;	/* times QUALIFIED was entered */
+	uint64_t address_changes;
+};
+
+struct sw_client;
+
+/* Defaults: prefix, T/N, refresh 30 s, backoff 4 s..300 s, hardened
+ * policy; the caller sets servers and rng. */
+void sw_client_conf_default(struct sw_client_conf *conf);
+
+/* 0 or -EINVAL (no server, zero times, rs_tries 0, no rng). */
+int sw_client_new(struct sw_client **out, const struct sw_client_conf *conf);
+void sw_client_free(struct sw_client *c);
+
+/* Start qualifying with the first server (CLI-QUAL-2). */
+void sw_client_start(struct sw_client *c, sw_time now, struct sw_actions *acts);
+
+/* A UDP datagram received on the service port from `from`. */
+void sw_client_input(struct sw_client *c, sw_time now,
+    const struct sw_v4ep *from, const uint8_t *buf, size_t len,
+    struct sw_actions *acts);
+
+/* Timers: call when now >= sw_client_next_deadline(). */
+void sw_client_tick(struct sw_client *c, sw_time now, struct sw_actions *acts);
+sw_time sw_client_next_deadline(const struct sw_client *c);
+
+void sw_client_status(const struct sw_client *c, struct sw_client_status *st);
+
+const char *sw_client_state_name(enum sw_client_state s);
+const char *sw_client_reason_name(enum sw_client_reason r);
+const char *sw_nat_type_name(enum sw_nat_type n);
+
+#endif /* SW_CLIENT_H */
