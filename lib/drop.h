@@ -79,6 +79,14 @@
 	X(QUEUE_TOTAL_FULL, "queue-total-full") \
 	X(QUEUE_TOO_BIG,   "queue-packet-too-big") \
 	X(RATE_LIMITED,    "rate-limited") \
+	/* server: RS failing RFC 4861 §6.1.1; relay cap SRV-OP-4; HARD-8 */ \
+	X(SRV_RS_INVALID,  "server-rs-invalid") \
+	X(SRV_TOO_BIG,     "server-relay-too-big") \
+	X(DST_PORT_ZERO,   "udp-destination-port-zero") \
+	/* client: RA not from the server's addresses:3544 (CLI-QUAL-8); */ \
+	/* not an RA (no data path before [relay]) */ \
+	X(RA_WRONG_SOURCE, "ra-wrong-source") \
+	X(CLIENT_NOT_READY, "client-not-ready") \
 	/* the driver's action list or arena was full (action.h) */ \
 	X(ACTIONS_FULL,    "actions-full")
 
