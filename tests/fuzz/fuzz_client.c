@@ -1,0 +1,378 @@
+/*
+ * fuzz_client.c - the client FSM (lib/client.c) driven by a fuzzed
+ * sequence of events, with its invariants checked after every step.
+ *
+ * Input:
+ *   cfg(1)   bits 0-1: servers - 1; bit 2: key (secure qualification);
+ *            bit 3: local address 203.0.113.5:40000 (an answer with
+ *            that mapping means no NAT);
+ *            bit 4: rs_tries 1 instead of 3
+ *   seed(8)  the RNG seed (nonces, flag bits, refresh jitter)
+ *   records, each: op(1) step(2, ms, big-endian), then by op % 6:
+ *     0 tick        -
+ *     1 datagram    from IPv4(4) port(2) len(2) bytes(len)
+ *     2 answer      sel(1) mapped IPv4(4) port(2) conf(1) flip(2)
+ *                   an RA as the server would send it, echoing the nonce
+ *                   of the last RS (so the fuzzer reaches QUALIFIED):
+ *                   sel bit 0 from the secondary address, bit 1 from a
+ *                   stranger, bit 2 two PIOs, bit 3 no MAC; flip =
+ *                   offset, xor mask applied to the datagram
+ *     3 start       -
+ *     4 jump        now = the next deadline + step
+ *     5 server dgram sel(1) len(2) bytes(len), from the current server's
+ *                   primary (sel bit 0: secondary) address, port 3544
+ *   The clock first advances by step; a due timer is then ticked.
+ *
+ * Invariants: state and reason in range; QUALIFIED <=> an address, and
+ * ADDR_SET / ADDR_CLEAR pair up to the same answer; next deadline >= now
+ * (or never) after each step; a tick before the deadline does nothing;
+ * every action well formed: only RSs are sent (CLI-QUAL-1), on the
+ * service port to a configured server address on 3544, each a valid RS
+ * with a fresh nonce (CLI-SQ-1) and, with a key, a MAC that verifies;
+ * every address is the configured prefix + a configured primary + C = 0,
+ * reserved 0, random bits within 0x3CFF (CLI-ADDR-2, COM-FLAG-3).
+ */
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "addr.h"
+#include "auth.h"
+#include "client.h"
+#include "wire.h"
+#include "../common/prng.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct sw_auth *key;
+static struct sw_actions acts;
+static struct sw_drop_counters drops;
+
+struct run {
+	struct sw_client *c;
+	struct sw_client_conf conf;
+	sw_time now;
+	bool model_addr;
+	uint8_t model[16];
+	bool have_rs;
+	uint8_t rs_nonce[SW_NONCE_LEN];
+	uint32_t rs_dst;
+};
+
+struct input {
+	const uint8_t *p;
+	size_t left;
+};
+
+static void
+require(bool ok)
+{
+	if (!ok)
+		__builtin_trap();
+}
+
+static uint8_t
+get8(struct input *in)
+{
+	uint8_t v = 0;
+
+	if (in->left > 0) {
+		v = *in->p++;
+		in->left--;
+	}
+	return v;
+}
+
+static uint16_t
+get16(struct input *in)
+{
+	return (uint16_t)(get8(in) << 8 | get8(in));
+}
+
+static uint32_t
+get32(struct input *in)
+{
+	return (uint32_t)get16(in) << 16 | get16(in);
+}
+
+static bool
+is_server_addr(const struct run *r, uint32_t a, bool primary_only)
+{
+	for (unsigned i = 0; i < r->conf.n_servers; i++) {
+		uint32_t p = r->conf.servers[i].primary;
+
+		if (a == p || (!primary_only && a == p + 1))
+			return true;
+	}
+	return false;
+}
+
+static void
+check_rs(struct run *r, const struct sw_action *a)
+{
+	const uint8_t *arena = acts.arena;
+	struct sw_teredo_view v;
+	struct sw_ip6_view ip;
+	enum sw_drop why;
+	uint8_t ll[16];
+
+	require(a->sock == SW_SOCK_PRIMARY);
+	require(a->dst.port == SW_TEREDO_PORT);
+	require(is_server_addr(r, a->dst.addr, false));
+	require(a->seg[1].len == 0);
+	require(a->seg[0].len > 0 && a->seg[0].p >= arena &&
+	    a->seg[0].p + a->seg[0].len <= arena + acts.used);
+	require(sw_wire_parse(a->seg[0].p, a->seg[0].len, &v, &why) == 0);
+	require(v.has_auth && !v.has_origin && v.auth.conf == 0);
+	require(sw_ip6_parse(v.ip6, v.ip6_len, &ip, &why) == 0);
+	require(sw_wire_parse_rs(&ip) == 0);
+	sw_addr_client_ll(ll, false);
+	require(memcmp(ip.src, ll, 16) == 0);
+	if (r->conf.key != NULL)
+		require(v.auth.au_len == SW_AUTH_HMAC_LEN &&
+		    sw_auth_verify(key, &v));
+	else
+		require(v.auth.id_len == 0 && v.auth.au_len == 0);
+	/* CLI-SQ-1: fresh nonce (2^-64 chance of a false alarm) */
+	if (r->have_rs)
+		require(memcmp(r->rs_nonce, v.auth.nonce, SW_NONCE_LEN) != 0);
+	memcpy(r->rs_nonce, v.auth.nonce, SW_NONCE_LEN);
+	r->rs_dst = a->dst.addr;
+	r->have_rs = true;
+}
+
+static void
+check_step(struct run *r)
+{
+	struct sw_client_status st;
+	sw_time d = sw_client_next_deadline(r->c);
+	int last_state = -1;
+
+	require(acts.n <= SW_ACTIONS_MAX && acts.used <= SW_ACTIONS_ARENA);
+	for (unsigned i = 0; i < acts.n; i++) {
+		const struct sw_action *a = &acts.a[i];
+		struct sw_teredo t;
+
+		switch (a->kind) {
+		case SW_ACT_SEND_UDP:
+			check_rs(r, a);
+			break;
+		case SW_ACT_ADDR_SET:
+			sw_addr_decode(a->addr, &t);
+			require(t.prefix == r->conf.prefix);
+			require(is_server_addr(r, t.server, true));
+			require((t.flags & ~SW_FLAG_RANDOM_MASK) == 0);
+			require(sw_check_v4_global(&r->conf.v4, t.mapped.addr));
+			r->model_addr = true;
+			memcpy(r->model, a->addr, 16);
+			break;
+		case SW_ACT_ADDR_CLEAR:
+			require(r->model_addr);
+			r->model_addr = false;
+			break;
+		case SW_ACT_STATE:
+			require(a->state >= 0 && a->state < SW_CLIENT__STATES);
+			require(a->reason >= 0 &&
+			    a->reason < SW_CLIENT__REASONS);
+			last_state = a->state;
+			break;
+		default:
+			require(false);	/* no data path yet */
+		}
+	}
+	sw_client_status(r->c, &st);
+	require(st.state < SW_CLIENT__STATES);
+	require(st.reason < SW_CLIENT__REASONS);
+	require(st.server_index < r->conf.n_servers);
+	require(last_state < 0 || last_state == (int)st.state);
+	require(st.has_addr == (st.state == SW_CLIENT_QUALIFIED));
+	require(st.has_addr == r->model_addr);
+	if (st.has_addr)
+		require(memcmp(st.addr, r->model, 16) == 0);
+	require(d == SW_TIME_NEVER || d >= r->now);
+	require(sw_client_state_name(st.state)[0] != '?');
+}
+
+static void
+begin(void)
+{
+	sw_actions_reset(&acts);
+	acts.drops = &drops;
+}
+
+/* Advance the clock, tick a due timer; an early tick must do nothing. */
+static void
+advance(struct run *r, sw_time step)
+{
+	sw_time d;
+
+	r->now = step >= SW_TIME_NEVER - r->now ? SW_TIME_NEVER - 1 :
+	    r->now + step;
+	d = sw_client_next_deadline(r->c);
+	begin();
+	sw_client_tick(r->c, r->now, &acts);
+	if (r->now < d) {
+		require(acts.n == 0);
+		require(sw_client_next_deadline(r->c) == d);
+	}
+	check_step(r);
+}
+
+static void
+answer(struct run *r, struct input *in)
+{
+	uint8_t sel = get8(in), conf, flip_at, flip;
+	struct sw_v4ep m;
+	struct sw_client_status st;
+	struct sw_ra ra = {
+		.retrans = 2000, .prefix_len = 64, .pio_flags = 0x40,
+		.valid = UINT32_MAX, .preferred = UINT32_MAX, .has_mtu = true,
+		.mtu = 1280,
+	};
+	uint8_t src[16], dst[16], ip6[256], au[SW_AUTH_HMAC_LEN], ob[8];
+	uint8_t pkt[512];
+	bool mac;
+	int n, alen;
+	struct sw_v4ep from;
+
+	m.addr = get32(in);
+	m.port = get16(in);
+	conf = get8(in);
+	flip_at = get8(in);
+	flip = get8(in);
+	if (!r->have_rs)
+		return;
+	sw_client_status(r->c, &st);
+	ra.prefix_count = (sel & 4) ? 2 : 1;
+	sw_put32(ra.prefix, r->conf.prefix);
+	sw_put32(ra.prefix + 4, st.server.primary);
+	sw_addr_server_ll(src, st.server.primary);
+	sw_addr_client_ll(dst, false);
+	n = sw_wire_build_ra(ip6, sizeof ip6, src, dst, &ra);
+	require(n > 0);
+	require(sw_wire_build_origin(ob, sizeof ob, &m) == 8);
+	mac = r->conf.key != NULL && !(sel & 8);
+	if (mac)
+		require(sw_auth_compute(key, r->rs_nonce, conf, ob, ip6,
+		    (size_t)n, au) == 0);
+	alen = sw_wire_build_auth(pkt, sizeof pkt, NULL, 0, mac ? au : NULL,
+	    mac ? SW_AUTH_HMAC_LEN : 0, r->rs_nonce, conf);
+	require(alen > 0);
+	memcpy(pkt + alen, ob, 8);
+	memcpy(pkt + alen + 8, ip6, (size_t)n);
+	n += alen + 8;
+	if (flip != 0)
+		pkt[flip_at % n] ^= flip;
+	from.addr = (sel & 2) ? SW_IP4(203, 0, 113, 99) :
+	    (sel & 1) ? st.server.secondary : st.server.primary;
+	from.port = SW_TEREDO_PORT;
+	begin();
+	sw_client_input(r->c, r->now, &from, pkt, (size_t)n, &acts);
+	check_step(r);
+}
+
+static void
+datagram(struct run *r, struct input *in, bool from_server)
+{
+	struct sw_client_status st;
+	struct sw_v4ep from;
+	size_t len;
+	uint8_t sel = 0;
+
+	if (from_server) {
+		sw_client_status(r->c, &st);
+		sel = get8(in);
+		from.addr = (sel & 1) ? st.server.secondary : st.server.primary;
+		from.port = SW_TEREDO_PORT;
+	} else {
+		from.addr = get32(in);
+		from.port = get16(in);
+	}
+	len = get16(in);
+	if (len > in->left)
+		len = in->left;
+	begin();
+	sw_client_input(r->c, r->now, &from, in->p, len, &acts);
+	in->p += len;
+	in->left -= len;
+	check_step(r);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t secret[] = "fuzz client key";
+	static const uint8_t id[] = "fuzz-client";
+	static struct run r;
+	struct input in = { data, size };
+	uint64_t seed;
+	uint8_t cfg;
+
+	if (key == NULL && sw_auth_new(&key, secret, sizeof secret - 1) != 0)
+		return 0;
+	if (size < 9)
+		return 0;
+	memset(&r, 0, sizeof r);
+	cfg = get8(&in);
+	seed = (uint64_t)get32(&in) << 32 | get32(&in);
+	if (seed == 0)
+		seed = 0x5eed;
+
+	sw_client_conf_default(&r.conf);
+	r.conf.n_servers = 1 + (cfg & 3);
+	r.conf.servers[0].primary = SW_IP4(192, 0, 2, 10);
+	r.conf.servers[1].primary = SW_IP4(198, 51, 100, 20);
+	r.conf.servers[2].primary = SW_IP4(203, 0, 113, 30);
+	r.conf.servers[3].primary = SW_IP4(192, 0, 2, 200);
+	r.conf.v4.policy = SW_V4_LAB;
+	r.conf.rng.fill = prng_fill;
+	r.conf.rng.ctx = &seed;
+	if (cfg & 4) {
+		r.conf.key = key;
+		r.conf.client_id = id;
+		r.conf.client_id_len = sizeof id - 1;
+	}
+	if (cfg & 8) {
+		r.conf.local.addr = SW_IP4(203, 0, 113, 5);
+		r.conf.local.port = 40000;
+	}
+	if (cfg & 16)
+		r.conf.rs_tries = 1;
+	r.now = SW_SEC;
+	require(sw_client_new(&r.c, &r.conf) == 0);
+
+	begin();
+	sw_client_start(r.c, r.now, &acts);
+	check_step(&r);
+	while (in.left > 0) {
+		uint8_t op = get8(&in);
+		sw_time step = get16(&in) * SW_MSEC, d;
+
+		advance(&r, step);
+		switch (op % 6) {
+		case 0:
+			break;
+		case 1:
+			datagram(&r, &in, false);
+			break;
+		case 2:
+			answer(&r, &in);
+			break;
+		case 3:
+			begin();
+			sw_client_start(r.c, r.now, &acts);
+			check_step(&r);
+			break;
+		case 4:
+			d = sw_client_next_deadline(r.c);
+			if (d != SW_TIME_NEVER && d > r.now)
+				advance(&r, d - r.now);
+			break;
+		default:
+			datagram(&r, &in, true);
+			break;
+		}
+	}
+	sw_client_free(r.c);
+	return 0;
+}
