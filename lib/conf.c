@@ -1,0 +1,944 @@
+/*
+ * conf.c - shipwormd.conf(5) from a buffer, one line at a time (see
+ * conf.h and man/shipwormd.conf.5).
+ *
+ * The text is untrusted: every line is bounded (LINE_MAX_LEN), a NUL byte
+ * is an error, and nothing is read past the length given.  Each setting
+ * is one row of a table (name, role, value count, setter); a setter sees
+ * the value tokens of one line and either stores them or writes the one
+ * error line.  Checks that need the whole file (a setting under the wrong
+ * Role, a missing server, AddressPolicy given after the addresses it
+ * judges) wait for sw_conf_finish().
+ *
+ * Error messages are built only from constant text, numbers and values
+ * passed through quote(), which escapes anything that is not printable
+ * ASCII and truncates: the result is always one printable line.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "conf.h"
+
+#define LINE_MAX_LEN	4096	/* bytes in a line, comment included */
+#define NAME_MAX_LEN	32	/* longer than any setting name */
+#define QUOTE_SHOW	48	/* characters of a value shown in an error */
+#define QUOTE_BUF	(QUOTE_SHOW + 8)
+#define MAX_TOKENS	4	/* setting, two values, and one too many */
+
+/* Ranges, in the order of shipwormd.conf(5). */
+#define MTU_MIN		1280	/* COM-MTU-1 */
+#define MTU_MAX		65507	/* largest UDP payload over IPv4 */
+#define MTU_DEFAULT	1280
+#define REFRESH_MIN	10
+#define REFRESH_MAX	3600
+#define REFRESH_DEFAULT	30	/* CLI-MNT-1/2: the default MUST be 30 s */
+#define PAYLOAD_MAX	65507
+#define PAYLOAD_DEFAULT	88	/* SRV-OP-4, as Miredo */
+#define HOST_NAME_MAX_LEN 253	/* RFC 1035 §2.3.4, without a final dot */
+
+#define ROLE_ANY	(-1)
+
+enum setting_id {
+	S_ROLE,
+	S_IFNAME,
+	S_PREFIX,
+	S_MTU,
+	S_POLICY,
+	S_SERVER,
+	S_BIND_ADDR,
+	S_BIND_PORT,
+	S_REFRESH,
+	S_CLIENT_ID,
+	S_KEY_FILE,
+	S_SRV_BIND,
+	S_SRV_SECONDARY,
+	S_REQUIRE_AUTH,
+	S_RELAY_MAX,
+	S__COUNT
+};
+
+struct tok {
+	const char *p;
+	size_t len;
+};
+
+struct setting;
+
+/* What a setter needs to store a value or to explain why not. */
+struct ctx {
+	struct sw_conf *c;
+	const struct setting *s;
+	char *err;
+};
+
+struct setting {
+	const char *name;
+	int role;		/* ROLE_ANY or the enum sw_role it is for */
+	unsigned min_vals, max_vals;
+	bool repeatable;	/* ServerAddress: bounded by its own count */
+	int (*set)(const struct ctx *x, const struct tok *v, size_t nv);
+};
+
+static const char *const role_names[] = {
+	[SW_ROLE_CLIENT] = "client",
+	[SW_ROLE_SERVER] = "server",
+	[SW_ROLE_RELAY] = "relay",
+};
+
+static const char *const policy_names[] = {
+	[SW_V4_HARDENED] = "hardened",
+	[SW_V4_STRICT] = "strict",
+	[SW_V4_LAB] = "lab",
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *
+sw_role_name(enum sw_role r)
+{
+	if ((unsigned)r >= NELEM(role_names))
+		return "?";
+	return role_names[r];
+}
+
+static const char *
+policy_name(enum sw_v4_policy p)
+{
+	if ((unsigned)p >= NELEM(policy_names))
+		return "?";
+	return policy_names[p];
+}
+
+/* ---- text helpers -------------------------------------------------------- */
+
+static bool
+is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static bool
+is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static bool
+is_alpha(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+static char
+lower(char ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+static int
+hex_value(char ch)
+{
+	if (is_digit(ch))
+		return ch - '0';
+	ch = lower(ch);
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* ASCII case-insensitive comparison of a token with a word. */
+static bool
+tok_eq(const struct tok *t, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (t->len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower(t->p[i]) != lower(word[i]))
+			return false;
+	return true;
+}
+
+/*
+ * 'value' with anything but printable ASCII (and the quote and backslash
+ * themselves) escaped, cut after QUOTE_SHOW characters with "...".
+ */
+static const char *
+quote(char q[static QUOTE_BUF], const char *p, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	q[o++] = '\'';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		size_t need = ch >= 0x20 && ch < 0x7f ?
+		    (ch == '\'' || ch == '\\' ? 2 : 1) : 4;
+
+		if (o - 1 + need > QUOTE_SHOW) {
+			memcpy(q + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (need == 4) {
+			q[o++] = '\\';
+			q[o++] = 'x';
+			q[o++] = hex[ch >> 4];
+			q[o++] = hex[ch & 0xf];
+		} else {
+			if (need == 2)
+				q[o++] = '\\';
+			q[o++] = (char)ch;
+		}
+	}
+	q[o++] = '\'';
+	q[o] = '\0';
+	return q;
+}
+
+static const char *
+quote_tok(char q[static QUOTE_BUF], const struct tok *t)
+{
+	return quote(q, t->p, t->len);
+}
+
+/* Append to err; snprintf keeps it bounded and NUL-terminated. */
+static void __attribute__((format(printf, 2, 0)))
+verr(char err[static SW_CONF_ERR_MAX], const char *fmt, va_list ap)
+{
+	size_t n = strlen(err);
+
+	if (n < SW_CONF_ERR_MAX - 1)
+		(void)vsnprintf(err + n, SW_CONF_ERR_MAX - n, fmt, ap);
+}
+
+/* "line N: Setting: ..." (setting may be NULL: "line N: ..."). */
+static int __attribute__((format(printf, 4, 5)))
+line_error(const struct sw_conf *c, const char *setting,
+    char err[static SW_CONF_ERR_MAX], const char *fmt, ...)
+{
+	va_list ap;
+
+	if (setting != NULL)
+		(void)snprintf(err, SW_CONF_ERR_MAX, "line %u: %s: ",
+		    c->lineno, setting);
+	else
+		(void)snprintf(err, SW_CONF_ERR_MAX, "line %u: ", c->lineno);
+	va_start(ap, fmt);
+	verr(err, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* "Setting: ..." from sw_conf_finish(). */
+static int __attribute__((format(printf, 3, 4)))
+file_error(const char *setting, char err[static SW_CONF_ERR_MAX],
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)snprintf(err, SW_CONF_ERR_MAX, "%s: ", setting);
+	va_start(ap, fmt);
+	verr(err, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A setter's error: "line N: <its setting>: ...". */
+#define FAIL(x, ...) line_error((x)->c, (x)->s->name, (x)->err, __VA_ARGS__)
+
+/* ---- value parsers ------------------------------------------------------- */
+
+/* Decimal digits only; saturates far above any range we accept. */
+static bool
+parse_uint(const struct tok *t, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (t->len == 0)
+		return false;
+	for (size_t i = 0; i < t->len; i++) {
+		if (!is_digit(t->p[i]))
+			return false;
+		if (v < UINT64_C(1) << 40)
+			v = v * 10 + (uint64_t)(t->p[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static int
+number(const struct ctx *x, const struct tok *t, uint32_t min, uint32_t max,
+    uint32_t *out)
+{
+	char q[QUOTE_BUF];
+	uint64_t v;
+
+	if (!parse_uint(t, &v))
+		return FAIL(x, "%s is not a number (%u..%u)", quote_tok(q, t),
+		    min, max);
+	if (v < min || v > max)
+		return FAIL(x, "%s is out of range (%u..%u)", quote_tok(q, t),
+		    min, max);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Dotted-quad IPv4, exactly four decimal parts. */
+static bool
+parse_v4(const char *p, size_t len, uint32_t *out)
+{
+	char buf[16];
+
+	if (len == 0 || len >= sizeof buf)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!is_digit(p[i]) && p[i] != '.')
+			return false;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return sw_addr_parse4(buf, out) == 0;
+}
+
+static int
+v4_value(const struct ctx *x, const struct tok *t, uint32_t *out)
+{
+	char q[QUOTE_BUF];
+
+	if (!parse_v4(t->p, t->len, out))
+		return FAIL(x, "%s is not an IPv4 address (A.B.C.D)",
+		    quote_tok(q, t));
+	return 0;
+}
+
+enum host_kind {
+	HOST_BAD,	/* neither */
+	HOST_BAD_V4,	/* looks numeric but is not a dotted quad */
+	HOST_NAME,
+	HOST_V4,
+};
+
+/*
+ * A host name (RFC 1123 §2.1 labels: letters, digits and '-', not at
+ * either end, 1..63 each, 253 in all, one final '.' allowed) or a dotted
+ * IPv4 address.  A name whose last label is all digits can only be meant
+ * as an address (RFC 3696 §2: no top-level domain is numeric).
+ */
+static enum host_kind
+host_kind(const char *p, size_t len, uint32_t *v4)
+{
+	size_t n = len, start = 0;
+	bool numeric = false;
+
+	if (n > 0 && p[n - 1] == '.')
+		n--;
+	if (n == 0 || n > HOST_NAME_MAX_LEN)
+		return HOST_BAD;
+	for (size_t i = 0; i <= n; i++) {
+		size_t lab;
+
+		if (i < n && p[i] != '.') {
+			if (!is_alpha(p[i]) && !is_digit(p[i]) && p[i] != '-')
+				return HOST_BAD;
+			continue;
+		}
+		lab = i - start;
+		if (lab == 0 || lab > 63 || p[start] == '-' || p[i - 1] == '-')
+			return HOST_BAD;
+		numeric = true;
+		for (size_t j = start; j < i; j++)
+			if (!is_digit(p[j]))
+				numeric = false;
+		start = i + 1;
+	}
+	if (numeric) {
+		uint32_t a;
+
+		if (n != len || !parse_v4(p, n, &a))
+			return HOST_BAD_V4;
+		if (v4 != NULL)
+			*v4 = a;
+		return HOST_V4;
+	}
+	return HOST_NAME;
+}
+
+static int
+host_value(const struct ctx *x, const struct tok *t, const char *what)
+{
+	char q[QUOTE_BUF];
+
+	switch (host_kind(t->p, t->len, NULL)) {
+	case HOST_NAME:
+	case HOST_V4:
+		return 0;
+	case HOST_BAD_V4:
+		return FAIL(x, "%s%s is not a valid IPv4 address", what,
+		    quote_tok(q, t));
+	case HOST_BAD:
+		break;
+	}
+	return FAIL(x, "%s%s is not a host name or IPv4 address", what,
+	    quote_tok(q, t));
+}
+
+/* Host names compare without regard to case. */
+static bool
+tok_eq_tok(const struct tok *a, const struct tok *b)
+{
+	if (a->len != b->len)
+		return false;
+	for (size_t i = 0; i < a->len; i++)
+		if (lower(a->p[i]) != lower(b->p[i]))
+			return false;
+	return true;
+}
+
+static bool
+same_host(const char *a, const struct tok *b)
+{
+	return tok_eq(b, a);
+}
+
+/* ---- setters ------------------------------------------------------------- */
+
+static int
+set_role(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	char q[QUOTE_BUF];
+
+	(void)nv;
+	for (size_t i = 0; i < NELEM(role_names); i++)
+		if (tok_eq(&v[0], role_names[i])) {
+			x->c->role = (enum sw_role)i;
+			return 0;
+		}
+	return FAIL(x, "%s is not client, server or relay",
+	    quote_tok(q, &v[0]));
+}
+
+static int
+set_ifname(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	char q[QUOTE_BUF];
+	const struct tok *t = &v[0];
+	bool ok = t->len > 0 && t->len < SW_CONF_IFNAME_MAX &&
+	    !tok_eq(t, ".") && !tok_eq(t, "..");
+
+	(void)nv;
+	for (size_t i = 0; ok && i < t->len; i++)
+		ok = is_alpha(t->p[i]) || is_digit(t->p[i]) ||
+		    t->p[i] == '_' || t->p[i] == '.' || t->p[i] == '-';
+	if (!ok)
+		return FAIL(x, "%s is not an interface name "
+		    "(1..15 of A-Z a-z 0-9 _ . -)", quote_tok(q, t));
+	memcpy(x->c->ifname, t->p, t->len);
+	x->c->ifname[t->len] = '\0';
+	return 0;
+}
+
+/* COM-ADDR-1: a /32, written as an IPv6 address with "/32". */
+static int
+set_prefix(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	char q[QUOTE_BUF], buf[64];
+	const struct tok *t = &v[0];
+	const char *slash = memchr(t->p, '/', t->len);
+	struct tok plen;
+	uint8_t a[16];
+	uint64_t n;
+	size_t alen;
+
+	(void)nv;
+	if (slash == NULL)
+		return FAIL(x, "%s needs a prefix length (/32)",
+		    quote_tok(q, t));
+	alen = (size_t)(slash - t->p);
+	plen.p = slash + 1;
+	plen.len = t->len - alen - 1;
+	if (alen == 0 || alen >= sizeof buf)
+		return FAIL(x, "%s is not an IPv6 prefix", quote_tok(q, t));
+	memcpy(buf, t->p, alen);
+	buf[alen] = '\0';
+	if (strspn(buf, "0123456789abcdefABCDEF:.") != alen ||
+	    sw_addr_parse6(buf, a) != 0)
+		return FAIL(x, "%s is not an IPv6 prefix", quote_tok(q, t));
+	if (!parse_uint(&plen, &n) || n != 32)
+		return FAIL(x, "%s must be a /32 (COM-ADDR-1)",
+		    quote_tok(q, t));
+	for (size_t i = 4; i < 16; i++)
+		if (a[i] != 0)
+			return FAIL(x, "%s has bits set after the first 32",
+			    quote_tok(q, t));
+	/* Not ::/32, link-local or multicast: those cannot carry Teredo. */
+	if ((a[0] == 0 && a[1] == 0) || a[0] == 0xff ||
+	    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+		return FAIL(x, "%s is not a global unicast prefix",
+		    quote_tok(q, t));
+	x->c->prefix = sw_get32(a);
+	return 0;
+}
+
+static int
+set_mtu(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return number(x, &v[0], MTU_MIN, MTU_MAX, &x->c->mtu);
+}
+
+static int
+set_policy(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	char q[QUOTE_BUF];
+
+	(void)nv;
+	for (size_t i = 0; i < NELEM(policy_names); i++)
+		if (tok_eq(&v[0], policy_names[i])) {
+			x->c->v4_policy = (enum sw_v4_policy)i;
+			return 0;
+		}
+	return FAIL(x, "%s is not hardened, strict or lab",
+	    quote_tok(q, &v[0]));
+}
+
+/* CLI-CFG-1: primary [secondary]; up to SW_CONF_MAX_SERVERS lines. */
+static int
+set_server(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	struct sw_conf *c = x->c;
+	struct sw_conf_server *s;
+	char q[QUOTE_BUF];
+	int r;
+
+	if (c->n_servers >= SW_CONF_MAX_SERVERS)
+		return FAIL(x, "more than %d servers", SW_CONF_MAX_SERVERS);
+	if ((r = host_value(x, &v[0], "")) != 0)
+		return r;
+	if (nv > 1) {
+		if ((r = host_value(x, &v[1], "secondary ")) != 0)
+			return r;
+		if (tok_eq_tok(&v[0], &v[1]))
+			return FAIL(x, "secondary %s is the primary itself",
+			    quote_tok(q, &v[1]));
+	}
+	for (unsigned i = 0; i < c->n_servers; i++)
+		if (same_host(c->servers[i].primary, &v[0]))
+			return FAIL(x, "%s is already listed",
+			    quote_tok(q, &v[0]));
+	s = &c->servers[c->n_servers];
+	memset(s, 0, sizeof *s);
+	memcpy(s->primary, v[0].p, v[0].len);
+	if (nv > 1)
+		memcpy(s->secondary, v[1].p, v[1].len);
+	c->n_servers++;
+	return 0;
+}
+
+static int
+set_bind_addr(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	char q[QUOTE_BUF];
+	uint32_t a;
+	int r;
+
+	(void)nv;
+	if ((r = v4_value(x, &v[0], &a)) != 0)
+		return r;
+	if ((a >> 28) == 0xe || a == UINT32_MAX)
+		return FAIL(x, "%s is not a unicast address",
+		    quote_tok(q, &v[0]));
+	x->c->bind_addr = a;
+	return 0;
+}
+
+static int
+set_bind_port(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	uint32_t port;
+	int r;
+
+	(void)nv;
+	if ((r = number(x, &v[0], 0, UINT16_MAX, &port)) != 0)
+		return r;
+	x->c->bind_port = (uint16_t)port;
+	return 0;
+}
+
+static int
+set_refresh(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return number(x, &v[0], REFRESH_MIN, REFRESH_MAX, &x->c->refresh);
+}
+
+/* CLI-CFG-2: the client identifier, as hex. */
+static int
+set_client_id(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	char q[QUOTE_BUF];
+	const struct tok *t = &v[0];
+
+	(void)nv;
+	for (size_t i = 0; i < t->len; i++)
+		if (hex_value(t->p[i]) < 0)
+			return FAIL(x, "%s is not hexadecimal",
+			    quote_tok(q, t));
+	if (t->len % 2 != 0)
+		return FAIL(x, "%s has an odd number of hex digits",
+		    quote_tok(q, t));
+	if (t->len / 2 > SW_CONF_ID_MAX)
+		return FAIL(x, "%s is %zu bytes long (1..%d)", quote_tok(q, t),
+		    t->len / 2, SW_CONF_ID_MAX);
+	for (size_t i = 0; i < t->len / 2; i++)
+		x->c->client_id[i] = (uint8_t)(hex_value(t->p[2 * i]) << 4 |
+		    hex_value(t->p[2 * i + 1]));
+	x->c->client_id_len = (uint8_t)(t->len / 2);
+	return 0;
+}
+
+static int
+set_key_file(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	char q[QUOTE_BUF];
+	const struct tok *t = &v[0];
+
+	(void)nv;
+	if (t->p[0] != '/')
+		return FAIL(x, "%s is not an absolute path", quote_tok(q, t));
+	if (t->len >= SW_CONF_PATH_MAX)
+		return FAIL(x, "%s is too long (%zu bytes, at most %d)",
+		    quote_tok(q, t), t->len, SW_CONF_PATH_MAX - 1);
+	for (size_t i = 0; i < t->len; i++) {
+		unsigned char ch = (unsigned char)t->p[i];
+
+		if (ch < 0x20 || ch == 0x7f)
+			return FAIL(x, "%s contains a control character",
+			    quote_tok(q, t));
+	}
+	memcpy(x->c->key_file, t->p, t->len);
+	x->c->key_file[t->len] = '\0';
+	return 0;
+}
+
+static int
+set_srv_bind(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return v4_value(x, &v[0], &x->c->server_primary);
+}
+
+static int
+set_srv_secondary(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return v4_value(x, &v[0], &x->c->server_secondary);
+}
+
+static int
+set_require_auth(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	char q[QUOTE_BUF];
+
+	(void)nv;
+	if (tok_eq(&v[0], "yes"))
+		x->c->require_auth = true;
+	else if (tok_eq(&v[0], "no"))
+		x->c->require_auth = false;
+	else
+		return FAIL(x, "%s is not yes or no", quote_tok(q, &v[0]));
+	return 0;
+}
+
+static int
+set_relay_max(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return number(x, &v[0], 0, PAYLOAD_MAX, &x->c->relay_max_payload);
+}
+
+static const struct setting settings[S__COUNT] = {
+	[S_ROLE] = { "Role", ROLE_ANY, 1, 1, false, set_role },
+	[S_IFNAME] = { "InterfaceName", ROLE_ANY, 1, 1, false, set_ifname },
+	[S_PREFIX] = { "Prefix", ROLE_ANY, 1, 1, false, set_prefix },
+	[S_MTU] = { "MTU", ROLE_ANY, 1, 1, false, set_mtu },
+	[S_POLICY] = { "AddressPolicy", ROLE_ANY, 1, 1, false, set_policy },
+	[S_SERVER] = { "ServerAddress", SW_ROLE_CLIENT, 1, 2, true,
+	    set_server },
+	[S_BIND_ADDR] = { "BindAddress", SW_ROLE_CLIENT, 1, 1, false,
+	    set_bind_addr },
+	[S_BIND_PORT] = { "BindPort", SW_ROLE_CLIENT, 1, 1, false,
+	    set_bind_port },
+	[S_REFRESH] = { "RefreshInterval", SW_ROLE_CLIENT, 1, 1, false,
+	    set_refresh },
+	[S_CLIENT_ID] = { "ClientId", SW_ROLE_CLIENT, 1, 1, false,
+	    set_client_id },
+	[S_KEY_FILE] = { "KeyFile", SW_ROLE_CLIENT, 1, 1, false,
+	    set_key_file },
+	[S_SRV_BIND] = { "ServerBindAddress", SW_ROLE_SERVER, 1, 1, false,
+	    set_srv_bind },
+	[S_SRV_SECONDARY] = { "SecondaryBindAddress", SW_ROLE_SERVER, 1, 1,
+	    false, set_srv_secondary },
+	[S_REQUIRE_AUTH] = { "RequireAuth", SW_ROLE_SERVER, 1, 1, false,
+	    set_require_auth },
+	[S_RELAY_MAX] = { "RelayMaxPayload", SW_ROLE_SERVER, 1, 1, false,
+	    set_relay_max },
+};
+
+#define SEEN(id) (UINT64_C(1) << (id))
+
+static const struct setting *
+lookup(const struct tok *t)
+{
+	for (size_t i = 0; i < S__COUNT; i++)
+		if (tok_eq(t, settings[i].name))
+			return &settings[i];
+	return NULL;
+}
+
+/* ---- the API ------------------------------------------------------------- */
+
+void
+sw_conf_init(struct sw_conf *c)
+{
+	memset(c, 0, sizeof *c);
+	c->role = SW_ROLE_CLIENT;
+	memcpy(c->ifname, "teredo", sizeof "teredo");
+	c->prefix = SW_TEREDO_PREFIX;
+	c->mtu = MTU_DEFAULT;
+	c->v4_policy = SW_V4_HARDENED;
+	c->refresh = REFRESH_DEFAULT;
+	c->relay_max_payload = PAYLOAD_DEFAULT;
+}
+
+int
+sw_conf_line(struct sw_conf *c, const char *line, size_t len,
+    char err[static SW_CONF_ERR_MAX])
+{
+	struct tok t[MAX_TOKENS];
+	const struct setting *s = NULL;
+	const char *nul;
+	char q[QUOTE_BUF];
+	size_t nt = 0, i = 0, end, nv;
+	struct ctx x;
+	uint64_t bit;
+	int r;
+
+	err[0] = '\0';
+	c->lineno++;
+	if (line == NULL) {
+		line = "";
+		len = 0;
+	}
+
+	/* The setting, found before anything else so that errors about the
+	 * line as a whole can name it. */
+	end = len < LINE_MAX_LEN ? len : LINE_MAX_LEN;
+	while (i < end && is_blank(line[i]))
+		i++;
+	t[0].p = line + i;
+	while (i < end && !is_blank(line[i]) && line[i] != '#' &&
+	    line[i] != '\0' && line[i] != '\r')
+		i++;
+	t[0].len = (size_t)(line + i - t[0].p);
+	if (t[0].len > 0 && t[0].len <= NAME_MAX_LEN)
+		s = lookup(&t[0]);
+
+	if (len > LINE_MAX_LEN)
+		return line_error(c, s != NULL ? s->name : NULL, err,
+		    "line too long (%zu bytes, at most %d)", len, LINE_MAX_LEN);
+	if ((nul = memchr(line, '\0', len)) != NULL)
+		return line_error(c, s != NULL ? s->name : NULL, err,
+		    "NUL byte at column %zu", (size_t)(nul - line) + 1);
+
+	/* Drop the comment, then trailing blanks and CRs. */
+	end = len;
+	for (i = 0; i < len; i++)
+		if (line[i] == '#') {
+			end = i;
+			break;
+		}
+	while (end > 0 && (is_blank(line[end - 1]) || line[end - 1] == '\r'))
+		end--;
+
+	for (i = 0; i < end && nt < MAX_TOKENS; ) {
+		while (i < end && is_blank(line[i]))
+			i++;
+		if (i == end)
+			break;
+		t[nt].p = line + i;
+		while (i < end && !is_blank(line[i]))
+			i++;
+		t[nt].len = (size_t)(line + i - t[nt].p);
+		nt++;
+	}
+	if (nt == 0)
+		return 0;	/* blank or comment */
+	if (t[0].len > NAME_MAX_LEN || (s = lookup(&t[0])) == NULL)
+		return line_error(c, NULL, err, "unknown setting %s",
+		    quote_tok(q, &t[0]));
+
+	bit = SEEN(s - settings);
+	if ((c->seen & bit) != 0 && !s->repeatable)
+		return line_error(c, s->name, err, "given twice");
+	nv = nt - 1;
+	if (nv < s->min_vals)
+		return line_error(c, s->name, err, "missing value");
+	if (nv > s->max_vals)
+		return line_error(c, s->name, err, "unexpected extra value %s",
+		    quote_tok(q, &t[s->max_vals + 1]));
+
+	x.c = c;
+	x.s = s;
+	x.err = err;
+	if ((r = s->set(&x, t + 1, nv)) != 0)
+		return r;
+	c->seen |= bit;
+	return 0;
+}
+
+/* The tail of every COM-V4G complaint; %s is the AddressPolicy. */
+#define NOT_GLOBAL "is not a global unicast IPv4 address (AddressPolicy %s)"
+
+/*
+ * CLI-CFG-4: a server given as an address must be global unicast under
+ * the AddressPolicy in force, and so must its secondary, given or
+ * implied (the daemon checks names once resolved).
+ */
+static int
+check_servers(const struct sw_conf *c, const struct sw_v4_check *chk,
+    char err[static SW_CONF_ERR_MAX])
+{
+	const char *name = settings[S_SERVER].name;
+	const char *pol = policy_name(c->v4_policy);
+	char q[QUOTE_BUF], a4[16];
+
+	for (unsigned i = 0; i < c->n_servers && i < SW_CONF_MAX_SERVERS; i++) {
+		const struct sw_conf_server *s = &c->servers[i];
+		size_t plen = strnlen(s->primary, sizeof s->primary);
+		size_t slen = strnlen(s->secondary, sizeof s->secondary);
+		uint32_t a, b;
+
+		if (host_kind(s->primary, plen, &a) == HOST_V4 &&
+		    !sw_check_v4_global(chk, a))
+			return file_error(name, err, "%s " NOT_GLOBAL,
+			    quote(q, s->primary, plen), pol);
+		if (slen > 0 && host_kind(s->secondary, slen, &b) == HOST_V4 &&
+		    !sw_check_v4_global(chk, b))
+			return file_error(name, err, "secondary %s " NOT_GLOBAL,
+			    quote(q, s->secondary, slen), pol);
+		if (slen == 0 && host_kind(s->primary, plen, &a) == HOST_V4 &&
+		    !sw_check_v4_global(chk, a + 1))
+			return file_error(name, err, "secondary %s (primary "
+			    "%s + 1) " NOT_GLOBAL "; give the secondary "
+			    "explicitly",
+			    sw_addr_format4(a + 1, a4),
+			    quote(q, s->primary, plen), pol);
+	}
+	return 0;
+}
+
+/* SRV-CFG-1: two distinct global unicast addresses. */
+static int
+check_server_role(struct sw_conf *c, const struct sw_v4_check *chk,
+    char err[static SW_CONF_ERR_MAX])
+{
+	const char *primary = settings[S_SRV_BIND].name;
+	const char *secondary = settings[S_SRV_SECONDARY].name;
+	const char *pol = policy_name(c->v4_policy);
+	char a4[16];
+
+	if ((c->seen & SEEN(S_SRV_BIND)) == 0)
+		return file_error(primary, err,
+		    "missing (Role server needs its primary IPv4 address)");
+	if (!sw_check_v4_global(chk, c->server_primary))
+		return file_error(primary, err, "'%s' " NOT_GLOBAL,
+		    sw_addr_format4(c->server_primary, a4), pol);
+	if ((c->seen & SEEN(S_SRV_SECONDARY)) == 0) {
+		c->server_secondary = c->server_primary + 1;
+		if (!sw_check_v4_global(chk, c->server_secondary))
+			return file_error(secondary, err, "%s (ServerBind"
+			    "Address + 1) " NOT_GLOBAL "; set it explicitly",
+			    sw_addr_format4(c->server_secondary, a4), pol);
+	} else if (!sw_check_v4_global(chk, c->server_secondary)) {
+		return file_error(secondary, err, "'%s' " NOT_GLOBAL,
+		    sw_addr_format4(c->server_secondary, a4), pol);
+	}
+	if (c->server_secondary == c->server_primary)
+		return file_error(secondary, err,
+		    "'%s' is also the ServerBindAddress; they must differ",
+		    sw_addr_format4(c->server_secondary, a4));
+	return 0;
+}
+
+int
+sw_conf_finish(struct sw_conf *c, char err[static SW_CONF_ERR_MAX])
+{
+	const struct sw_v4_check chk = { .policy = c->v4_policy };
+	int r;
+
+	err[0] = '\0';
+	for (size_t i = 0; i < S__COUNT; i++) {
+		const struct setting *s = &settings[i];
+
+		if ((c->seen & SEEN(i)) != 0 && s->role != ROLE_ANY &&
+		    s->role != (int)c->role)
+			return file_error(s->name, err, "only for Role %s",
+			    sw_role_name((enum sw_role)s->role));
+	}
+
+	switch (c->role) {
+	case SW_ROLE_CLIENT:
+		if (c->n_servers == 0)
+			return file_error(settings[S_SERVER].name, err,
+			    "missing (Role client needs at least one server)");
+		if ((c->seen & SEEN(S_CLIENT_ID)) != 0 &&
+		    (c->seen & SEEN(S_KEY_FILE)) == 0)
+			return file_error(settings[S_CLIENT_ID].name, err,
+			    "needs KeyFile (the shared secret, CLI-CFG-2)");
+		if ((c->seen & SEEN(S_KEY_FILE)) != 0 &&
+		    (c->seen & SEEN(S_CLIENT_ID)) == 0)
+			return file_error(settings[S_KEY_FILE].name, err,
+			    "needs ClientId (CLI-CFG-2)");
+		if ((r = check_servers(c, &chk, err)) != 0)
+			return r;
+		break;
+	case SW_ROLE_SERVER:
+		if ((r = check_server_role(c, &chk, err)) != 0)
+			return r;
+		break;
+	case SW_ROLE_RELAY:
+		break;
+	default:
+		return file_error(settings[S_ROLE].name, err, "unknown role %d",
+		    (int)c->role);
+	}
+	return 0;
+}
+
+int
+sw_conf_parse(struct sw_conf *c, const char *buf, size_t len,
+    char err[static SW_CONF_ERR_MAX])
+{
+	size_t off = 0;
+	int r;
+
+	sw_conf_init(c);
+	err[0] = '\0';
+	if (buf == NULL) {
+		buf = "";
+		len = 0;
+	}
+	while (off < len) {
+		const char *nl = memchr(buf + off, '\n', len - off);
+		size_t n = nl != NULL ? (size_t)(nl - (buf + off)) : len - off;
+
+		if ((r = sw_conf_line(c, buf + off, n, err)) != 0)
+			return r;
+		off += n + 1;
+	}
+	return sw_conf_finish(c, err);
+}

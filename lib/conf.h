@@ -1,0 +1,88 @@
+/*
+ * conf.h - shipwormd.conf(5), parsed from a buffer, pure.
+ *
+ * The file is lines of "Setting value..." (settings are matched without
+ * regard to case; '#' starts a comment; blank lines are ignored).  The
+ * parser resolves nothing: host names are kept as text for the daemon to
+ * resolve.  Every error is one line that names the setting (and the line
+ * number), for the daemon to print before exiting non-zero.
+ *
+ * Shape (after WireGuard's config reader): sw_conf_init(), then
+ * sw_conf_line() per line, then sw_conf_finish() for the checks that need
+ * the whole file (a client without a server, ...).  sw_conf_parse() does
+ * all three over a buffer.
+ */
+#ifndef SW_CONF_H
+#define SW_CONF_H
+
+#include "sw.h"
+#include "check.h"
+
+#define SW_CONF_MAX_SERVERS 4
+#define SW_CONF_HOST_MAX    256	/* host name or address text, with NUL */
+#define SW_CONF_IFNAME_MAX  16	/* IFNAMSIZ, with NUL */
+#define SW_CONF_PATH_MAX    256
+#define SW_CONF_ID_MAX      255
+#define SW_CONF_ERR_MAX     256
+
+enum sw_role {
+	SW_ROLE_CLIENT,
+	SW_ROLE_SERVER,
+	SW_ROLE_RELAY,
+};
+
+struct sw_conf_server {
+	char primary[SW_CONF_HOST_MAX];
+	char secondary[SW_CONF_HOST_MAX];	/* "" = primary + 1 */
+};
+
+struct sw_conf {
+	enum sw_role role;			/* Role (client) */
+	char ifname[SW_CONF_IFNAME_MAX];	/* InterfaceName (teredo) */
+	uint32_t prefix;			/* Prefix (2001:0::/32) */
+	uint32_t mtu;				/* MTU (1280) */
+	enum sw_v4_policy v4_policy;		/* AddressPolicy (hardened) */
+
+	/* client */
+	struct sw_conf_server servers[SW_CONF_MAX_SERVERS]; /* ServerAddress */
+	unsigned n_servers;
+	uint32_t bind_addr;			/* BindAddress (0 = any) */
+	uint16_t bind_port;			/* BindPort (0 = random) */
+	uint32_t refresh;			/* RefreshInterval, seconds (30) */
+	uint8_t client_id[SW_CONF_ID_MAX];	/* ClientId, hex */
+	uint8_t client_id_len;
+	char key_file[SW_CONF_PATH_MAX];	/* KeyFile ("" = none) */
+
+	/* server */
+	uint32_t server_primary;		/* ServerBindAddress */
+	uint32_t server_secondary;		/* SecondaryBindAddress (primary+1) */
+	bool require_auth;			/* RequireAuth (no) */
+	uint32_t relay_max_payload;		/* RelayMaxPayload (88) */
+
+	/* internal: which settings were given, for duplicate checks */
+	uint64_t seen;
+	unsigned lineno;
+};
+
+/* Defaults for every setting. */
+void sw_conf_init(struct sw_conf *c);
+
+/*
+ * One line (without its newline; len bytes, no NUL needed).  0, or
+ * -EINVAL with a one-line message in err, e.g.
+ *   "line 3: ServerAddress: 'x..y' is not a host name or IPv4 address"
+ *   "line 7: unknown setting 'Serveraddres'"
+ */
+int sw_conf_line(struct sw_conf *c, const char *line, size_t len,
+    char err[static SW_CONF_ERR_MAX]);
+
+/* Whole-file checks (required settings, role-specific ones). */
+int sw_conf_finish(struct sw_conf *c, char err[static SW_CONF_ERR_MAX]);
+
+/* init + every line + finish. */
+int sw_conf_parse(struct sw_conf *c, const char *buf, size_t len,
+    char err[static SW_CONF_ERR_MAX]);
+
+const char *sw_role_name(enum sw_role r);
+
+#endif /* SW_CONF_H */

@@ -1,0 +1,916 @@
+/*
+ * test_conf.c - shipwormd.conf(5): every setting's good values and the
+ * nearest bad ones, defaults, whole-file checks, and that every error is
+ * one printable line naming the setting and the line.  The shipped
+ * examples (doc/examples/) are read from the repository root.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "addr.h"
+#include "conf.h"
+
+/* A client needs a server, a server its address: appended after the line
+ * under test, which therefore stays line 1. */
+#define C(x) x "\nServerAddress teredo.example.net\n"
+#define S(x) \
+	x "\nRole server\nAddressPolicy lab\nServerBindAddress 192.0.2.10\n"
+
+/* Every message: NUL-terminated, one line, printable, short enough. */
+static void
+assert_err_shape(const char *err)
+{
+	size_t n = strnlen(err, SW_CONF_ERR_MAX);
+
+	assert_true(n > 0);
+	assert_true(n < SW_CONF_ERR_MAX);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)err[i];
+
+		if (ch < 0x20 || ch >= 0x7f)
+			fail_msg("unprintable byte 0x%02x in \"%s\"", ch, err);
+	}
+}
+
+static void
+assert_contains(const char *err, const char *want)
+{
+	if (want != NULL && strstr(err, want) == NULL)
+		fail_msg("error \"%s\" lacks \"%s\"", err, want);
+}
+
+static int
+parse_len(struct sw_conf *c, const char *text, size_t len, char *err)
+{
+	int r;
+
+	/* An exact-size copy without a NUL: ASan sees any read past len. */
+	char *buf = malloc(len > 0 ? len : 1);
+
+	assert_non_null(buf);
+	memcpy(buf, text, len);
+	memset(err, 'X', SW_CONF_ERR_MAX);
+	r = sw_conf_parse(c, buf, len, err);
+	free(buf);
+	if (r == 0)
+		assert_string_equal(err, "");
+	else
+		assert_err_shape(err);
+	return r;
+}
+
+static int
+parse(struct sw_conf *c, const char *text, char *err)
+{
+	return parse_len(c, text, strlen(text), err);
+}
+
+static void
+expect_ok(struct sw_conf *c, const char *text)
+{
+	char err[SW_CONF_ERR_MAX];
+
+	if (parse(c, text, err) != 0)
+		fail_msg("\"%s\": unexpected error \"%s\"", text, err);
+}
+
+static void
+expect_err(const char *text, const char *w1, const char *w2, const char *w3)
+{
+	struct sw_conf c;
+	char err[SW_CONF_ERR_MAX];
+
+	if (parse(&c, text, err) != -EINVAL)
+		fail_msg("\"%s\": accepted", text);
+	assert_contains(err, w1);
+	assert_contains(err, w2);
+	assert_contains(err, w3);
+}
+
+/* ---- whole configurations ------------------------------------------------ */
+
+static void
+test_defaults(void **state)
+{
+	struct sw_conf c;
+
+	(void)state;
+	sw_conf_init(&c);
+	assert_int_equal(c.role, SW_ROLE_CLIENT);
+	assert_string_equal(c.ifname, "teredo");
+	assert_int_equal(c.prefix, SW_TEREDO_PREFIX);
+	assert_int_equal(c.mtu, 1280);
+	assert_int_equal(c.v4_policy, SW_V4_HARDENED);
+	assert_int_equal(c.n_servers, 0);
+	assert_int_equal(c.bind_addr, 0);
+	assert_int_equal(c.bind_port, 0);
+	assert_int_equal(c.refresh, 30);
+	assert_int_equal(c.client_id_len, 0);
+	assert_string_equal(c.key_file, "");
+	assert_false(c.require_auth);
+	assert_int_equal(c.relay_max_payload, 88);
+
+	/* The smallest client: one server, everything else default. */
+	expect_ok(&c, "ServerAddress teredo.example.net");
+	assert_int_equal(c.n_servers, 1);
+	assert_string_equal(c.servers[0].primary, "teredo.example.net");
+	assert_string_equal(c.servers[0].secondary, "");
+	assert_int_equal(c.mtu, 1280);
+	assert_int_equal(c.refresh, 30);
+	assert_int_equal(c.lineno, 1);
+
+	/* A relay needs nothing at all. */
+	expect_ok(&c, "Role relay\n");
+	assert_int_equal(c.role, SW_ROLE_RELAY);
+	assert_int_equal(c.n_servers, 0);
+
+	assert_string_equal(sw_role_name(SW_ROLE_CLIENT), "client");
+	assert_string_equal(sw_role_name(SW_ROLE_SERVER), "server");
+	assert_string_equal(sw_role_name(SW_ROLE_RELAY), "relay");
+	assert_string_equal(sw_role_name((enum sw_role)7), "?");
+}
+
+static void
+test_full_client(void **state)
+{
+	static const char text[] =
+	    "# a client with everything\n"
+	    "Role client\n"
+	    "InterfaceName tun-teredo.0\n"
+	    "Prefix 2001:db8::/32\n"
+	    "MTU 1400\n"
+	    "AddressPolicy strict\n"
+	    "ServerAddress teredo.example.net\n"
+	    "ServerAddress 11.0.0.1 11.0.0.9\n"
+	    "ServerAddress Teredo-2.Example.ORG.\n"
+	    "ServerAddress 100.64.0.1\n"
+	    "BindAddress 192.168.1.20\n"
+	    "BindPort 3545\n"
+	    "RefreshInterval 60\n"
+	    "ClientId 0102A0ff\n"
+	    "KeyFile /etc/shipworm/client.key\n";
+	static const uint8_t id[] = { 0x01, 0x02, 0xa0, 0xff };
+	struct sw_conf c;
+
+	(void)state;
+	expect_ok(&c, text);
+	assert_int_equal(c.role, SW_ROLE_CLIENT);
+	assert_string_equal(c.ifname, "tun-teredo.0");
+	assert_int_equal(c.prefix, 0x20010db8);
+	assert_int_equal(c.mtu, 1400);
+	assert_int_equal(c.v4_policy, SW_V4_STRICT);
+	assert_int_equal(c.n_servers, 4);
+	assert_string_equal(c.servers[0].primary, "teredo.example.net");
+	assert_string_equal(c.servers[0].secondary, "");
+	assert_string_equal(c.servers[1].primary, "11.0.0.1");
+	assert_string_equal(c.servers[1].secondary, "11.0.0.9");
+	assert_string_equal(c.servers[2].primary, "Teredo-2.Example.ORG.");
+	assert_string_equal(c.servers[3].primary, "100.64.0.1");
+	assert_int_equal(c.bind_addr, SW_IP4(192, 168, 1, 20));
+	assert_int_equal(c.bind_port, 3545);
+	assert_int_equal(c.refresh, 60);
+	assert_int_equal(c.client_id_len, sizeof id);
+	assert_memory_equal(c.client_id, id, sizeof id);
+	assert_string_equal(c.key_file, "/etc/shipworm/client.key");
+	assert_int_equal(c.lineno, 15);
+}
+
+static void
+test_full_server(void **state)
+{
+	static const char text[] =
+	    "Role server\n"
+	    "InterfaceName teredo\n"
+	    "Prefix 2001:0::/32\n"
+	    "MTU 1280\n"
+	    "ServerBindAddress 11.0.0.1\n"
+	    "SecondaryBindAddress 11.0.0.7\n"
+	    "RequireAuth yes\n"
+	    "RelayMaxPayload 1200\n";
+	struct sw_conf c;
+
+	(void)state;
+	expect_ok(&c, text);
+	assert_int_equal(c.role, SW_ROLE_SERVER);
+	assert_int_equal(c.prefix, SW_TEREDO_PREFIX);
+	assert_int_equal(c.v4_policy, SW_V4_HARDENED);
+	assert_int_equal(c.server_primary, SW_IP4(11, 0, 0, 1));
+	assert_int_equal(c.server_secondary, SW_IP4(11, 0, 0, 7));
+	assert_true(c.require_auth);
+	assert_int_equal(c.relay_max_payload, 1200);
+	assert_int_equal(c.n_servers, 0);
+
+	/* The secondary defaults to primary + 1 (SRV-CFG-1). */
+	expect_ok(&c, "Role server\nServerBindAddress 11.0.0.255\n");
+	assert_int_equal(c.server_primary, SW_IP4(11, 0, 0, 255));
+	assert_int_equal(c.server_secondary, SW_IP4(11, 0, 1, 0));
+	assert_false(c.require_auth);
+	assert_int_equal(c.relay_max_payload, 88);
+}
+
+/* ---- each setting: good values ------------------------------------------ */
+
+enum field {
+	F_ROLE, F_IFNAME_LEN, F_PREFIX, F_MTU, F_POLICY, F_N_SERVERS,
+	F_BIND_ADDR, F_BIND_PORT, F_REFRESH, F_ID_LEN, F_KEY_LEN,
+	F_SRV_PRIMARY, F_SRV_SECONDARY, F_AUTH, F_RELAY_MAX,
+};
+
+static uint64_t
+field(const struct sw_conf *c, enum field f)
+{
+	switch (f) {
+	case F_ROLE:		return c->role;
+	case F_IFNAME_LEN:	return strlen(c->ifname);
+	case F_PREFIX:		return c->prefix;
+	case F_MTU:		return c->mtu;
+	case F_POLICY:		return c->v4_policy;
+	case F_N_SERVERS:	return c->n_servers;
+	case F_BIND_ADDR:	return c->bind_addr;
+	case F_BIND_PORT:	return c->bind_port;
+	case F_REFRESH:		return c->refresh;
+	case F_ID_LEN:		return c->client_id_len;
+	case F_KEY_LEN:		return strlen(c->key_file);
+	case F_SRV_PRIMARY:	return c->server_primary;
+	case F_SRV_SECONDARY:	return c->server_secondary;
+	case F_AUTH:		return c->require_auth;
+	case F_RELAY_MAX:	return c->relay_max_payload;
+	}
+	return UINT64_MAX;
+}
+
+static void
+test_good_values(void **state)
+{
+	static const struct {
+		const char *text;
+		enum field f;
+		uint64_t want;
+	} v[] = {
+		{ C("Role client"), F_ROLE, SW_ROLE_CLIENT },
+		{ C("Role CLIENT"), F_ROLE, SW_ROLE_CLIENT },
+		{ "Role Server\nServerBindAddress 11.0.0.1", F_ROLE,
+		    SW_ROLE_SERVER },
+		{ "Role relay", F_ROLE, SW_ROLE_RELAY },
+		{ C("InterfaceName a"), F_IFNAME_LEN, 1 },
+		{ C("InterfaceName abcdefghijklmno"), F_IFNAME_LEN, 15 },
+		{ C("InterfaceName A_b.9-z"), F_IFNAME_LEN, 7 },
+		{ C("InterfaceName ..."), F_IFNAME_LEN, 3 },
+		{ C("Prefix 2001:0::/32"), F_PREFIX, 0x20010000 },
+		{ C("Prefix 2001::/32"), F_PREFIX, 0x20010000 },
+		{ C("Prefix 2001:0000:0000::/32"), F_PREFIX, 0x20010000 },
+		{ C("Prefix 2001:DB8::/32"), F_PREFIX, 0x20010db8 },
+		{ C("Prefix fd00:1234::/32"), F_PREFIX, 0xfd001234 },
+		{ C("MTU 1280"), F_MTU, 1280 },
+		{ C("MTU 1281"), F_MTU, 1281 },
+		{ C("MTU 65507"), F_MTU, 65507 },
+		{ C("MTU 001500"), F_MTU, 1500 },
+		{ C("AddressPolicy hardened"), F_POLICY, SW_V4_HARDENED },
+		{ C("AddressPolicy STRICT"), F_POLICY, SW_V4_STRICT },
+		{ C("AddressPolicy Lab"), F_POLICY, SW_V4_LAB },
+		{ "ServerAddress a", F_N_SERVERS, 1 },
+		{ "ServerAddress 1.2.3.4", F_N_SERVERS, 1 },
+		{ "ServerAddress 1.2.3.4 1.2.3.9", F_N_SERVERS, 1 },
+		{ "ServerAddress 1.2.3.4 teredo2.example.net", F_N_SERVERS, 1 },
+		{ "ServerAddress teredo.example.net 1.2.3.9", F_N_SERVERS, 1 },
+		{ "ServerAddress host.example.", F_N_SERVERS, 1 },
+		{ "ServerAddress 4x.example", F_N_SERVERS, 1 },
+		{ "ServerAddress 1.2.3.4\nServerAddress 5.6.7.8", F_N_SERVERS,
+		    2 },
+		{ C("BindAddress 192.168.1.2"), F_BIND_ADDR,
+		    SW_IP4(192, 168, 1, 2) },
+		{ C("BindAddress 0.0.0.0"), F_BIND_ADDR, 0 },
+		{ C("BindAddress 223.255.255.255"), F_BIND_ADDR,
+		    SW_IP4(223, 255, 255, 255) },
+		{ C("BindAddress 255.255.255.254"), F_BIND_ADDR,
+		    SW_IP4(255, 255, 255, 254) },
+		{ C("BindPort 0"), F_BIND_PORT, 0 },
+		{ C("BindPort 1"), F_BIND_PORT, 1 },
+		{ C("BindPort 3544"), F_BIND_PORT, 3544 },
+		{ C("BindPort 65535"), F_BIND_PORT, 65535 },
+		{ C("RefreshInterval 10"), F_REFRESH, 10 },
+		{ C("RefreshInterval 30"), F_REFRESH, 30 },
+		{ C("RefreshInterval 3600"), F_REFRESH, 3600 },
+		{ C("ClientId 00\nKeyFile /k"), F_ID_LEN, 1 },
+		{ C("ClientId aBcD\nKeyFile /k"), F_ID_LEN, 2 },
+		{ C("KeyFile /\nClientId 01"), F_KEY_LEN, 1 },
+		{ C("KeyFile /etc/shipworm/k\xc3\xa9y\nClientId 01"), F_KEY_LEN,
+		    18 },
+		{ S("SecondaryBindAddress 192.0.2.99"), F_SRV_SECONDARY,
+		    SW_IP4(192, 0, 2, 99) },
+		{ S(""), F_SRV_PRIMARY, SW_IP4(192, 0, 2, 10) },
+		{ S(""), F_SRV_SECONDARY, SW_IP4(192, 0, 2, 11) },
+		{ S("RequireAuth yes"), F_AUTH, 1 },
+		{ S("RequireAuth YES"), F_AUTH, 1 },
+		{ S("RequireAuth No"), F_AUTH, 0 },
+		{ S("RelayMaxPayload 0"), F_RELAY_MAX, 0 },
+		{ S("RelayMaxPayload 88"), F_RELAY_MAX, 88 },
+		{ S("RelayMaxPayload 65507"), F_RELAY_MAX, 65507 },
+	};
+	struct sw_conf c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		expect_ok(&c, v[i].text);
+		if (field(&c, v[i].f) != v[i].want)
+			fail_msg("\"%s\": got %llu, want %llu", v[i].text,
+			    (unsigned long long)field(&c, v[i].f),
+			    (unsigned long long)v[i].want);
+	}
+}
+
+/* ---- each setting: the nearest bad values ------------------------------ */
+
+static void
+test_bad_values(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *w1, *w2;
+	} v[] = {
+		{ C("Role clients"), "line 1: Role: ", "'clients'" },
+		{ C("Role 0"), "line 1: Role: ", "'0'" },
+		{ C("InterfaceName abcdefghijklmnop"),
+		    "line 1: InterfaceName: ", "'abcdefghijklmnop'" },
+		{ C("InterfaceName ."), "line 1: InterfaceName: ", "'.'" },
+		{ C("InterfaceName .."), "line 1: InterfaceName: ", "'..'" },
+		{ C("InterfaceName a/b"), "line 1: InterfaceName: ", "'a/b'" },
+		{ C("InterfaceName a:b"), "line 1: InterfaceName: ", "'a:b'" },
+		{ C("Prefix 2001::/31"), "line 1: Prefix: ", "/32" },
+		{ C("Prefix 2001::/33"), "line 1: Prefix: ", "'2001::/33'" },
+		{ C("Prefix 2001::/"), "line 1: Prefix: ", "/32" },
+		{ C("Prefix 2001::/32x"), "line 1: Prefix: ", "/32" },
+		{ C("Prefix 2001::"), "line 1: Prefix: ", "/32" },
+		{ C("Prefix /32"), "line 1: Prefix: ", "not an IPv6 prefix" },
+		{ C("Prefix 2001::1/32"), "line 1: Prefix: ", "bits set" },
+		{ C("Prefix 2001:0:1::/32"), "line 1: Prefix: ", "bits set" },
+		{ C("Prefix 2001:zz::/32"), "line 1: Prefix: ", "IPv6 prefix" },
+		{ C("Prefix 2001:0:0:0:0:0:0:0:0/32"), "line 1: Prefix: ",
+		    "IPv6 prefix" },
+		{ C("Prefix 2001:0::%eth0/32"), "line 1: Prefix: ",
+		    "IPv6 prefix" },
+		{ C("Prefix 1.2.3.4/32"), "line 1: Prefix: ", "IPv6 prefix" },
+		{ C("Prefix ::/32"), "line 1: Prefix: ", "global unicast" },
+		{ C("Prefix ff02::/32"), "line 1: Prefix: ", "global unicast" },
+		{ C("Prefix fe80::/32"), "line 1: Prefix: ", "global unicast" },
+		{ C("MTU 1279"), "line 1: MTU: ", "'1279' is out of range" },
+		{ C("MTU 65508"), "line 1: MTU: ", "'65508' is out of range" },
+		{ C("MTU 0"), "line 1: MTU: ", "out of range (1280..65507)" },
+		{ C("MTU 18446744073709551617"), "line 1: MTU: ",
+		    "out of range" },
+		{ C("MTU -1"), "line 1: MTU: ", "not a number" },
+		{ C("MTU +1500"), "line 1: MTU: ", "not a number" },
+		{ C("MTU 1500b"), "line 1: MTU: ", "not a number" },
+		{ C("MTU 0x500"), "line 1: MTU: ", "not a number" },
+		{ C("AddressPolicy labs"), "line 1: AddressPolicy: ",
+		    "'labs'" },
+		{ C("AddressPolicy none"), "line 1: AddressPolicy: ",
+		    "'none'" },
+		{ "ServerAddress 1.2.3.4.5", "line 1: ServerAddress: ",
+		    "'1.2.3.4.5' is not a valid IPv4 address" },
+		{ "ServerAddress 1.2.3", "line 1: ServerAddress: ", "'1.2.3'" },
+		{ "ServerAddress 1.2.3.256", "line 1: ServerAddress: ",
+		    "'1.2.3.256'" },
+		{ "ServerAddress 01.2.3.4", "line 1: ServerAddress: ",
+		    "'01.2.3.4'" },
+		{ "ServerAddress 1.2.3.4.", "line 1: ServerAddress: ",
+		    "not a valid IPv4" },
+		{ "ServerAddress host.123", "line 1: ServerAddress: ",
+		    "'host.123'" },
+		{ "ServerAddress x..y", "line 1: ServerAddress: ",
+		    "'x..y' is not a host name or IPv4 address" },
+		{ "ServerAddress .x", "line 1: ServerAddress: ", "'.x'" },
+		{ "ServerAddress .", "line 1: ServerAddress: ", "'.'" },
+		{ "ServerAddress -x.example", "line 1: ServerAddress: ",
+		    "'-x.example'" },
+		{ "ServerAddress x-.example", "line 1: ServerAddress: ",
+		    "'x-.example'" },
+		{ "ServerAddress a_b.example", "line 1: ServerAddress: ",
+		    "'a_b.example'" },
+		{ "ServerAddress a.example a..b", "line 1: ServerAddress: ",
+		    "secondary 'a..b'" },
+		{ "ServerAddress a.example 1.2.3.256",
+		    "line 1: ServerAddress: ",
+		    "secondary '1.2.3.256' is not a valid IPv4" },
+		{ "ServerAddress a.example A.Example",
+		    "line 1: ServerAddress: ", "the primary itself" },
+		{ "ServerAddress a.example\nServerAddress A.EXAMPLE",
+		    "line 2: ServerAddress: ", "already listed" },
+		{ C("BindAddress 1.2.3.4.5"), "line 1: BindAddress: ",
+		    "'1.2.3.4.5' is not an IPv4 address" },
+		{ C("BindAddress 1.2.3"), "line 1: BindAddress: ", "'1.2.3'" },
+		{ C("BindAddress 256.1.1.1"), "line 1: BindAddress: ",
+		    "'256.1.1.1'" },
+		{ C("BindAddress 1.2.3.04"), "line 1: BindAddress: ",
+		    "'1.2.3.04'" },
+		{ C("BindAddress any"), "line 1: BindAddress: ", "'any'" },
+		{ C("BindAddress 224.0.0.1"), "line 1: BindAddress: ",
+		    "not a unicast" },
+		{ C("BindAddress 255.255.255.255"), "line 1: BindAddress: ",
+		    "not a unicast" },
+		{ C("BindPort 65536"), "line 1: BindPort: ", "'65536'" },
+		{ C("BindPort -1"), "line 1: BindPort: ", "(0..65535)" },
+		{ C("RefreshInterval 9"), "line 1: RefreshInterval: ",
+		    "'9' is out of range (10..3600)" },
+		{ C("RefreshInterval 3601"), "line 1: RefreshInterval: ",
+		    "'3601'" },
+		{ C("RefreshInterval 30s"), "line 1: RefreshInterval: ",
+		    "not a number" },
+		{ C("ClientId 0\nKeyFile /k"), "line 1: ClientId: ", "odd" },
+		{ C("ClientId 012\nKeyFile /k"), "line 1: ClientId: ", "odd" },
+		{ C("ClientId 0g\nKeyFile /k"), "line 1: ClientId: ",
+		    "'0g' is not hexadecimal" },
+		{ C("ClientId 0x01\nKeyFile /k"), "line 1: ClientId: ",
+		    "not hexadecimal" },
+		{ C("KeyFile k\nClientId 01"), "line 1: KeyFile: ",
+		    "'k' is not an absolute path" },
+		{ C("KeyFile ./k\nClientId 01"), "line 1: KeyFile: ",
+		    "absolute" },
+		{ C("KeyFile /a\x01z\nClientId 01"), "line 1: KeyFile: ",
+		    "'/a\\x01z' contains a control character" },
+		{ S("SecondaryBindAddress 192.0.2.256"),
+		    "line 1: SecondaryBindAddress: ", "'192.0.2.256'" },
+		{ "Role server\nServerBindAddress 1.2.3.4.5",
+		    "line 2: ServerBindAddress: ", "'1.2.3.4.5'" },
+		{ S("RequireAuth true"), "line 1: RequireAuth: ", "'true'" },
+		{ S("RequireAuth 1"), "line 1: RequireAuth: ", "yes or no" },
+		{ S("RelayMaxPayload 65508"), "line 1: RelayMaxPayload: ",
+		    "'65508' is out of range (0..65507)" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		expect_err(v[i].text, v[i].w1, v[i].w2, NULL);
+}
+
+static void
+test_host_name_limits(void **state)
+{
+	char text[700], label[70], name[600];
+	struct sw_conf c;
+
+	(void)state;
+	/* 63-character labels are fine, 64 is not. */
+	memset(label, 'a', 63);
+	label[63] = '\0';
+	snprintf(text, sizeof text, "ServerAddress %s.example", label);
+	expect_ok(&c, text);
+	snprintf(text, sizeof text, "ServerAddress b%s.example", label);
+	expect_err(text, "line 1: ServerAddress: ", "not a host name", "...");
+
+	/* 253 characters in all (a final dot aside), not 254. */
+	memset(name, 'a', 253);
+	for (size_t i = 63; i < 253; i += 64)
+		name[i] = '.';
+	name[253] = '\0';
+	snprintf(text, sizeof text, "ServerAddress %s", name);
+	expect_ok(&c, text);
+	assert_int_equal(strlen(c.servers[0].primary), 253);
+	snprintf(text, sizeof text, "ServerAddress %s.", name);
+	expect_ok(&c, text);
+	snprintf(text, sizeof text, "ServerAddress %sb", name);
+	expect_err(text, "line 1: ServerAddress: ", "not a host name", NULL);
+
+	/* ClientId: 255 bytes, not 256. */
+	memset(name, 'f', 255 * 2);
+	name[255 * 2] = '\0';
+	snprintf(text, sizeof text, C("ClientId %s\nKeyFile /k"), name);
+	assert_true(strlen(text) < sizeof text);
+	expect_ok(&c, text);
+	assert_int_equal(c.client_id_len, 255);
+	assert_int_equal(c.client_id[254], 0xff);
+	snprintf(text, sizeof text, C("ClientId %sff\nKeyFile /k"), name);
+	expect_err(text, "line 1: ClientId: ", "256 bytes long", NULL);
+
+	/* KeyFile: at most 255 bytes. */
+	memset(name, 'k', 255);
+	name[0] = '/';
+	name[255] = '\0';
+	snprintf(text, sizeof text, C("KeyFile %s\nClientId 01"), name);
+	expect_ok(&c, text);
+	assert_int_equal(strlen(c.key_file), 255);
+	snprintf(text, sizeof text, C("KeyFile %sk\nClientId 01"), name);
+	expect_err(text, "line 1: KeyFile: ", "too long (256 bytes", NULL);
+}
+
+/* ---- the shape of lines ------------------------------------------------- */
+
+static void
+test_syntax_errors(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *w1, *w2;
+	} v[] = {
+		{ C("Serveraddres x"), "line 1: unknown setting 'Serveraddres'",
+		    NULL },
+		{ C("MTU=1280"), "line 1: unknown setting 'MTU=1280'", NULL },
+		{ C("# fine\nBogus"), "line 2: unknown setting 'Bogus'", NULL },
+		{ C("MTU"), "line 1: MTU: missing value", NULL },
+		{ C("MTU   # 1280"), "line 1: MTU: missing value", NULL },
+		{ C("MTU\r"), "line 1: MTU: missing value", NULL },
+		{ C("MTU 1280 1300"), "line 1: MTU: ",
+		    "unexpected extra value '1300'" },
+		{ "ServerAddress a b c", "line 1: ServerAddress: ",
+		    "extra value 'c'" },
+		{ "ServerAddress a b c d e", "line 1: ServerAddress: ",
+		    "extra value 'c'" },
+		{ C("MTU 1280\nMTU 1280"), "line 2: MTU: given twice", NULL },
+		{ C("Role client\nrole client"), "line 2: Role: given twice",
+		    NULL },
+		{ C("MTU 1280\n\n# x\nmtu 1400"), "line 4: MTU: given twice",
+		    NULL },
+		{ C("MTU 1280\r\nMTU\t1400\r\n"), "line 2: MTU: given twice",
+		    NULL },
+		/* a CR inside the line is not blank */
+		{ C("MTU 1280\r1"), "line 1: MTU: ", "'1280\\x0d1'" },
+		{ C("InterfaceName te\x7fst"), "line 1: InterfaceName: ",
+		    "'te\\x7fst'" },
+		{ C("InterfaceName \xff\xfe"), "line 1: InterfaceName: ",
+		    "'\\xff\\xfe'" },
+		{ C("InterfaceName it's"), "line 1: InterfaceName: ",
+		    "'it\\'s'" },
+		{ C("InterfaceName a\\b"), "line 1: InterfaceName: ",
+		    "'a\\\\b'" },
+		{ C("\x1b[2J"), "line 1: unknown setting '\\x1b[2J'", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		expect_err(v[i].text, v[i].w1, v[i].w2, NULL);
+}
+
+static void
+test_comments_blank_crlf_case(void **state)
+{
+	static const char text[] =
+	    "# comment\r\n"
+	    "\r\n"
+	    "   \t  \n"
+	    "\n"
+	    "  # indented comment\n"
+	    "mtu 1400 # trailing comment\r\n"
+	    "\tSERVERADDRESS\t\tteredo.example.net   \t\r\n"
+	    "rOLE   cLiEnT#no blank before the comment\n"
+	    "refreshinterval 45\t\r\r\n"
+	    "BindPort 7#\n"
+	    "#\n"
+	    "addresspolicy LAB";		/* no final newline */
+	struct sw_conf c;
+	char err[SW_CONF_ERR_MAX];
+
+	(void)state;
+	expect_ok(&c, text);
+	assert_int_equal(c.mtu, 1400);
+	assert_int_equal(c.n_servers, 1);
+	assert_string_equal(c.servers[0].primary, "teredo.example.net");
+	assert_int_equal(c.role, SW_ROLE_CLIENT);
+	assert_int_equal(c.refresh, 45);
+	assert_int_equal(c.bind_port, 7);
+	assert_int_equal(c.v4_policy, SW_V4_LAB);
+	assert_int_equal(c.lineno, 12);
+
+	/* Line numbers count every line, blank ones and comments too. */
+	assert_int_equal(parse(&c, "# a\n\n\r\nServerAddress x\nMTU 1\n", err),
+	    -EINVAL);
+	assert_contains(err, "line 5: MTU: ");
+
+	/* Only comments: a client without a server. */
+	assert_int_equal(parse(&c, "# nothing\n\n", err), -EINVAL);
+	assert_string_equal(err,
+	    "ServerAddress: missing (Role client needs at least one server)");
+	assert_int_equal(parse(&c, "", err), -EINVAL);
+	assert_string_equal(err,
+	    "ServerAddress: missing (Role client needs at least one server)");
+	assert_int_equal(sw_conf_parse(&c, NULL, 0, err), -EINVAL);
+	assert_err_shape(err);
+}
+
+static void
+test_line_api(void **state)
+{
+	struct sw_conf c;
+	char err[SW_CONF_ERR_MAX];
+
+	(void)state;
+	sw_conf_init(&c);
+	assert_int_equal(sw_conf_line(&c, "", 0, err), 0);
+	assert_int_equal(sw_conf_line(&c, NULL, 0, err), 0);
+	/* len bounds the line: "MTU 1400" cut to "MTU 14". */
+	assert_int_equal(sw_conf_line(&c, "MTU 1400", 6, err), -EINVAL);
+	assert_string_equal(err,
+	    "line 3: MTU: '14' is out of range (1280..65507)");
+	assert_int_equal(sw_conf_line(&c, "MTU 1400", 8, err), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(sw_conf_line(&c, "ServerAddress 192.0.2.1", 23, err),
+	    0);
+	assert_int_equal(c.lineno, 5);
+	assert_int_equal(sw_conf_finish(&c, err), -EINVAL);
+	assert_string_equal(err, "ServerAddress: '192.0.2.1' is not a global "
+	    "unicast IPv4 address (AddressPolicy hardened)");
+	assert_int_equal(sw_conf_line(&c, "AddressPolicy lab", 17, err), 0);
+	assert_int_equal(sw_conf_finish(&c, err), 0);
+	assert_string_equal(err, "");
+}
+
+static void
+test_long_lines_and_nul(void **state)
+{
+	size_t big = 10000;
+	char *text = malloc(big);
+	struct sw_conf c;
+	char err[SW_CONF_ERR_MAX];
+
+	(void)state;
+	assert_non_null(text);
+
+	/* A 4096-byte line is fine, 4097 is not. */
+	memset(text, ' ', big);
+	memcpy(text, "MTU 1400 #", 10);
+	memcpy(text + 4096, "\nServerAddress a", 16);
+	assert_int_equal(parse_len(&c, text, 4096 + 16, err), 0);
+	assert_int_equal(c.mtu, 1400);
+	memcpy(text + 4096, " \nServerAddress a", 17);
+	assert_int_equal(parse_len(&c, text, 4097 + 17, err), -EINVAL);
+	assert_string_equal(err,
+	    "line 1: MTU: line too long (4097 bytes, at most 4096)");
+
+	/* Not a setting: the error cannot name one. */
+	memset(text, 'x', big);
+	assert_int_equal(parse_len(&c, text, big, err), -EINVAL);
+	assert_string_equal(err,
+	    "line 1: line too long (10000 bytes, at most 4096)");
+
+	/* A long value is quoted in part; the message stays one line. */
+	memcpy(text, "ServerAddress ", 14);
+	memset(text + 14, 'a', 1000);
+	assert_int_equal(parse_len(&c, text, 1014, err), -EINVAL);
+	assert_contains(err, "line 1: ServerAddress: 'aaaa");
+	assert_contains(err, "...' is not a host name");
+	memset(text + 14, '\x01', 1000);
+	assert_int_equal(parse_len(&c, text, 1014, err), -EINVAL);
+	assert_contains(err, "line 1: ServerAddress: '\\x01\\x01");
+	memset(text, '\x01', 4000);
+	assert_int_equal(parse_len(&c, text, 4000, err), -EINVAL);
+	assert_contains(err, "line 1: unknown setting '\\x01");
+	assert_true(strlen(err) < 100);
+
+	/* NUL bytes, anywhere in a line, comments included. */
+	assert_int_equal(parse_len(&c, C("MTU 12\0" "80"), 22, err), -EINVAL);
+	assert_string_equal(err, "line 1: MTU: NUL byte at column 7");
+	assert_int_equal(parse_len(&c, "ServerAddress a\n# x\0y", 21, err),
+	    -EINVAL);
+	assert_string_equal(err, "line 2: NUL byte at column 4");
+	assert_int_equal(parse_len(&c, "\0", 1, err), -EINVAL);
+	assert_string_equal(err, "line 1: NUL byte at column 1");
+	free(text);
+}
+
+/* ---- whole-file checks --------------------------------------------------- */
+
+static void
+test_server_address_repeat(void **state)
+{
+	struct sw_conf c;
+
+	(void)state;
+	expect_ok(&c, "ServerAddress a\nServerAddress b\n"
+	    "ServerAddress c 1.2.3.4\nServerAddress d\n");
+	assert_int_equal(c.n_servers, 4);
+	assert_string_equal(c.servers[0].primary, "a");
+	assert_string_equal(c.servers[1].primary, "b");
+	assert_string_equal(c.servers[2].primary, "c");
+	assert_string_equal(c.servers[2].secondary, "1.2.3.4");
+	assert_string_equal(c.servers[3].primary, "d");
+	expect_err("ServerAddress a\nServerAddress b\nServerAddress c\n"
+	    "ServerAddress d\n# fifth:\nServerAddress e\n",
+	    "line 6: ServerAddress: ", "more than 4", NULL);
+}
+
+static void
+test_role_misuse(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} v[] = {
+		{ S("ServerAddress a"),
+		    "ServerAddress: only for Role client" },
+		{ S("BindAddress 1.2.3.4"),
+		    "BindAddress: only for Role client" },
+		{ S("BindPort 1"), "BindPort: only for Role client" },
+		{ S("RefreshInterval 10"),
+		    "RefreshInterval: only for Role client" },
+		{ S("ClientId 01\nKeyFile /k"),
+		    "ClientId: only for Role client" },
+		{ S("KeyFile /k"), "KeyFile: only for Role client" },
+		{ C("ServerBindAddress 11.0.0.1"),
+		    "ServerBindAddress: only for Role server" },
+		{ C("SecondaryBindAddress 11.0.0.1"),
+		    "SecondaryBindAddress: only for Role server" },
+		{ C("RequireAuth no"), "RequireAuth: only for Role server" },
+		{ C("RelayMaxPayload 88"),
+		    "RelayMaxPayload: only for Role server" },
+		{ "Role relay\nBindPort 3545",
+		    "BindPort: only for Role client" },
+		{ "ServerBindAddress 11.0.0.1\nRole relay",
+		    "ServerBindAddress: only for Role server" },
+		/* Role may come last: the check waits for the whole file. */
+		{ "ServerAddress a\nRole relay",
+		    "ServerAddress: only for Role client" },
+		{ "ClientId 01\nServerAddress a", "ClientId: needs KeyFile" },
+		{ "KeyFile /k\nServerAddress a", "KeyFile: needs ClientId" },
+		{ "Role server",
+		    "ServerBindAddress: missing (Role server needs its primary "
+		    "IPv4 address)" },
+		{ "Role server\nSecondaryBindAddress 11.0.0.2",
+		    "ServerBindAddress: missing" },
+		{ "Role client",
+		    "ServerAddress: missing (Role client needs at least one "
+		    "server)" },
+	};
+	struct sw_conf c;
+	char err[SW_CONF_ERR_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		assert_int_equal(parse(&c, v[i].text, err), -EINVAL);
+		if (strcmp(err, v[i].want) != 0 &&
+		    strncmp(err, v[i].want, strlen(v[i].want)) != 0)
+			fail_msg("\"%s\": got \"%s\"", v[i].text, err);
+	}
+	/* Role last, server settings before it. */
+	expect_ok(&c, "ServerBindAddress 11.0.0.1\nRequireAuth yes\n"
+	    "Role server\n");
+	assert_int_equal(c.role, SW_ROLE_SERVER);
+}
+
+/* COM-V4G, CLI-CFG-4, SRV-CFG-1: addresses judged under AddressPolicy,
+ * wherever in the file it is. */
+static void
+test_address_policy(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;	/* NULL: accepted */
+	} v[] = {
+		{ "ServerAddress 192.0.2.10\nAddressPolicy lab", NULL },
+		{ "AddressPolicy lab\nServerAddress 192.0.2.10", NULL },
+		{ "ServerAddress 192.0.2.10",
+		    "ServerAddress: '192.0.2.10' is not a global unicast IPv4 "
+		    "address (AddressPolicy hardened)" },
+		{ "ServerAddress 192.0.2.10\nAddressPolicy hardened",
+		    "ServerAddress: '192.0.2.10'" },
+		{ "ServerAddress 192.0.2.10\nAddressPolicy strict", NULL },
+		{ "ServerAddress 100.64.0.1\nAddressPolicy strict", NULL },
+		{ "ServerAddress 100.64.0.1",
+		    "ServerAddress: '100.64.0.1' is not a global" },
+		{ "ServerAddress 100.64.0.1\nAddressPolicy lab",
+		    "ServerAddress: '100.64.0.1'" },
+		{ "ServerAddress 10.0.0.1\nAddressPolicy lab",
+		    "ServerAddress: '10.0.0.1'" },
+		{ "ServerAddress 10.0.0.1\nAddressPolicy strict",
+		    "ServerAddress: '10.0.0.1' is not a global unicast IPv4 "
+		    "address (AddressPolicy strict)" },
+		{ "ServerAddress 224.0.0.253", "ServerAddress: '224.0.0.253'" },
+		{ "ServerAddress 1.2.3.4\nServerAddress 127.0.0.1",
+		    "ServerAddress: '127.0.0.1'" },
+		/* the secondary, given or implied (primary + 1) */
+		{ "ServerAddress 1.2.3.4 10.0.0.1",
+		    "ServerAddress: secondary '10.0.0.1' is not a global" },
+		{ "ServerAddress 9.255.255.255",
+		    "ServerAddress: secondary 10.0.0.0 (primary "
+		    "'9.255.255.255' + 1) is not a global" },
+		{ "ServerAddress 9.255.255.255 9.255.255.254", NULL },
+		{ "ServerAddress 100.63.255.255\nAddressPolicy lab",
+		    "ServerAddress: secondary 100.64.0.0 (primary" },
+		{ "ServerAddress 100.63.255.255\nAddressPolicy strict", NULL },
+		{ "ServerAddress 192.0.2.1 192.0.2.2\nAddressPolicy lab",
+		    NULL },
+		/* names are resolved, and checked, by the daemon */
+		{ "ServerAddress localhost", NULL },
+		/* the server's own addresses */
+		{ "Role server\nServerBindAddress 192.0.2.10",
+		    "ServerBindAddress: '192.0.2.10' is not a global unicast "
+		    "IPv4 address (AddressPolicy hardened)" },
+		{ "Role server\nServerBindAddress 192.0.2.10\n"
+		    "AddressPolicy lab", NULL },
+		{ "Role server\nServerBindAddress 0.0.0.0",
+		    "ServerBindAddress: '0.0.0.0'" },
+		{ "Role server\nServerBindAddress 11.0.0.1\n"
+		    "SecondaryBindAddress 10.0.0.1",
+		    "SecondaryBindAddress: '10.0.0.1' is not a global" },
+		{ "Role server\nServerBindAddress 9.255.255.255",
+		    "SecondaryBindAddress: 10.0.0.0 (ServerBindAddress + 1)" },
+		{ "Role server\nServerBindAddress 9.255.255.255\n"
+		    "SecondaryBindAddress 9.255.255.254", NULL },
+		{ "Role server\nServerBindAddress 11.0.0.1\n"
+		    "SecondaryBindAddress 11.0.0.1",
+		    "SecondaryBindAddress: '11.0.0.1' is also the "
+		    "ServerBindAddress" },
+	};
+	struct sw_conf c;
+	char err[SW_CONF_ERR_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		int r = parse(&c, v[i].text, err);
+
+		if (v[i].want == NULL && r != 0)
+			fail_msg("\"%s\": unexpected \"%s\"", v[i].text, err);
+		if (v[i].want != NULL && r == 0)
+			fail_msg("\"%s\": accepted", v[i].text);
+		if (v[i].want != NULL &&
+		    strncmp(err, v[i].want, strlen(v[i].want)) != 0)
+			fail_msg("\"%s\": got \"%s\"", v[i].text, err);
+	}
+}
+
+/* ---- the shipped examples ------------------------------------------------ */
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf = malloc(65536);
+	assert_non_null(buf);
+	n = fread(buf, 1, 65536, f);
+	assert_int_equal(ferror(f), 0);
+	assert_true(n < 65536);
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+static void
+test_examples(void **state)
+{
+	static const char lab[] = "\nAddressPolicy lab\n";
+	struct sw_conf c;
+	char err[SW_CONF_ERR_MAX];
+	char *text;
+	size_t len;
+
+	(void)state;
+	if ((text = slurp("doc/examples/client.conf", &len)) == NULL)
+		skip();
+	assert_int_equal(parse_len(&c, text, len, err), 0);
+	assert_int_equal(c.role, SW_ROLE_CLIENT);
+	assert_int_equal(c.n_servers, 2);
+	assert_string_equal(c.servers[0].primary, "teredo.example.net");
+	assert_string_equal(c.servers[1].secondary, "teredo-2.example.org");
+	assert_int_equal(c.bind_port, 3545);
+	free(text);
+
+	/* server.conf names RFC 5737 addresses, which only a lab accepts:
+	 * as shipped it must be refused, with the reason. */
+	if ((text = slurp("doc/examples/server.conf", &len)) == NULL)
+		skip();
+	assert_int_equal(parse_len(&c, text, len, err), -EINVAL);
+	assert_string_equal(err, "ServerBindAddress: '192.0.2.10' is not "
+	    "a global unicast IPv4 address (AddressPolicy hardened)");
+	text = realloc(text, len + sizeof lab);
+	assert_non_null(text);
+	memcpy(text + len, lab, sizeof lab);
+	assert_int_equal(parse_len(&c, text, len + sizeof lab - 1, err), 0);
+	assert_int_equal(c.role, SW_ROLE_SERVER);
+	assert_int_equal(c.server_primary, SW_IP4(192, 0, 2, 10));
+	assert_int_equal(c.server_secondary, SW_IP4(192, 0, 2, 11));
+	assert_int_equal(c.relay_max_payload, 88);
+	assert_false(c.require_auth);
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full_client),
+		cmocka_unit_test(test_full_server),
+		cmocka_unit_test(test_good_values),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_host_name_limits),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_comments_blank_crlf_case),
+		cmocka_unit_test(test_line_api),
+		cmocka_unit_test(test_long_lines_and_nul),
+		cmocka_unit_test(test_server_address_repeat),
+		cmocka_unit_test(test_role_misuse),
+		cmocka_unit_test(test_address_policy),
+		cmocka_unit_test(test_examples),
+	};
+	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+}
