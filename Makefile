@@ -35,10 +35,22 @@ CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
 CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 PCAP_LIBS     := $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
+MNL_LIBS      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(O)/%.o)
 LIB_A     := $(O)/libshipworm.a
+
+# sys/: the only code that makes system calls; daemon/ and cli/: programs.
+SYS_SRC   := $(sort $(wildcard sys/*.c))
+SYS_OBJ   := $(SYS_SRC:%.c=$(O)/%.o)
+DAEMON_SRC := $(sort $(wildcard daemon/*.c))
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(O)/%.o)
+CLI_SRC   := $(sort $(wildcard cli/*.c))
+CLI_OBJ   := $(CLI_SRC:%.c=$(O)/%.o)
+PROGS     := $(strip $(if $(DAEMON_SRC),$(O)/shipwormd) $(if $(CLI_SRC),$(O)/shipworm))
+NETNS_SRC := $(sort $(wildcard tests/netns/*.c))
+NETNS_BIN := $(NETNS_SRC:%.c=$(O)/%)
 
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:%.c=$(O)/%)
@@ -56,7 +68,8 @@ FUZZ_NAMES := $(notdir $(FUZZ_SRC:.c=))
 .PHONY: demo lint-man all check fuzz fuzz-build fuzz-smoke asan ubsan bench install \
 	uninstall clean deps check-pure
 
-all: $(LIB_A) $(UNIT_BIN) $(SIMT_BIN) $(CONF_BIN) $(BENCH_BIN)
+all: $(LIB_A) $(PROGS) $(UNIT_BIN) $(SIMT_BIN) $(CONF_BIN) $(BENCH_BIN) \
+	$(NETNS_BIN)
 
 $(O)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
@@ -65,6 +78,28 @@ $(O)/lib/%.o: lib/%.c
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+$(O)/sys/%.o $(O)/daemon/%.o $(O)/cli/%.o: CFLAGS_ALL += -Isys
+$(O)/sys/%.o: sys/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+$(O)/daemon/%.o: daemon/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+$(O)/cli/%.o: cli/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(O)/shipwormd: $(DAEMON_OBJ) $(SYS_OBJ) $(LIB_A)
+	$(CC) -o $@ $(DAEMON_OBJ) $(SYS_OBJ) $(LIB_A) $(LDFLAGS_ALL) $(MNL_LIBS) $(CRYPTO_LIBS)
+
+$(O)/shipworm: $(CLI_OBJ) $(SYS_OBJ) $(LIB_A)
+	$(CC) -o $@ $(CLI_OBJ) $(SYS_OBJ) $(LIB_A) $(LDFLAGS_ALL) $(MNL_LIBS) $(CRYPTO_LIBS)
+
+# Small helper programs for the network-namespace tests.
+$(O)/tests/netns/%: tests/netns/%.c $(SYS_OBJ) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Isys -o $@ $< $(SYS_OBJ) $(LIB_A) $(LDFLAGS_ALL) $(MNL_LIBS) $(CRYPTO_LIBS)
 
 $(O)/tests/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(@D)
@@ -146,7 +181,12 @@ lint-man:
 	mandoc -Tlint -Wwarning man/*.[1-8]
 
 # ---- install --------------------------------------------------------------
-install: $(LIB_A)
+install: $(LIB_A) $(PROGS)
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	$(if $(PROGS),install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/sbin/)
+	install -d $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	$(if $(wildcard man/*.8),install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/shipworm
 	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 lib/*.h $(DESTDIR)$(PREFIX)/include/shipworm/
@@ -154,6 +194,9 @@ install: $(LIB_A)
 	install -m 0644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 
 uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/shipwormd $(DESTDIR)$(PREFIX)/sbin/shipworm
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(wildcard man/*.5)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(wildcard man/*.8)))
 	rm -f $(DESTDIR)$(PREFIX)/lib/libshipworm.a
 	rm -rf $(DESTDIR)$(PREFIX)/include/shipworm
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man3/,$(notdir $(wildcard man/*.3)))
@@ -161,4 +204,5 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(SIMT_BIN:=.d) $(UNIT_BIN:=.d) $(CONF_BIN:=.d) $(BENCH_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(SYS_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) \
+	$(NETNS_BIN:=.d) $(SIM_OBJ:.o=.d) $(SIMT_BIN:=.d) $(UNIT_BIN:=.d) $(CONF_BIN:=.d) $(BENCH_BIN:=.d)

@@ -1,0 +1,30 @@
+/*
+ * rtnl.h - rtnetlink over libmnl: the parent's only way to configure the
+ * Teredo interface (no shell hooks, no ip(8)).  Every call is synchronous
+ * (request with NLM_F_ACK, wait for the answer) and returns 0 or -errno.
+ */
+#ifndef SW_SYS_RTNL_H
+#define SW_SYS_RTNL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sys_rtnl;
+
+int sys_rtnl_open(struct sys_rtnl **out);
+void sys_rtnl_close(struct sys_rtnl *r);
+
+/* Set MTU and bring the link up (or down). */
+int sys_rtnl_link(struct sys_rtnl *r, int ifindex, bool up, uint32_t mtu);
+
+/* Add or delete an IPv6 address with prefix length plen.  nodad: no
+ * duplicate address detection (IFA_F_NODAD: a tunnel has no neighbours). */
+int sys_rtnl_addr6(struct sys_rtnl *r, int ifindex, const uint8_t addr[16],
+    uint8_t plen, bool add);
+
+/* Add or delete an IPv6 route dst/plen via the interface with a metric
+ * (priority); plen 0 is a default route. */
+int sys_rtnl_route6(struct sys_rtnl *r, int ifindex, const uint8_t dst[16],
+    uint8_t plen, uint32_t metric, bool add);
+
+#endif /* SW_SYS_RTNL_H */
