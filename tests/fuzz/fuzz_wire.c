@@ -125,6 +125,23 @@ ref_checksum(const struct sw_ip6_view *ip)
 	return (uint16_t)~sum;
 }
 
+/*
+ * A rebuilt ICMPv6 packet equals the received one, except that a received
+ * checksum of 0xffff is rebuilt as 0x0000: both are one's-complement
+ * zero, and both verify (found by the 600 s fuzz run).
+ */
+static bool
+same_but_checksum(const uint8_t *built, const uint8_t *got, size_t len)
+{
+	const size_t ck = SW_IP6_HLEN + 2;
+	uint16_t b = sw_get16(built + ck), g = sw_get16(got + ck);
+
+	if (memcmp(built, got, ck) != 0 ||
+	    memcmp(built + ck + 2, got + ck + 2, len - ck - 2) != 0)
+		return false;
+	return b == g || (b == 0x0000 && g == 0xffff);
+}
+
 static void
 check_icmp6(const struct sw_ip6_view *ip)
 {
@@ -154,7 +171,7 @@ check_icmp6(const struct sw_ip6_view *ip)
 			    ip->src, ip->dst, ip->hlim, e.id, e.seq, e.data,
 			    e.data_len);
 			CHECK(r == SW_IP6_HLEN + (int)ip->plen);
-			CHECK(memcmp(out, ip->hdr, (size_t)r) == 0);
+			CHECK(same_but_checksum(out, ip->hdr, (size_t)r));
 		}
 	}
 
@@ -169,7 +186,7 @@ check_icmp6(const struct sw_ip6_view *ip)
 		    sw_get32(ip->dst + 6) == 0 && sw_get32(ip->dst + 10) == 0 &&
 		    ip->dst[14] == 0) {
 			CHECK(sw_wire_build_rs(out, sizeof out, ip->src) == 48);
-			CHECK(memcmp(out, ip->hdr, 48) == 0);
+			CHECK(same_but_checksum(out, ip->hdr, 48));
 		}
 	}
 
