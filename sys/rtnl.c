@@ -1,0 +1,265 @@
+/*
+ * rtnl.c - rtnetlink over libmnl: link MTU and state, IPv6 addresses and
+ * routes of the Teredo interface (see rtnl.h).
+ *
+ * One NETLINK_ROUTE socket, kept open for the daemon's life.  Every
+ * request carries NLM_F_REQUEST | NLM_F_ACK and a fresh sequence number;
+ * we then read until the kernel's NLMSG_ERROR for that sequence number
+ * and return its error (0 for a plain ACK).  Creations use NLM_F_CREATE |
+ * NLM_F_EXCL, so an address or route that is already there is reported
+ * as -EEXIST rather than silently replaced.
+ *
+ * Routes are installed with protocol RTPROT_STATIC ("proto static" in
+ * ip-route(8)), table main, scope universe, type unicast.  Deleting gives
+ * the same protocol, interface and metric, which the kernel matches, so a
+ * delete never removes a route that someone else added with other
+ * attributes.
+ *
+ * When the kernel explains a refusal (extended ACK, NLMSGERR_ATTR_MSG),
+ * the text is logged with log_debug().
+ */
+#include <sys/socket.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+
+#include "log.h"
+#include "rtnl.h"
+
+#define RTNL_BUFSIZE	8192	/* MNL_SOCKET_BUFFER_SIZE is not constant */
+#define RTNL_PROTO	RTPROT_STATIC
+
+struct sys_rtnl {
+	struct mnl_socket	*nl;
+	unsigned int		 portid;
+	uint32_t		 seq;
+	union {
+		char		 buf[RTNL_BUFSIZE];
+		struct nlmsghdr	 align;
+	} u;
+};
+
+int
+sys_rtnl_open(struct sys_rtnl **out)
+{
+	struct sys_rtnl	*r;
+	int		 one = 1, rc;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	if ((r->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL) {
+		rc = -errno;
+		goto err_free;
+	}
+	/* Best effort: a short ACK, and a reason text with each error. */
+	(void)mnl_socket_setsockopt(r->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	(void)mnl_socket_setsockopt(r->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) == -1) {
+		rc = -errno;
+		goto err_close;
+	}
+	r->portid = mnl_socket_get_portid(r->nl);
+	r->seq = (uint32_t)time(NULL);
+	*out = r;
+	return 0;
+
+ err_close:
+	mnl_socket_close(r->nl);
+ err_free:
+	free(r);
+	return rc;
+}
+
+void
+sys_rtnl_close(struct sys_rtnl *r)
+{
+	if (r == NULL)
+		return;
+	mnl_socket_close(r->nl);
+	free(r);
+}
+
+/* Header of a new request in r's buffer. */
+static struct nlmsghdr *
+rtnl_msg(struct sys_rtnl *r, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr	*nlh;
+
+	nlh = mnl_nlmsg_put_header(r->u.buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++r->seq;
+	return nlh;
+}
+
+static int
+exterr_attr(const struct nlattr *attr, void *data)
+{
+	const char	**msg = data;
+
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		*msg = mnl_attr_get_str(attr);
+	return MNL_CB_OK;
+}
+
+/* NLMSG_ERROR: 0 is the ACK, anything else the request's -errno. */
+static int
+rtnl_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr	*e;
+	const char		*msg = NULL;
+	size_t			 off;
+	int			 error;
+
+	(void)data;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	e = mnl_nlmsg_get_payload(nlh);
+	if (e->error == 0)
+		return MNL_CB_STOP;
+	error = -e->error;
+	if (error <= 0)
+		error = EPROTO;
+
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		off = sizeof(*e);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
+		    e->msg.nlmsg_len >= sizeof(struct nlmsghdr))
+			off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+		if (off < mnl_nlmsg_get_payload_len(nlh))
+			(void)mnl_attr_parse_payload(
+			    (const char *)e + off,
+			    mnl_nlmsg_get_payload_len(nlh) - off,
+			    exterr_attr, &msg);
+	}
+	if (msg != NULL)
+		log_debug("rtnetlink: %s (%s)", msg, strerror(error));
+	errno = error;
+	return MNL_CB_ERROR;
+}
+
+/* Send the request in r's buffer and wait for its ACK: 0 or -errno. */
+static int
+rtnl_talk(struct sys_rtnl *r, const struct nlmsghdr *req)
+{
+	mnl_cb_t	 ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = rtnl_error_cb };
+	uint32_t	 seq = req->nlmsg_seq;
+	ssize_t		 n;
+	int		 rc;
+
+	if (mnl_socket_sendto(r->nl, req, req->nlmsg_len) == -1)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(r->nl, r->u.buf, sizeof(r->u.buf));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		rc = mnl_cb_run2(r->u.buf, (size_t)n, seq, r->portid,
+		    NULL, NULL, ctl, MNL_ARRAY_SIZE(ctl));
+		if (rc == MNL_CB_ERROR)
+			return errno > 0 ? -errno : -EPROTO;
+		if (rc == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+int
+sys_rtnl_link(struct sys_rtnl *r, int ifindex, bool up, uint32_t mtu)
+{
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	nlh = rtnl_msg(r, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = up ? IFF_UP : 0;
+	ifi->ifi_change = IFF_UP;
+	if (mtu != 0)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return rtnl_talk(r, nlh);
+}
+
+int
+sys_rtnl_addr6(struct sys_rtnl *r, int ifindex, const uint8_t addr[16],
+    uint8_t plen, bool add)
+{
+	struct nlmsghdr		*nlh;
+	struct ifaddrmsg	*ifa;
+
+	if (ifindex <= 0 || plen > 128)
+		return -EINVAL;
+	if (add)
+		nlh = rtnl_msg(r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	else
+		nlh = rtnl_msg(r, RTM_DELADDR, 0);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_flags = IFA_F_NODAD;	/* the 8-bit copy of IFA_FLAGS */
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (unsigned)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, 16, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, addr);
+	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	return rtnl_talk(r, nlh);
+}
+
+int
+sys_rtnl_route6(struct sys_rtnl *r, int ifindex, const uint8_t dst[16],
+    uint8_t plen, uint32_t metric, bool add)
+{
+	struct nlmsghdr	*nlh;
+	struct rtmsg	*rtm;
+	uint8_t		 prefix[16];
+	unsigned	 i;
+
+	if (ifindex <= 0 || plen > 128)
+		return -EINVAL;
+	if (add)
+		nlh = rtnl_msg(r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	else
+		nlh = rtnl_msg(r, RTM_DELROUTE, 0);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_src_len = 0;
+	rtm->rtm_tos = 0;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTNL_PROTO;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	if (plen > 0) {
+		/* Host bits cleared: the route is the prefix, exactly. */
+		for (i = 0; i < 16; i++) {
+			if (plen >= 8 * (i + 1))
+				prefix[i] = dst[i];
+			else if (plen > 8 * i)
+				prefix[i] = (uint8_t)(dst[i] &
+				    (0xff00 >> (plen - 8 * i)));
+			else
+				prefix[i] = 0;
+		}
+		mnl_attr_put(nlh, RTA_DST, sizeof(prefix), prefix);
+	}
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, metric);
+	return rtnl_talk(r, nlh);
+}

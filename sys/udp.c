@@ -1,0 +1,280 @@
+/*
+ * udp.c - the Teredo UDP sockets, batched with recvmmsg(2)/sendmmsg(2)
+ * (see udp.h).
+ *
+ * Every socket is IPv4, non-blocking, close-on-exec and bound to an
+ * explicit endpoint; SO_BROADCAST is never set (HARD-8).  DF is off
+ * (IP_PMTUDISC_DONT, COM-MTU-2): a 1280-byte IPv6 packet makes a 1308-byte
+ * or larger IPv4 datagram that the path must be free to fragment.  The
+ * outer TOS, ECN bits included, is 0 (COM-ECN-1/2).  Addresses cross this
+ * file's boundary in host byte order, as everywhere in the core.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "udp.h"
+
+static int
+setsockopt_int(int fd, int level, int name, int val)
+{
+	if (setsockopt(fd, level, name, &val, sizeof(val)) == -1)
+		return -errno;
+	return 0;
+}
+
+/*
+ * SO_RCVBUFFORCE/SO_SNDBUFFORCE pass net.core.[rw]mem_max when we hold
+ * CAP_NET_ADMIN; without it they fail with EPERM and the plain option,
+ * capped by the sysctl, is the best we can do.
+ */
+static int
+set_sockbuf(int fd, int force, int plain)
+{
+	if (setsockopt_int(fd, SOL_SOCKET, force, SYS_UDP_SOCKBUF) == 0)
+		return 0;
+	return setsockopt_int(fd, SOL_SOCKET, plain, SYS_UDP_SOCKBUF);
+}
+
+int
+sys_udp_open(const struct sw_v4ep *local, struct sw_v4ep *bound)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 slen;
+	int			 fd, rc;
+
+	if (local == NULL)
+		return -EINVAL;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -errno;
+
+	/* COM-MTU-2: never DF, let the path fragment. */
+	if ((rc = setsockopt_int(fd, IPPROTO_IP, IP_MTU_DISCOVER,
+	    IP_PMTUDISC_DONT)) < 0)
+		goto err_close;
+	/* COM-ECN-1/2: outer TOS 0, hence ECN Not-ECT. */
+	if ((rc = setsockopt_int(fd, IPPROTO_IP, IP_TOS, 0)) < 0)
+		goto err_close;
+	if ((rc = set_sockbuf(fd, SO_RCVBUFFORCE, SO_RCVBUF)) < 0)
+		goto err_close;
+	if ((rc = set_sockbuf(fd, SO_SNDBUFFORCE, SO_SNDBUF)) < 0)
+		goto err_close;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(local->addr);
+	sin.sin_port = htons(local->port);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		rc = -errno;
+		goto err_close;
+	}
+
+	if (bound != NULL) {
+		slen = sizeof(sin);
+		if (getsockname(fd, (struct sockaddr *)&sin, &slen) == -1) {
+			rc = -errno;
+			goto err_close;
+		}
+		if (slen < sizeof(sin) || sin.sin_family != AF_INET) {
+			rc = -EAFNOSUPPORT;
+			goto err_close;
+		}
+		bound->addr = ntohl(sin.sin_addr.s_addr);
+		bound->port = ntohs(sin.sin_port);
+	}
+	return fd;
+
+ err_close:
+	close(fd);
+	return rc;
+}
+
+int
+sys_udp_batch_init(struct sys_udp_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->buf = calloc(SYS_UDP_BATCH, sizeof(*b->buf));
+	if (b->buf == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+sys_udp_batch_free(struct sys_udp_batch *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+	b->n = 0;
+}
+
+/*
+ * Datagrams that were cut (MSG_TRUNC: cannot happen with 64 KiB buffers,
+ * but then it would be a lie to hand them on) or that do not come from an
+ * IPv4 address are skipped; the rest are packed to the front of the batch.
+ * A batch made only of skipped datagrams is not reported as "nothing
+ * waiting": we read on until a datagram is kept or the queue is empty.
+ */
+int
+sys_udp_recv(int fd, struct sys_udp_batch *b)
+{
+	struct mmsghdr		 msgs[SYS_UDP_BATCH];
+	struct iovec		 iov[SYS_UDP_BATCH];
+	struct sockaddr_in	 from[SYS_UDP_BATCH];
+	unsigned		 i, k;
+	int			 n;
+
+	b->n = 0;
+	if (b->buf == NULL)
+		return -EINVAL;
+
+	for (;;) {
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < SYS_UDP_BATCH; i++) {
+			iov[i].iov_base = b->buf[i];
+			iov[i].iov_len = sizeof(b->buf[i]);
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &from[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		n = recvmmsg(fd, msgs, SYS_UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+
+		for (i = 0, k = 0; i < (unsigned)n; i++) {
+			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			if (msgs[i].msg_hdr.msg_namelen < sizeof(from[i]) ||
+			    from[i].sin_family != AF_INET)
+				continue;
+			if (k != i)
+				memmove(b->buf[k], b->buf[i], msgs[i].msg_len);
+			b->from[k].addr = ntohl(from[i].sin_addr.s_addr);
+			b->from[k].port = ntohs(from[i].sin_port);
+			b->len[k] = msgs[i].msg_len;
+			k++;
+		}
+		if (k > 0) {
+			b->n = k;
+			return (int)k;
+		}
+	}
+}
+
+/* Errors of the socket itself, not of one datagram: give up the batch. */
+static int
+send_fatal(int error)
+{
+	switch (error) {
+	case EBADF:
+	case ENOTSOCK:
+	case EFAULT:
+	case EOPNOTSUPP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Send msgs[0..cnt) with as few sendmmsg(2) calls as the kernel allows.
+ * sendmmsg returns -1 only when the first datagram fails, and stops early
+ * (returning how many went) when a later one does: the next call then
+ * starts with the failing datagram and reports its error.  Returns the
+ * number sent or -errno; *errors is incremented per datagram lost.
+ */
+static int
+send_chunk(int fd, struct mmsghdr *msgs, unsigned cnt, unsigned *errors)
+{
+	unsigned	 i = 0, sent = 0;
+	int		 r;
+
+	while (i < cnt) {
+		r = sendmmsg(fd, msgs + i, cnt - i, 0);
+		if (r > 0) {
+			i += (unsigned)r;
+			sent += (unsigned)r;
+			continue;
+		}
+		if (r == 0) {		/* not documented; do not spin */
+			*errors += cnt - i;
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			/* Socket buffer full: drop the rest, never block. */
+			*errors += cnt - i;
+			break;
+		}
+		if (send_fatal(errno))
+			return -errno;
+		/* EPERM (firewall), EMSGSIZE, EINVAL (port 0), EACCES
+		 * (broadcast), ENETUNREACH, ENOBUFS...: skip that one. */
+		(*errors)++;
+		i++;
+	}
+	return (int)sent;
+}
+
+int
+sys_udp_send_actions(int fd, enum sw_sock sock,
+    const struct sw_actions *acts, unsigned *errors)
+{
+	struct mmsghdr		 msgs[SW_ACTIONS_MAX];
+	struct iovec		 iov[SW_ACTIONS_MAX][2];
+	struct sockaddr_in	 dst[SW_ACTIONS_MAX];
+	const struct sw_action	*a;
+	unsigned		 i, n, cnt, total = 0, dummy = 0;
+	int			 r;
+
+	if (errors == NULL)
+		errors = &dummy;
+	n = acts->n < SW_ACTIONS_MAX ? acts->n : SW_ACTIONS_MAX;
+
+	for (i = 0; i < n; ) {
+		/* Collect up to SW_ACTIONS_MAX datagrams for this socket. */
+		for (cnt = 0; i < n && cnt < SW_ACTIONS_MAX; i++) {
+			a = &acts->a[i];
+			if (a->kind != SW_ACT_SEND_UDP || a->sock != sock)
+				continue;
+			memset(&dst[cnt], 0, sizeof(dst[cnt]));
+			dst[cnt].sin_family = AF_INET;
+			dst[cnt].sin_addr.s_addr = htonl(a->dst.addr);
+			dst[cnt].sin_port = htons(a->dst.port);
+			/* iov_base is not const: sendmmsg only reads it. */
+			iov[cnt][0].iov_base = (void *)(uintptr_t)a->seg[0].p;
+			iov[cnt][0].iov_len = a->seg[0].len;
+			iov[cnt][1].iov_base = (void *)(uintptr_t)a->seg[1].p;
+			iov[cnt][1].iov_len = a->seg[1].len;
+			memset(&msgs[cnt], 0, sizeof(msgs[cnt]));
+			msgs[cnt].msg_hdr.msg_name = &dst[cnt];
+			msgs[cnt].msg_hdr.msg_namelen = sizeof(dst[cnt]);
+			msgs[cnt].msg_hdr.msg_iov = iov[cnt];
+			msgs[cnt].msg_hdr.msg_iovlen = a->seg[1].len > 0 ? 2 : 1;
+			cnt++;
+		}
+		if (cnt == 0)
+			break;
+		if ((r = send_chunk(fd, msgs, cnt, errors)) < 0)
+			return r;
+		total += (unsigned)r;
+	}
+	return (int)total;
+}
