@@ -558,7 +558,7 @@ set_bind_addr(const struct ctx *x, const struct tok *v, size_t nv)
 static int
 set_bind_port(const struct ctx *x, const struct tok *v, size_t nv)
 {
-	uint32_t port;
+	uint32_t port = 0;
 	int r;
 
 	(void)nv;

@@ -1,0 +1,168 @@
+/*
+ * main.c - shipworm(8): ask a running shipwormd over its control socket.
+ *
+ *	shipworm status [--json] [-i ifname | -s socket]
+ *
+ * The request is one line, "status\n"; the answer, key=value lines read
+ * to end of file, is checked (report.c) and printed as a report or as
+ * JSON.  Exit 0, 1 when the daemon cannot be reached or answers badly,
+ * 2 on a usage error.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+
+#define CONTROL_DIR	"/run/shipworm"
+#define DEFAULT_IFNAME	"teredo"
+#define TIMEOUT_S	5
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: shipworm status [--json] "
+	    "[-i ifname | -s socket]\n");
+	exit(2);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("shipworm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* Send the request and read the whole answer into buf (NUL-terminated). */
+static size_t
+ask(const char *path, const char *request, char *buf, size_t size)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = TIMEOUT_S };
+	size_t len = 0, rlen = strlen(request);
+	int fd;
+
+	if (strlen(path) >= sizeof sun.sun_path)
+		die("%s: socket path too long", path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1)
+		die("setsockopt: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
+		die("cannot reach shipwormd at %s: %s", path, strerror(errno));
+	if (send(fd, request, rlen, MSG_NOSIGNAL) != (ssize_t)rlen)
+		die("cannot send to shipwormd at %s: %s", path,
+		    strerror(errno));
+	(void)shutdown(fd, SHUT_WR);
+	for (;;) {
+		ssize_t n = recv(fd, buf + len, size - 1 - len, 0);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			die("shipwormd at %s did not answer in %d s", path,
+			    TIMEOUT_S);
+		if (n == -1)
+			die("reading from shipwormd at %s: %s", path,
+			    strerror(errno));
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == size - 1)
+			die("answer from shipwormd at %s is too long", path);
+	}
+	close(fd);
+	buf[len] = '\0';
+	return len;
+}
+
+static int
+cmd_status(const char *path, bool json)
+{
+	static char buf[REPORT_MAX_BYTES];
+	static struct report r;
+	const char *why, *err;
+	size_t len = ask(path, "status\n", buf, sizeof buf);
+
+	if (len == 0)
+		die("shipwormd at %s closed the connection without an answer",
+		    path);
+	if (memchr(buf, '\0', len) != NULL)
+		die("malformed answer from shipwormd at %s: NUL byte", path);
+	if (report_parse(&r, buf, &why) != 0)
+		die("malformed answer from shipwormd at %s: %s", path, why);
+	if ((err = report_get(&r, "error")) != NULL)
+		die("shipwormd at %s: %s", path, err);
+	if (json)
+		report_json(stdout, &r);
+	else
+		report_text(stdout, &r);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		die("stdout: %s", strerror(errno));
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char path[PATH_MAX];
+	const char *sock = NULL, *ifname = NULL;
+	bool json = false;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "hi:js:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1 || strcmp(argv[0], "status") != 0)
+		usage();
+	if (sock != NULL && ifname != NULL)
+		usage();
+	if (sock == NULL) {
+		if (ifname == NULL)
+			ifname = DEFAULT_IFNAME;
+		if (ifname[0] == '\0' || strchr(ifname, '/') != NULL)
+			die("-i %s: not an interface name", ifname);
+		if (snprintf(path, sizeof path, "%s/%s.sock", CONTROL_DIR,
+		    ifname) >= (int)sizeof path)
+			die("-i: name too long");
+		sock = path;
+	}
+	return cmd_status(sock, json);
+}

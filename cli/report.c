@@ -1,0 +1,335 @@
+/*
+ * report.c - parse and render a status answer (see report.h).
+ *
+ * The daemon is trusted no further than its syntax: every key and value
+ * is checked before it is printed, so a confused daemon cannot write
+ * escape sequences to the terminal or break the JSON.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+#define DROP_PREFIX "drop."
+
+static bool
+key_ok(const char *k)
+{
+	if (*k == '\0')
+		return false;
+	for (; *k != '\0'; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') ||
+		    *k == '_' || *k == '.' || *k == '-'))
+			return false;
+	return true;
+}
+
+static bool
+value_ok(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if ((unsigned char)*v < 0x20 || (unsigned char)*v > 0x7e)
+			return false;
+	return true;
+}
+
+int
+report_parse(struct report *r, char *text, const char **why)
+{
+	char *line = text;
+
+	r->n = 0;
+	while (*line != '\0') {
+		char *nl = strchr(line, '\n'), *eq;
+
+		if (nl == NULL) {
+			*why = "last line not terminated";
+			return -1;
+		}
+		*nl = '\0';
+		if ((eq = strchr(line, '=')) == NULL) {
+			*why = "line without '='";
+			return -1;
+		}
+		*eq = '\0';
+		if (!key_ok(line) || !value_ok(eq + 1)) {
+			*why = "bad characters";
+			return -1;
+		}
+		if (report_get(r, line) != NULL) {
+			*why = "duplicate key";
+			return -1;
+		}
+		if (r->n == REPORT_MAX_LINES) {
+			*why = "too many lines";
+			return -1;
+		}
+		r->kv[r->n].key = line;
+		r->kv[r->n].value = eq + 1;
+		r->n++;
+		line = nl + 1;
+	}
+	if (r->n == 0) {
+		*why = "empty answer";
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+report_get(const struct report *r, const char *key)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->kv[i].key, key) == 0)
+			return r->kv[i].value;
+	return NULL;
+}
+
+/* ---- text ------------------------------------------------------------------- */
+
+static void
+row(FILE *f, const char *label, const char *value)
+{
+	fprintf(f, "%-24s: %s\n", label, value);
+}
+
+/* A row from one key, when present. */
+static void
+row_key(FILE *f, const struct report *r, const char *label, const char *key)
+{
+	const char *v = report_get(r, key);
+
+	if (v != NULL)
+		row(f, label, v);
+}
+
+static const char *
+dflt(const char *v, const char *otherwise)
+{
+	return v != NULL ? v : otherwise;
+}
+
+/* "1234" ms -> "1.2 s" */
+static void
+ms_text(char *buf, size_t size, const char *ms)
+{
+	unsigned long long v = strtoull(ms, NULL, 10);
+
+	if (v < 10000)
+		(void)snprintf(buf, size, "%llu.%llu s", v / 1000,
+		    (v % 1000) / 100);
+	else
+		(void)snprintf(buf, size, "%llu s", v / 1000);
+}
+
+static void
+text_client(FILE *f, const struct report *r)
+{
+	const char *v, *w;
+	char buf[160], t[40];
+
+	row_key(f, r, "State", "state");
+	v = report_get(r, "reason");
+	if (v != NULL && strcmp(v, "none") != 0)
+		row(f, "Error", v);
+	else
+		row(f, "Error", "none");
+	v = report_get(r, "server");
+	if (v != NULL) {
+		(void)snprintf(buf, sizeof buf, "%s (secondary %s; server "
+		    "%llu of %s)", v, dflt(report_get(r, "server_secondary"),
+		    "?"), strtoull(dflt(report_get(r, "server_index"), "0"),
+		    NULL, 10) + 1, dflt(report_get(r, "servers"), "?"));
+		row(f, "Server Name", buf);
+	}
+	if ((v = report_get(r, "last_server_contact_ms_ago")) != NULL) {
+		ms_text(t, sizeof t, v);
+		(void)snprintf(buf, sizeof buf, "%s ago", t);
+		row(f, "Last Server Contact", buf);
+	} else {
+		row(f, "Last Server Contact", "never");
+	}
+	if ((v = report_get(r, "refresh_s")) != NULL) {
+		if ((w = report_get(r, "next_refresh_ms")) != NULL) {
+			ms_text(t, sizeof t, w);
+			(void)snprintf(buf, sizeof buf, "%s seconds (next in "
+			    "%s)", v, t);
+		} else {
+			(void)snprintf(buf, sizeof buf, "%s seconds", v);
+		}
+		row(f, "Client Refresh Interval", buf);
+	}
+	row_key(f, r, "NAT", "nat");
+	row_key(f, r, "Local Mapping", "local");
+	row(f, "External NAT Mapping", dflt(report_get(r, "mapped"), "none"));
+	if ((v = report_get(r, "address")) != NULL) {
+		row(f, "Teredo Address", v);
+		row_key(f, r, "  Server", "address_server");
+		row_key(f, r, "  Flags", "address_flags");
+		row_key(f, r, "  Mapped Address", "address_mapped");
+	} else {
+		row(f, "Teredo Address", "none");
+	}
+	row_key(f, r, "Qualifications", "qualifications");
+	row_key(f, r, "Address Changes", "address_changes");
+	(void)snprintf(buf, sizeof buf, "%s received, %s sent, %s refused",
+	    dflt(report_get(r, "udp_rx"), "?"), dflt(report_get(r, "udp_tx"), "?"),
+	    dflt(report_get(r, "udp_tx_errors"), "?"));
+	row(f, "Datagrams", buf);
+	(void)snprintf(buf, sizeof buf, "%s delivered, %s discarded",
+	    dflt(report_get(r, "tun_tx"), "?"),
+	    dflt(report_get(r, "tun_rx_discarded"), "?"));
+	row(f, "Tunnel Packets", buf);
+}
+
+static void
+text_server(FILE *f, const struct report *r)
+{
+	const char *v;
+	char buf[160];
+
+	row_key(f, r, "State", "state");
+	if ((v = report_get(r, "primary")) != NULL) {
+		(void)snprintf(buf, sizeof buf, "%s:%s", v,
+		    dflt(report_get(r, "port"), "3544"));
+		row(f, "Primary Address", buf);
+	}
+	if ((v = report_get(r, "secondary")) != NULL) {
+		(void)snprintf(buf, sizeof buf, "%s:%s", v,
+		    dflt(report_get(r, "port"), "3544"));
+		row(f, "Secondary Address", buf);
+	}
+	row_key(f, r, "Advertised MTU", "mtu");
+	if ((v = report_get(r, "require_auth")) != NULL)
+		row(f, "Secure Qualification", strcmp(v, "yes") == 0 ?
+		    "required" : "not required");
+	if ((v = report_get(r, "relay_max_payload")) != NULL) {
+		(void)snprintf(buf, sizeof buf, "%s bytes", v);
+		row(f, "Relay Payload Limit", buf);
+	}
+	row_key(f, r, "RS Answered", "rs_answered");
+	row_key(f, r, "Relayed to Clients", "relayed_udp");
+	row_key(f, r, "Relayed to IPv6", "relayed_ip6");
+	(void)snprintf(buf, sizeof buf, "%s received, %s sent, %s refused",
+	    dflt(report_get(r, "udp_rx"), "?"), dflt(report_get(r, "udp_tx"), "?"),
+	    dflt(report_get(r, "udp_tx_errors"), "?"));
+	row(f, "Datagrams", buf);
+	(void)snprintf(buf, sizeof buf, "%s sent, %s refused",
+	    dflt(report_get(r, "ip6_tx"), "?"),
+	    dflt(report_get(r, "ip6_tx_errors"), "?"));
+	row(f, "Native IPv6 Packets", buf);
+}
+
+void
+report_text(FILE *f, const struct report *r)
+{
+	const char *role = dflt(report_get(r, "role"), "?");
+	bool any = false;
+	char buf[160];
+
+	fprintf(f, "Teredo Parameters\n");
+	fprintf(f, "---------------------------------------------\n");
+	row(f, "Type", role);
+	row_key(f, r, "Interface", "interface");
+	row_key(f, r, "Prefix", "prefix");
+	if (report_get(r, "pid") != NULL) {
+		(void)snprintf(buf, sizeof buf, "pid %s, up %s s",
+		    report_get(r, "pid"), dflt(report_get(r, "uptime_s"), "?"));
+		row(f, "Daemon", buf);
+	}
+	if (strcmp(role, "client") == 0)
+		text_client(f, r);
+	else if (strcmp(role, "server") == 0)
+		text_server(f, r);
+
+	fprintf(f, "\nDiscarded Packets\n");
+	fprintf(f, "---------------------------------------------\n");
+	for (size_t i = 0; i < r->n; i++) {
+		const char *k = r->kv[i].key;
+
+		if (strncmp(k, DROP_PREFIX, strlen(DROP_PREFIX)) != 0)
+			continue;
+		row(f, k + strlen(DROP_PREFIX), r->kv[i].value);
+		any = true;
+	}
+	if (!any)
+		fprintf(f, "none\n");
+	if (report_get(r, "truncated") != NULL)
+		fprintf(f, "(the daemon's answer was truncated)\n");
+}
+
+/* ---- JSON ----------------------------------------------------------------------- */
+
+static void
+json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* A decimal integer that JSON parsers keep exact: no sign, no leading
+ * zero, at most 15 digits (below 2^53). */
+static bool
+is_number(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 15 || (v[0] == '0' && n > 1))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+	return true;
+}
+
+static void
+json_value(FILE *f, const char *v)
+{
+	if (is_number(v))
+		fputs(v, f);
+	else
+		json_string(f, v);
+}
+
+void
+report_json(FILE *f, const struct report *r)
+{
+	const char *sep = "";
+
+	fputs("{\n", f);
+	for (size_t i = 0; i < r->n; i++) {
+		if (strncmp(r->kv[i].key, DROP_PREFIX,
+		    strlen(DROP_PREFIX)) == 0)
+			continue;
+		fprintf(f, "%s  ", sep);
+		json_string(f, r->kv[i].key);
+		fputs(": ", f);
+		json_value(f, r->kv[i].value);
+		sep = ",\n";
+	}
+	fprintf(f, "%s  \"drops\": {", sep);
+	sep = "\n";
+	for (size_t i = 0; i < r->n; i++) {
+		const char *k = r->kv[i].key;
+
+		if (strncmp(k, DROP_PREFIX, strlen(DROP_PREFIX)) != 0)
+			continue;
+		fprintf(f, "%s    ", sep);
+		json_string(f, k + strlen(DROP_PREFIX));
+		fputs(": ", f);
+		json_value(f, r->kv[i].value);
+		sep = ",\n";
+	}
+	fputs(sep[0] == ',' ? "\n  }\n}\n" : "}\n}\n", f);
+}

@@ -1,0 +1,737 @@
+/*
+ * engine.c - the unprivileged engine (see engine.h).
+ *
+ * The loop, after ntpd's nextaction made explicit:
+ *
+ *	epoll_wait
+ *	  UDP socket readable	sys_udp_recv batch -> sw_*_input per datagram
+ *	  timerfd		(wakes the loop; the deadline is checked below)
+ *	  signalfd		SIGTERM, SIGINT, SIGHUP: clean exit
+ *	  control socket	accept; a connection's request -> status text
+ *	  IPC socket		end of file: the parent is gone, exit
+ *	  tunnel		client: drained and counted (no data path yet)
+ *	while the client's deadline has passed: sw_client_tick
+ *	re-arm the timerfd to sw_client_next_deadline
+ *
+ * After each batch (or sooner, when the action list runs low) the actions
+ * are carried out in order, then the list is reset: the UDP sends of a
+ * batch go out in one sendmmsg per socket.
+ */
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "action.h"
+#include "addr.h"
+#include "auth.h"
+#include "client.h"
+#include "control.h"
+#include "engine.h"
+#include "ipc.h"
+#include "log.h"
+#include "os.h"
+#include "sandbox.h"
+#include "server.h"
+#include "status.h"
+#include "udp.h"
+
+#define EPOLL_EVENTS	32
+#define UDP_ROUNDS	8	/* batches per socket per wake-up (fairness) */
+#define TUN_DRAIN	64	/* packets read from the tunnel per wake-up */
+#define TICKS_MAX	16	/* ticks per loop iteration */
+#define STATUS_MAX	16384	/* bytes of a status answer */
+
+/* Flush the action list before an input when less than this is left:
+ * no single input or tick comes near it (a client tick: STATE, ADDR_*,
+ * one RS; a server input: one RA or one relayed packet). */
+#define ACTS_ROOM_N	8
+#define ACTS_ROOM_BYTES	2048
+
+/* epoll tags */
+enum {
+	TAG_SIGNAL,
+	TAG_TIMER,
+	TAG_IPC,
+	TAG_CTL,
+	TAG_TUN,
+	TAG_UDP,			/* + socket index */
+	TAG_CONN = TAG_UDP + ENGINE_MAX_UDP, /* + connection index */
+};
+
+struct engine {
+	struct config *cf;
+	const struct engine_setup *es;
+	int ep, sig, timer;
+	sw_time started;
+	sw_time armed;			/* what the timerfd is set to */
+	bool quit;
+
+	struct sw_client *client;	/* one of these two */
+	struct sw_server *server;
+	struct sw_auth *key;
+
+	struct sw_actions acts;
+	struct sw_drop_counters drops;
+	struct engine_counters cnt;
+	struct sys_udp_batch batch;
+
+	struct control_conn conns[CONTROL_CONNS];
+	char status[STATUS_MAX];
+	uint8_t tunbuf[65536];
+};
+
+/* ---- carrying out actions ---------------------------------------------- */
+
+/* len bytes at offset off of the action's segments into out; false when
+ * the packet is shorter. */
+static bool
+seg_copy(const struct sw_action *a, size_t off, size_t len, uint8_t *out)
+{
+	for (unsigned i = 0; i < 2 && len > 0; i++) {
+		const struct sw_seg *s = &a->seg[i];
+		size_t n;
+
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		n = s->len - off < len ? s->len - off : len;
+		memcpy(out, s->p + off, n);
+		out += n;
+		len -= n;
+		off = 0;
+	}
+	return len == 0;
+}
+
+static int
+seg_iov(const struct sw_action *a, struct iovec iov[2])
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < 2; i++)
+		if (a->seg[i].len > 0) {
+			iov[n].iov_base = (void *)(uintptr_t)a->seg[i].p;
+			iov[n].iov_len = a->seg[i].len;
+			n++;
+		}
+	return n;
+}
+
+/* SRV-FWD-3: an IPv6 packet (header included) to its destination. */
+static void
+send_ip6(struct engine *e, const struct sw_action *a)
+{
+	struct sockaddr_in6 dst = { .sin6_family = AF_INET6 };
+	struct iovec iov[2];
+	struct msghdr mh = {
+		.msg_name = &dst,
+		.msg_namelen = sizeof dst,
+		.msg_iov = iov,
+	};
+
+	if (e->es->raw6 == -1 || !seg_copy(a, 24, 16, dst.sin6_addr.s6_addr)) {
+		e->cnt.ip6_tx_errors++;
+		return;
+	}
+	mh.msg_iovlen = (size_t)seg_iov(a, iov);
+	if (sendmsg(e->es->raw6, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) == -1) {
+		log_debug("send ip6: %s", strerror(errno));
+		e->cnt.ip6_tx_errors++;
+		return;
+	}
+	e->cnt.ip6_tx++;
+}
+
+/* An IPv6 packet into the tunnel. */
+static void
+deliver(struct engine *e, const struct sw_action *a)
+{
+	struct iovec iov[2];
+	int n;
+
+	if (e->es->tun == -1) {
+		e->cnt.tun_tx_errors++;
+		return;
+	}
+	n = seg_iov(a, iov);
+	if (writev(e->es->tun, iov, n) == -1) {
+		log_debug("tunnel write: %s", strerror(errno));
+		e->cnt.tun_tx_errors++;
+		return;
+	}
+	e->cnt.tun_tx++;
+}
+
+static void
+to_parent(struct engine *e, enum ipc_type type, const uint8_t addr[16])
+{
+	int r = ipc_send(e->es->ipc, type, addr);
+
+	if (r == -EPIPE || r == -ECONNRESET) {
+		log_warnx("parent gone, exiting");
+		exit(1);
+	}
+	if (r != 0)
+		fatalx("ipc: send %s: %s", ipc_type_name(type), strerror(-r));
+}
+
+static void
+log_state(struct engine *e, const struct sw_action *a)
+{
+	if (e->client != NULL)
+		log_info("state %s (reason %s)",
+		    sw_client_state_name((enum sw_client_state)a->state),
+		    sw_client_reason_name((enum sw_client_reason)a->reason));
+	else
+		log_info("state %d (reason %d)", a->state, a->reason);
+}
+
+/* Carry out every action in order, then empty the list. */
+static void
+flush(struct engine *e)
+{
+	struct sw_actions *acts = &e->acts;
+	unsigned sends[ENGINE_MAX_UDP] = { 0 };
+	unsigned n_udp = e->es->n_udp < ENGINE_MAX_UDP ? e->es->n_udp :
+	    ENGINE_MAX_UDP;
+	char a6[46];
+
+	for (unsigned i = 0; i < acts->n; i++) {
+		const struct sw_action *a = &acts->a[i];
+
+		switch (a->kind) {
+		case SW_ACT_SEND_UDP:
+			if ((unsigned)a->sock < n_udp)
+				sends[a->sock]++;
+			else
+				e->cnt.udp_tx_errors++;
+			break;
+		case SW_ACT_SEND_IP6:
+			send_ip6(e, a);
+			break;
+		case SW_ACT_DELIVER:
+			deliver(e, a);
+			break;
+		case SW_ACT_ADDR_SET:
+			log_info("address %s", sw_addr_format6(a->addr, a6));
+			to_parent(e, IPC_ADDR_SET, a->addr);
+			break;
+		case SW_ACT_ADDR_CLEAR:
+			log_info("address withdrawn");
+			to_parent(e, IPC_ADDR_CLEAR, NULL);
+			break;
+		case SW_ACT_STATE:
+			log_state(e, a);
+			break;
+		default:
+			log_warnx("unknown action %d", (int)a->kind);
+			break;
+		}
+	}
+	for (unsigned s = 0; s < n_udp; s++) {
+		unsigned errors = 0;
+		int r;
+
+		if (sends[s] == 0)
+			continue;
+		r = sys_udp_send_actions(e->es->udp[s], (enum sw_sock)s, acts,
+		    &errors);
+		if (r < 0) {
+			log_debug("udp send: %s", strerror(-r));
+			e->cnt.udp_tx_errors += sends[s];
+			continue;
+		}
+		e->cnt.udp_tx += (unsigned)r;
+		e->cnt.udp_tx_errors += errors;
+	}
+	sw_actions_reset(acts);
+}
+
+static bool
+acts_low(const struct sw_actions *acts)
+{
+	return acts->n + ACTS_ROOM_N > SW_ACTIONS_MAX ||
+	    acts->used + ACTS_ROOM_BYTES > SW_ACTIONS_ARENA;
+}
+
+/* ---- timers ------------------------------------------------------------- */
+
+static void
+arm(struct engine *e, sw_time deadline)
+{
+	struct itimerspec its;
+
+	if (deadline == e->armed)
+		return;
+	memset(&its, 0, sizeof its);
+	if (deadline != SW_TIME_NEVER) {
+		if (deadline == 0)
+			deadline = 1;	/* 0 would disarm */
+		its.it_value.tv_sec = (time_t)(deadline / SW_SEC);
+		its.it_value.tv_nsec = (long)(deadline % SW_SEC) * 1000;
+	}
+	if (timerfd_settime(e->timer, TFD_TIMER_ABSTIME, &its, NULL) == -1)
+		fatal("timerfd_settime");
+	e->armed = deadline;
+}
+
+/* Tick the client while its deadline has passed; re-arm the timer. */
+static void
+run_timers(struct engine *e)
+{
+	sw_time now = sys_now();
+
+	if (e->client == NULL)
+		return;
+	for (unsigned i = 0; i < TICKS_MAX &&
+	    sw_client_next_deadline(e->client) <= now; i++) {
+		sw_client_tick(e->client, now, &e->acts);
+		flush(e);
+		now = sys_now();
+	}
+	arm(e, sw_client_next_deadline(e->client));
+}
+
+static void
+timer_read(struct engine *e)
+{
+	uint64_t n;
+
+	if (read(e->timer, &n, sizeof n) == -1 && errno != EAGAIN &&
+	    errno != EINTR)
+		fatal("timerfd read");
+}
+
+/* ---- UDP ---------------------------------------------------------------- */
+
+static void
+udp_input(struct engine *e, unsigned s)
+{
+	struct sys_udp_batch *b = &e->batch;
+
+	for (unsigned round = 0; round < UDP_ROUNDS; round++) {
+		int n = sys_udp_recv(e->es->udp[s], b);
+		sw_time now;
+
+		if (n == -EAGAIN || n == -EINTR || n == 0)
+			return;
+		if (n < 0) {
+			log_debug("udp receive: %s", strerror(-n));
+			return;
+		}
+		now = sys_now();
+		e->cnt.udp_rx += (unsigned)n;
+		for (unsigned i = 0; i < (unsigned)n && i < SYS_UDP_BATCH;
+		    i++) {
+			if (acts_low(&e->acts))
+				flush(e);
+			if (e->client != NULL)
+				sw_client_input(e->client, now, &b->from[i],
+				    b->buf[i], b->len[i], &e->acts);
+			else
+				sw_server_input(e->server, now,
+				    (enum sw_sock)s, &b->from[i], b->buf[i],
+				    b->len[i], &e->acts);
+		}
+		/* Before the next receive overwrites the buffers that the
+		 * actions' seg[1] may point into. */
+		flush(e);
+		if (n < SYS_UDP_BATCH)
+			return;
+	}
+}
+
+/* Client: no data path before [relay]; what the host sends into the
+ * tunnel is read and counted, so the queue does not sit full. */
+static void
+tun_drain(struct engine *e)
+{
+	for (unsigned i = 0; i < TUN_DRAIN; i++) {
+		ssize_t n = read(e->es->tun, e->tunbuf, sizeof e->tunbuf);
+
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n == -1) {
+			log_debug("tunnel read: %s", strerror(errno));
+			return;
+		}
+		e->cnt.tun_rx_discarded++;
+	}
+}
+
+/* ---- control socket ------------------------------------------------------ */
+
+static void
+conn_close(struct engine *e, struct control_conn *c)
+{
+	(void)epoll_ctl(e->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+}
+
+static void
+ctl_accept(struct engine *e)
+{
+	for (unsigned tries = 0; tries < CONTROL_CONNS; tries++) {
+		struct control_conn *c;
+		struct epoll_event ev = { .events = EPOLLIN };
+		int fd;
+
+		fd = accept4(e->es->ctl, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("control: accept");
+			return;
+		}
+		/* A free slot, or else the one waiting longest for its
+		 * request: idle connections cannot lock others out. */
+		c = &e->conns[0];
+		ev.data.u64 = TAG_CONN;
+		for (unsigned i = 0; i < CONTROL_CONNS; i++) {
+			if (e->conns[i].fd == -1 ||
+			    e->conns[i].deadline < c->deadline) {
+				c = &e->conns[i];
+				ev.data.u64 = TAG_CONN + i;
+			}
+			if (c->fd == -1)
+				break;
+		}
+		if (c->fd != -1) {
+			log_debug("control: busy, oldest connection closed");
+			conn_close(e, c);
+		}
+		c->fd = fd;
+		c->len = 0;
+		c->deadline = sys_now() + CONTROL_TIMEOUT;
+		if (epoll_ctl(e->ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+			fatal("epoll_ctl control connection");
+	}
+}
+
+static void
+status_answer(struct engine *e, struct control_conn *c)
+{
+	const struct config *cf = e->cf;
+	const struct engine_setup *es = e->es;
+	struct status_info si = {
+		.ifname = es->ifname,
+		.pid = es->parent,
+		.now = sys_now(),
+		.started = e->started,
+		.prefix = cf->conf.prefix,
+		.drops = &e->drops,
+		.cnt = &e->cnt,
+		.client = e->client,
+		.local = es->local[0],
+		.n_servers = cf->n_servers,
+		.server = e->server,
+		.primary = cf->conf.server_primary,
+		.secondary = cf->conf.server_secondary,
+		.mtu = cf->conf.mtu,
+		.require_auth = cf->conf.require_auth,
+		.relay_max_payload = cf->conf.relay_max_payload,
+	};
+	size_t len = status_format(&si, e->status, sizeof e->status);
+	ssize_t n = send(c->fd, e->status, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (n == -1 || (size_t)n != len)
+		log_debug("control: answer cut short");
+}
+
+static void
+conn_input(struct engine *e, struct control_conn *c)
+{
+	static const char unknown[] = "error=unknown request\n";
+	static const char too_long[] = "error=request too long\n";
+	char *nl;
+	ssize_t n;
+
+	n = recv(c->fd, c->req + c->len, sizeof c->req - c->len,
+	    MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(e, c);
+		return;
+	}
+	c->len += (size_t)n;
+	if ((nl = memchr(c->req, '\n', c->len)) == NULL) {
+		if (c->len == sizeof c->req) {	/* no request is that long */
+			(void)send(c->fd, too_long, sizeof too_long - 1,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+			conn_close(e, c);
+		}
+		return;
+	}
+	*nl = '\0';
+	if (nl > c->req && nl[-1] == '\r')
+		nl[-1] = '\0';
+	if (strcmp(c->req, "status") == 0)
+		status_answer(e, c);
+	else
+		(void)send(c->fd, unknown, sizeof unknown - 1,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+	conn_close(e, c);
+}
+
+/* Close connections that sent no request in time; ms until the next
+ * deadline, or -1. */
+static int
+conns_expire(struct engine *e)
+{
+	sw_time now = sys_now(), next = SW_TIME_NEVER;
+
+	for (unsigned i = 0; i < CONTROL_CONNS; i++) {
+		struct control_conn *c = &e->conns[i];
+
+		if (c->fd == -1)
+			continue;
+		if (c->deadline <= now)
+			conn_close(e, c);
+		else if (c->deadline < next)
+			next = c->deadline;
+	}
+	if (next == SW_TIME_NEVER)
+		return -1;
+	return (int)((next - now + SW_MSEC - 1) / SW_MSEC);
+}
+
+/* ---- signals, parent ----------------------------------------------------- */
+
+static void
+signal_input(struct engine *e)
+{
+	struct signalfd_siginfo si;
+	ssize_t n = read(e->sig, &si, sizeof si);
+
+	if (n != (ssize_t)sizeof si)
+		return;
+	switch (si.ssi_signo) {
+	case SIGTERM:
+	case SIGINT:
+	case SIGHUP:
+		log_debug("exiting on signal %u", si.ssi_signo);
+		e->quit = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+ipc_input(struct engine *e)
+{
+	struct ipc_msg m;
+	int r = ipc_recv(e->es->ipc, &m);
+
+	if (r == -EAGAIN || r == -EINTR)
+		return;
+	if (r <= 0) {
+		log_warnx("parent gone, exiting");
+		exit(1);
+	}
+	fatalx("ipc: unexpected %s from the parent", ipc_type_name(m.type));
+}
+
+/* ---- set-up ---------------------------------------------------------------- */
+
+static void
+watch(struct engine *e, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+		fatal("epoll_ctl");
+}
+
+static void
+core_new(struct engine *e)
+{
+	struct config *cf = e->cf;
+	const struct engine_setup *es = e->es;
+	int r;
+
+	if (cf->conf.role == SW_ROLE_CLIENT) {
+		struct sw_client_conf cc;
+
+		sw_client_conf_default(&cc);
+		for (unsigned i = 0; i < cf->n_servers &&
+		    i < SW_CLIENT_MAX_SERVERS; i++)
+			cc.servers[cc.n_servers++] = cf->servers[i];
+		cc.prefix = cf->conf.prefix;
+		cc.local = es->local[0];
+		cc.refresh = (sw_time)cf->conf.refresh * SW_SEC;
+		if (cf->key_len > 0) {
+			r = sw_auth_new(&e->key, cf->key, cf->key_len);
+			config_wipe(cf);
+			if (r != 0)
+				fatalx("KeyFile: cannot key the MAC: %s",
+				    strerror(-r));
+			cc.key = e->key;
+			cc.client_id = cf->conf.client_id;
+			cc.client_id_len = cf->conf.client_id_len;
+		}
+		cc.v4.policy = cf->conf.v4_policy;
+		cc.v4.attached = es->attached;
+		cc.v4.n_attached = es->n_attached;
+		cc.rng = sys_rng();
+		if ((r = sw_client_new(&e->client, &cc)) != 0)
+			fatalx("client: %s", strerror(-r));
+	} else {
+		struct sw_server_conf sc;
+
+		sw_server_conf_default(&sc);
+		sc.primary = cf->conf.server_primary;
+		sc.secondary = cf->conf.server_secondary;
+		sc.prefix = cf->conf.prefix;
+		sc.mtu = cf->conf.mtu;
+		sc.relay_max_payload = cf->conf.relay_max_payload;
+		sc.require_auth = cf->conf.require_auth;
+		sc.v4.policy = cf->conf.v4_policy;
+		sc.v4.attached = es->attached;
+		sc.v4.n_attached = es->n_attached;
+		if ((r = sw_server_new(&e->server, &sc)) != 0)
+			fatalx("server: %s", strerror(-r));
+	}
+}
+
+static void
+setup(struct engine *e)
+{
+	const struct engine_setup *es = e->es;
+	sigset_t mask;
+	int r;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1)
+		fatal("sigprocmask");
+	if ((e->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
+	if ((e->sig = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	e->timer = timerfd_create(CLOCK_MONOTONIC,
+	    TFD_NONBLOCK | TFD_CLOEXEC);
+	if (e->timer == -1)
+		fatal("timerfd_create");
+	e->armed = SW_TIME_NEVER;
+	if ((r = sys_udp_batch_init(&e->batch)) != 0)
+		fatalx("udp batch: %s", strerror(-r));
+	for (unsigned i = 0; i < CONTROL_CONNS; i++)
+		e->conns[i].fd = -1;
+	e->acts.drops = &e->drops;
+	sw_actions_reset(&e->acts);
+	core_new(e);
+
+	watch(e, e->sig, TAG_SIGNAL);
+	watch(e, e->timer, TAG_TIMER);
+	watch(e, es->ipc, TAG_IPC);
+	watch(e, es->ctl, TAG_CTL);
+	for (unsigned s = 0; s < es->n_udp; s++)
+		watch(e, es->udp[s], TAG_UDP + s);
+	if (es->tun != -1)
+		watch(e, es->tun, TAG_TUN);
+}
+
+static void
+dispatch(struct engine *e, uint64_t tag)
+{
+	switch (tag) {
+	case TAG_SIGNAL:
+		signal_input(e);
+		break;
+	case TAG_TIMER:
+		timer_read(e);
+		break;
+	case TAG_IPC:
+		ipc_input(e);
+		break;
+	case TAG_CTL:
+		ctl_accept(e);
+		break;
+	case TAG_TUN:
+		tun_drain(e);
+		break;
+	default:
+		if (tag >= TAG_UDP && tag < TAG_UDP + e->es->n_udp)
+			udp_input(e, (unsigned)(tag - TAG_UDP));
+		else if (tag >= TAG_CONN && tag < TAG_CONN + CONTROL_CONNS &&
+		    e->conns[tag - TAG_CONN].fd != -1)
+			conn_input(e, &e->conns[tag - TAG_CONN]);
+		break;
+	}
+}
+
+void
+engine_main(struct config *cf, const struct engine_setup *es)
+{
+	struct epoll_event ev[EPOLL_EVENTS];
+	struct engine *e;
+
+	log_procinit("engine");
+	if ((e = calloc(1, sizeof *e)) == NULL)
+		fatal("calloc");
+	e->cf = cf;
+	e->es = es;
+	setup(e);
+
+	sandbox_engine(es->uid, es->gid);
+	/* Set after the uid change, which clears it; then make sure the
+	 * parent did not die before. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
+		fatal("prctl(PR_SET_PDEATHSIG)");
+	if (getppid() != es->parent) {
+		log_warnx("parent gone, exiting");
+		exit(1);
+	}
+	to_parent(e, IPC_READY, NULL);
+
+	e->started = sys_now();
+	if (e->client != NULL) {
+		sw_client_start(e->client, e->started, &e->acts);
+		flush(e);
+	}
+	log_info("running as %s", sw_role_name(cf->conf.role));
+
+	while (!e->quit) {
+		int timeout = conns_expire(e);
+		int n = epoll_wait(e->ep, ev, EPOLL_EVENTS, timeout);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("epoll_wait");
+		}
+		for (int i = 0; i < n && !e->quit; i++)
+			dispatch(e, ev[i].data.u64);
+		run_timers(e);
+	}
+
+	for (unsigned i = 0; i < CONTROL_CONNS; i++)
+		if (e->conns[i].fd != -1)
+			conn_close(e, &e->conns[i]);
+	sw_client_free(e->client);
+	sw_server_free(e->server);
+	sw_auth_free(e->key);
+	sys_udp_batch_free(&e->batch);
+	free(e);
+	exit(0);
+}

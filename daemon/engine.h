@@ -1,0 +1,50 @@
+/*
+ * engine.h - the unprivileged half of shipwormd: one epoll loop driving
+ * the pure core (sw_client_* or sw_server_*) with the descriptors the
+ * parent opened for it.
+ *
+ * Every input (datagrams, timer, control requests) becomes calls into the
+ * core, whose actions are carried out here: datagrams out of the UDP
+ * sockets (batched), native IPv6 out of the raw socket (server), packets
+ * into the tunnel (client), address changes as messages to the parent.
+ * Nothing is allocated per packet: the receive batch, the action list and
+ * the status buffer are allocated once.
+ */
+#ifndef SW_DAEMON_ENGINE_H
+#define SW_DAEMON_ENGINE_H
+
+#include <sys/types.h>
+
+#include "check.h"
+#include "config.h"
+#include "sw.h"
+
+#define ENGINE_MAX_ATTACHED 16		/* IPv4 subnets of the host */
+#define ENGINE_MAX_UDP	2		/* a server's two addresses */
+
+/* What the parent hands over (the engine owns every fd). */
+struct engine_setup {
+	const char *ifname;
+	pid_t parent;
+	uid_t uid;			/* the unprivileged user */
+	gid_t gid;
+	int ipc;			/* socketpair end to the parent */
+	int ctl;			/* control socket, listening */
+	int udp[ENGINE_MAX_UDP];	/* client: [0]; server: primary,
+					   secondary (port 3544) */
+	struct sw_v4ep local[ENGINE_MAX_UDP];	/* their local endpoints; client: the
+					   address the host would use, when
+					   bound to any (NAT type NONE) */
+	unsigned n_udp;
+	int tun;			/* client: the tunnel, else -1 */
+	int raw6;			/* server: IPPROTO_RAW, else -1 */
+	struct sw_v4_net attached[ENGINE_MAX_ATTACHED];	/* COM-V4G-1 */
+	size_t n_attached;
+};
+
+/* Runs the engine; never returns (exit 0 on SIGTERM/SIGINT/SIGHUP or when
+ * the parent is gone, fatal otherwise). */
+void engine_main(struct config *cf, const struct engine_setup *es)
+    __attribute__((noreturn));
+
+#endif /* SW_DAEMON_ENGINE_H */

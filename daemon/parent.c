@@ -1,0 +1,741 @@
+/*
+ * parent.c - the privileged parent (see parent.h).
+ *
+ *	open: control socket; client: tunnel + UDP service socket; server:
+ *	      UDP on both addresses, port 3544, + raw IPv6 socket
+ *	[daemonize: the starting process waits for READY, exits 0 or 1]
+ *	fork the engine over a SOCK_SEQPACKET socketpair
+ *	close what only the engine needs; open rtnetlink; keep only
+ *	      CAP_NET_ADMIN and CAP_KILL
+ *	loop: IPC messages (validated, anything odd is fatal), signals
+ *	      (SIGTERM, SIGINT, SIGHUP: stop the engine; SIGCHLD: reap it)
+ *	tear down: address and routes removed, link down, control socket
+ *	      unlinked (also from fatal(), through atexit)
+ */
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "check.h"
+#include "control.h"
+#include "engine.h"
+#include "ipc.h"
+#include "log.h"
+#include "os.h"
+#include "parent.h"
+#include "rtnl.h"
+#include "sandbox.h"
+#include "tun.h"
+#include "udp.h"
+
+enum { TAG_IPC = 1, TAG_SIGNAL };
+
+struct parent {
+	struct config *cf;
+	const struct parent_opts *o;
+	struct engine_setup es;
+	const char *user;
+
+	int ctl;			/* until handed over */
+	bool ctl_made;			/* the socket file is ours to remove */
+	bool ctl_dir_made;		/* and its directory, when empty */
+	int tun, ifindex;		/* client */
+	int ready_fd;			/* to the process that started us */
+
+	pid_t engine;
+	int ipc, ep, sig;
+	bool ready, stopping, reaped, failed;
+	sw_time stop_deadline;
+
+	struct sys_rtnl *rtnl;
+	bool link_up, routes, has_addr;
+	uint8_t addr[16];
+};
+
+static struct parent *the_parent;	/* for the atexit handler */
+
+static void stdio_null(void);
+
+/* ---- rtnetlink ------------------------------------------------------------ */
+
+static bool
+ok_add(int r)
+{
+	return r == 0 || r == -EEXIST;
+}
+
+static bool
+ok_del(int r)
+{
+	return r == 0 || r == -ESRCH || r == -ENOENT ||
+	    r == -EADDRNOTAVAIL || r == -ENODEV;
+}
+
+static void
+routes(struct parent *p, bool add)
+{
+	static const uint8_t any[16];
+	uint8_t pfx[16] = { 0 };
+	int r;
+
+	sw_put32(pfx, p->cf->conf.prefix);
+	r = sys_rtnl_route6(p->rtnl, p->ifindex, pfx, 32,
+	    PARENT_METRIC_PREFIX, add);
+	if (!(add ? ok_add(r) : ok_del(r)))
+		log_warnx("route %s prefix/32: %s", add ? "add" : "delete",
+		    strerror(-r));
+	r = sys_rtnl_route6(p->rtnl, p->ifindex, any, 0,
+	    PARENT_METRIC_DEFAULT, add);
+	if (!(add ? ok_add(r) : ok_del(r)))
+		log_warnx("route %s ::/0: %s", add ? "add" : "delete",
+		    strerror(-r));
+	p->routes = add;
+}
+
+static void
+addr_del(struct parent *p)
+{
+	char a6[46];
+	int r;
+
+	if (!p->has_addr)
+		return;
+	r = sys_rtnl_addr6(p->rtnl, p->ifindex, p->addr, 128, false);
+	if (!ok_del(r))
+		log_warnx("address delete %s: %s",
+		    sw_addr_format6(p->addr, a6), strerror(-r));
+	p->has_addr = false;
+}
+
+static void
+link_set(struct parent *p, bool up)
+{
+	int r = sys_rtnl_link(p->rtnl, p->ifindex, up, p->cf->conf.mtu);
+
+	if (r != 0 && !(r == -ENODEV && !up))
+		log_warnx("link %s %s: %s", p->cf->conf.ifname,
+		    up ? "up" : "down", strerror(-r));
+	p->link_up = up && r == 0;
+}
+
+/* CLI-ADDR-3: link up with the MTU, the address (/128, replacing the one
+ * before: never two, CLI-MNT-5), the prefix route and a default route. */
+static void
+addr_set(struct parent *p, const uint8_t addr[16])
+{
+	char a6[46];
+	int r;
+
+	if (p->has_addr && memcmp(p->addr, addr, 16) == 0)
+		return;
+	if (!p->link_up)
+		link_set(p, true);
+	addr_del(p);
+	r = sys_rtnl_addr6(p->rtnl, p->ifindex, addr, 128, true);
+	if (!ok_add(r)) {
+		log_warnx("address add %s: %s", sw_addr_format6(addr, a6),
+		    strerror(-r));
+		return;
+	}
+	memcpy(p->addr, addr, 16);
+	p->has_addr = true;
+	if (!p->routes)
+		routes(p, true);
+	log_info("address %s on %s", sw_addr_format6(addr, a6),
+	    p->cf->conf.ifname);
+}
+
+static void
+addr_clear(struct parent *p)
+{
+	if (p->routes)
+		routes(p, false);
+	if (p->has_addr) {
+		addr_del(p);
+		log_info("address removed from %s", p->cf->conf.ifname);
+	}
+	if (p->link_up)
+		link_set(p, false);
+}
+
+/* Idempotent: from the normal end and from atexit (fatal). */
+static void
+teardown(struct parent *p)
+{
+	if (p->engine > 0 && !p->reaped) {
+		(void)kill(p->engine, SIGKILL);
+		(void)waitpid(p->engine, NULL, 0);
+		p->reaped = true;
+	}
+	if (p->rtnl != NULL) {
+		addr_clear(p);
+		sys_rtnl_close(p->rtnl);
+		p->rtnl = NULL;
+	}
+	if (p->tun != -1) {
+		close(p->tun);		/* the interface goes with it */
+		p->tun = -1;
+	}
+	if (p->ctl_made) {
+		control_unlink(p->o->ctl_path, p->ctl_dir_made);
+		p->ctl_made = false;
+	}
+}
+
+static void
+teardown_atexit(void)
+{
+	if (the_parent != NULL && the_parent->engine != 0)
+		teardown(the_parent);
+}
+
+/* ---- IPC from the engine ------------------------------------------------- */
+
+static bool
+zero16(const uint8_t a[16])
+{
+	static const uint8_t z[16];
+
+	return memcmp(a, z, 16) == 0;
+}
+
+/*
+ * What a client's address must be (CLI-ADDR-1): in the Teredo prefix
+ * (neither link-local nor multicast, which that already excludes), with
+ * the primary address of one of our servers (rfc-notes item 12) and a
+ * global mapped IPv4 address (CLI-RA-4), as the core checked already.
+ */
+static bool
+addr_valid(const struct parent *p, const uint8_t a[16])
+{
+	const struct sw_v4_check chk = {
+		.policy = p->cf->conf.v4_policy,
+		.attached = p->es.attached,
+		.n_attached = p->es.n_attached,
+	};
+	struct sw_teredo t;
+	bool server = false;
+
+	if (!sw_addr_is_teredo(a, p->cf->conf.prefix) ||
+	    sw_addr_is_link_local(a) || a[0] == 0xff)
+		return false;
+	sw_addr_decode(a, &t);
+	for (unsigned i = 0; i < p->cf->n_servers; i++)
+		if (t.server == p->cf->servers[i].primary)
+			server = true;
+	return server && sw_check_v4_global(&chk, t.mapped.addr);
+}
+
+/* Every message is checked in full; anything unexpected means the engine
+ * is not the engine any more: fatal (the engine dies with us). */
+static void
+ipc_message(struct parent *p, const struct ipc_msg *m)
+{
+	bool client = p->cf->conf.role == SW_ROLE_CLIENT;
+	char a6[46];
+
+	switch (m->type) {
+	case IPC_READY:
+		if (p->ready || !zero16(m->addr))
+			fatalx("ipc: unexpected READY");
+		p->ready = true;
+		if (p->ready_fd != -1) {
+			const char ok = 0;
+
+			/* Started: from now on, syslog only. */
+			log_init("shipwormd", false, p->o->verbose);
+			log_procinit("parent");
+			stdio_null();
+			if (write(p->ready_fd, &ok, 1) != 1)
+				log_warn("ready notification");
+			close(p->ready_fd);
+			p->ready_fd = -1;
+		}
+		log_info("engine %ld ready, running as %s", (long)p->engine,
+		    p->user);
+		break;
+	case IPC_ADDR_SET:
+		if (!client || !p->ready)
+			fatalx("ipc: unexpected ADDR_SET");
+		if (!addr_valid(p, m->addr))
+			fatalx("ipc: ADDR_SET %s is not a Teredo address of "
+			    "ours", sw_addr_format6(m->addr, a6));
+		addr_set(p, m->addr);
+		break;
+	case IPC_ADDR_CLEAR:
+		if (!client || !p->ready || !zero16(m->addr))
+			fatalx("ipc: unexpected ADDR_CLEAR");
+		addr_clear(p);
+		break;
+	default:
+		fatalx("ipc: unknown message type %u", m->type);
+	}
+}
+
+static void
+ipc_input(struct parent *p)
+{
+	for (;;) {
+		struct ipc_msg m;
+		int r = ipc_recv(p->ipc, &m);
+
+		if (r == -EINTR)
+			continue;
+		if (r == -EAGAIN)
+			return;
+		if (r <= 0) {
+			if (r < 0)
+				log_warnx("ipc: %s", strerror(-r));
+			(void)epoll_ctl(p->ep, EPOLL_CTL_DEL, p->ipc, NULL);
+			close(p->ipc);
+			p->ipc = -1;
+			return;
+		}
+		ipc_message(p, &m);
+	}
+}
+
+/* ---- the engine's life ------------------------------------------------- */
+
+static void
+stop(struct parent *p, const char *why)
+{
+	if (p->stopping || p->reaped)
+		return;
+	log_info("stopping (%s)", why);
+	p->stopping = true;
+	p->stop_deadline = sys_now() + PARENT_STOP_TIMEOUT * SW_SEC;
+	if (kill(p->engine, SIGTERM) == -1 && errno != ESRCH)
+		log_warn("kill engine");
+}
+
+static void
+reap(struct parent *p)
+{
+	int st;
+	pid_t r = waitpid(p->engine, &st, WNOHANG);
+
+	if (r <= 0)
+		return;
+	p->reaped = true;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && p->stopping)
+		return;
+	if (WIFSIGNALED(st) && p->stopping &&
+	    (WTERMSIG(st) == SIGTERM || WTERMSIG(st) == SIGKILL))
+		return;
+	p->failed = true;
+	if (WIFEXITED(st))
+		log_warnx("engine exited with status %d%s", WEXITSTATUS(st),
+		    p->ready ? "" : " before it was ready");
+	else if (WIFSIGNALED(st))
+		log_warnx("engine killed by signal %d", WTERMSIG(st));
+}
+
+static void
+signal_input(struct parent *p)
+{
+	struct signalfd_siginfo si;
+
+	while (read(p->sig, &si, sizeof si) == (ssize_t)sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+			stop(p, "SIGTERM");
+			break;
+		case SIGINT:
+			stop(p, "SIGINT");
+			break;
+		case SIGHUP:
+			stop(p, "SIGHUP");
+			break;
+		case SIGCHLD:
+			reap(p);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void
+loop(struct parent *p)
+{
+	while (!p->reaped) {
+		struct epoll_event ev[4];
+		int timeout = -1, n;
+
+		if (p->ipc == -1 && !p->stopping) {
+			/* The engine closed its end: it is on its way out. */
+			p->stopping = true;
+			p->stop_deadline = sys_now() +
+			    PARENT_STOP_TIMEOUT * SW_SEC;
+			if (!p->failed)
+				log_warnx("engine closed the ipc socket");
+		}
+		if (p->stopping) {
+			sw_time now = sys_now();
+
+			if (now >= p->stop_deadline) {
+				log_warnx("engine did not stop; killing it");
+				p->failed = true;
+				(void)kill(p->engine, SIGKILL);
+				p->stop_deadline = now + SW_SEC;
+			}
+			timeout = (int)((p->stop_deadline - now) / SW_MSEC) +
+			    1;
+		}
+		n = epoll_wait(p->ep, ev, 4, timeout);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("epoll_wait");
+		}
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.u32 == TAG_IPC && p->ipc != -1)
+				ipc_input(p);
+			else if (ev[i].data.u32 == TAG_SIGNAL)
+				signal_input(p);
+		}
+		reap(p);
+	}
+}
+
+/* ---- set-up --------------------------------------------------------------- */
+
+/* The address the host would use towards the first server: the client's
+ * local address when bound to any (so that the core can see "no NAT"). */
+static uint32_t
+local_guess(uint32_t server)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(SW_TEREDO_PORT),
+		.sin_addr.s_addr = htonl(server),
+	};
+	socklen_t len = sizeof sin;
+	uint32_t a = 0;
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		a = ntohl(sin.sin_addr.s_addr);
+	close(fd);
+	return a;
+}
+
+/* COM-V4G-1: the host's IPv4 subnets (their broadcast addresses are not
+ * global). */
+static void
+attached_nets(struct engine_setup *es)
+{
+	struct ifaddrs *ifa, *i;
+
+	es->n_attached = 0;
+	if (getifaddrs(&ifa) == -1) {
+		log_warn("getifaddrs");
+		return;
+	}
+	for (i = ifa; i != NULL && es->n_attached < ENGINE_MAX_ATTACHED;
+	    i = i->ifa_next) {
+		const struct sockaddr_in *a, *m;
+		uint32_t mask;
+		uint8_t plen = 0;
+
+		if (i->ifa_addr == NULL || i->ifa_netmask == NULL ||
+		    i->ifa_addr->sa_family != AF_INET)
+			continue;
+		a = (const struct sockaddr_in *)(const void *)i->ifa_addr;
+		m = (const struct sockaddr_in *)(const void *)i->ifa_netmask;
+		mask = ntohl(m->sin_addr.s_addr);
+		while (plen < 32 && (mask & (0x80000000u >> plen)) != 0)
+			plen++;
+		if (plen == 0 || plen > 30)
+			continue;
+		es->attached[es->n_attached].addr =
+		    ntohl(a->sin_addr.s_addr) & mask;
+		es->attached[es->n_attached].plen = plen;
+		es->n_attached++;
+	}
+	freeifaddrs(ifa);
+}
+
+static int
+udp_open(uint32_t addr, uint16_t port, struct sw_v4ep *bound)
+{
+	const struct sw_v4ep want = { .addr = addr, .port = port };
+	char a4[16];
+	int fd = sys_udp_open(&want, bound);
+
+	if (fd < 0)
+		log_warnx("udp socket %s:%u: %s", sw_addr_format4(addr, a4),
+		    port, strerror(-fd));
+	return fd;
+}
+
+static int
+open_client(struct parent *p)
+{
+	const struct sw_conf *c = &p->cf->conf;
+	struct engine_setup *es = &p->es;
+	int r;
+
+	if ((r = sys_tun_open(c->ifname, &p->ifindex)) < 0) {
+		log_warnx("tunnel %s: %s", c->ifname, strerror(-r));
+		return -1;
+	}
+	p->tun = r;
+	es->tun = r;
+	if ((es->udp[0] = udp_open(c->bind_addr, c->bind_port,
+	    &es->local[0])) < 0)
+		return -1;
+	es->n_udp = 1;
+	if (es->local[0].addr == 0 && p->cf->n_servers > 0)
+		es->local[0].addr = local_guess(p->cf->servers[0].primary);
+	return 0;
+}
+
+static int
+open_server(struct parent *p)
+{
+	const struct sw_conf *c = &p->cf->conf;
+	struct engine_setup *es = &p->es;
+
+	if ((es->udp[0] = udp_open(c->server_primary, SW_TEREDO_PORT,
+	    &es->local[0])) < 0)
+		return -1;
+	es->n_udp = 1;
+	if ((es->udp[1] = udp_open(c->server_secondary, SW_TEREDO_PORT,
+	    &es->local[1])) < 0)
+		return -1;
+	es->n_udp = 2;
+	/* SRV-FWD-3: echo tests go out natively; IPPROTO_RAW implies
+	 * IPV6_HDRINCL: the core builds the whole packet. */
+	es->raw6 = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_RAW);
+	if (es->raw6 == -1) {
+		log_warn("raw IPv6 socket");
+		return -1;
+	}
+	return 0;
+}
+
+/* Close what only the engine uses (the parent's copies). */
+static void
+close_engine_fds(struct parent *p)
+{
+	struct engine_setup *es = &p->es;
+
+	for (unsigned s = 0; s < ENGINE_MAX_UDP; s++)
+		if (es->udp[s] >= 0) {
+			close(es->udp[s]);
+			es->udp[s] = -1;
+		}
+	if (es->raw6 >= 0) {
+		close(es->raw6);
+		es->raw6 = -1;
+	}
+	if (p->ctl >= 0) {
+		close(p->ctl);
+		p->ctl = -1;
+	}
+}
+
+/*
+ * Detach from the terminal, but keep the starting process until the
+ * engine is READY, so that its exit status tells whether the daemon
+ * started: it waits for one byte on a pipe.
+ */
+static int
+daemonize(struct parent *p)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		log_warn("pipe");
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid > 0) {
+		char ok;
+		ssize_t n;
+
+		close(fds[1]);
+		do
+			n = read(fds[0], &ok, 1);
+		while (n == -1 && errno == EINTR);
+		if (n == 1 && ok == 0)
+			_exit(0);
+		log_warnx("start-up failed; see the system log");
+		_exit(1);
+	}
+	close(fds[0]);
+	p->ready_fd = fds[1];
+	if (setsid() == -1)
+		log_warn("setsid");
+	if (chdir("/") == -1)
+		log_warn("chdir /");
+	return 0;
+}
+
+static void
+stdio_null(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd == -1)
+		return;
+	(void)dup2(fd, STDIN_FILENO);
+	(void)dup2(fd, STDOUT_FILENO);
+	(void)dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+static void
+watch(struct parent *p, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	if (epoll_ctl(p->ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+		fatal("epoll_ctl");
+}
+
+/* Fork the engine; in the parent, return once it runs. */
+static int
+start_engine(struct parent *p, const sigset_t *mask)
+{
+	int sv[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair");
+		return -1;
+	}
+	if ((p->engine = fork()) == -1) {
+		log_warn("fork");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (p->engine == 0) {
+		close(sv[0]);
+		if (p->ready_fd != -1)
+			close(p->ready_fd);
+		p->es.ipc = sv[1];
+		p->es.ctl = p->ctl;
+		p->es.parent = getppid();
+		if (!p->o->foreground) {
+			log_init("shipwormd", false, p->o->verbose);
+			stdio_null();
+		}
+		engine_main(p->cf, &p->es);
+	}
+	close(sv[1]);
+	p->ipc = sv[0];
+	if (fcntl(p->ipc, F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl ipc");
+	close_engine_fds(p);
+	config_wipe(p->cf);
+	the_parent = p;
+	if (atexit(teardown_atexit) != 0)
+		fatalx("atexit");
+
+	if (p->tun != -1) {			/* client */
+		if ((r = sys_rtnl_open(&p->rtnl)) != 0)
+			fatalx("rtnetlink: %s", strerror(-r));
+		link_set(p, false);		/* the MTU, link down */
+	}
+	sandbox_parent(p->tun != -1);
+	if ((p->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal("epoll_create1");
+	if ((p->sig = signalfd(-1, mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	watch(p, p->ipc, TAG_IPC);
+	watch(p, p->sig, TAG_SIGNAL);
+	return 0;
+}
+
+int
+parent_main(struct config *cf, const struct parent_opts *o)
+{
+	struct parent p = {
+		.cf = cf,
+		.o = o,
+		.ctl = -1,
+		.tun = -1,
+		.ready_fd = -1,
+		.ipc = -1,
+		.ep = -1,
+		.sig = -1,
+		.es = {
+			.ifname = cf->conf.ifname,
+			.udp = { -1, -1 },
+			.tun = -1,
+			.raw6 = -1,
+			.ipc = -1,
+			.ctl = -1,
+		},
+	};
+	sigset_t mask;
+	int status;
+
+	log_procinit("parent");
+	if (sandbox_user(&p.es.uid, &p.es.gid, &p.user) != 0) {
+		log_warnx("no unprivileged user for the engine "
+		    "(_shipworm or nobody)");
+		return 1;
+	}
+	if ((p.ctl = control_open(o->ctl_path, &p.ctl_dir_made)) < 0)
+		return 1;
+	p.ctl_made = true;
+	if ((cf->conf.role == SW_ROLE_CLIENT ? open_client(&p) :
+	    open_server(&p)) != 0)
+		goto err;
+	attached_nets(&p.es);
+	if (!o->foreground && daemonize(&p) != 0)
+		goto err;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
+		log_warn("sigprocmask");
+		goto err;
+	}
+	if (start_engine(&p, &mask) != 0)
+		goto err;
+
+	loop(&p);
+	status = p.failed || !p.ready ? 1 : 0;
+	teardown(&p);
+	the_parent = NULL;
+	log_info("exiting");
+	return status;
+
+err:
+	close_engine_fds(&p);
+	teardown(&p);
+	return 1;
+}

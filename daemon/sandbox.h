@@ -1,0 +1,34 @@
+/*
+ * sandbox.h - least privilege for the two processes (architecture.md,
+ * property 4).
+ *
+ * The engine, which parses untrusted packets, becomes an unprivileged
+ * user with no capabilities (bounding and ambient sets emptied too), no
+ * supplementary groups, no_new_privs and not dumpable, and checks that it
+ * can no longer act as root.  The parent keeps uid 0 but only the
+ * capabilities it still needs after start-up: CAP_NET_ADMIN (addresses
+ * and routes over rtnetlink) and CAP_KILL (to stop the engine, another
+ * uid); a server's parent only CAP_KILL.
+ *
+ * Both fatal() on any failure: a half-dropped sandbox must not run.
+ */
+#ifndef SW_DAEMON_SANDBOX_H
+#define SW_DAEMON_SANDBOX_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+
+/* The engine's user: "_shipworm" when it exists, else "nobody".
+ * 0, or -1 when neither exists. */
+int sandbox_user(uid_t *uid, gid_t *gid, const char **name);
+
+/* In the engine, after every fd it needs is open. */
+void sandbox_engine(uid_t uid, gid_t gid);
+
+/* In the parent, once the engine runs; net_admin: keep CAP_NET_ADMIN
+ * (a client's parent configures the tunnel; a server's has nothing to
+ * configure and keeps only CAP_KILL). */
+void sandbox_parent(bool net_admin);
+
+#endif /* SW_DAEMON_SANDBOX_H */

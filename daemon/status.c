@@ -1,0 +1,196 @@
+/*
+ * status.c - the text of `shipworm status` (see status.h).  Keys are
+ * stable: tools parse them.  Times are relative to now; numbers are
+ * decimal (address_flags is hexadecimal, as written in the address).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "client.h"
+#include "server.h"
+#include "status.h"
+
+struct out {
+	char *p;
+	size_t size, len;
+	bool full;
+};
+
+static void kv(struct out *o, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One "key=value\n" line, all or nothing. */
+static void
+kv(struct out *o, const char *key, const char *fmt, ...)
+{
+	size_t room = o->size - o->len;
+	va_list ap;
+	int n, m;
+
+	if (o->full)
+		return;
+	n = snprintf(o->p + o->len, room, "%s=", key);
+	if (n < 0 || (size_t)n >= room)
+		goto full;
+	va_start(ap, fmt);
+	m = vsnprintf(o->p + o->len + (size_t)n, room - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)(n + m) + 1 >= room)
+		goto full;
+	o->len += (size_t)(n + m);
+	o->p[o->len++] = '\n';
+	o->p[o->len] = '\0';
+	return;
+full:
+	o->p[o->len] = '\0';
+	o->full = true;
+}
+
+static const char *
+ep4(const struct sw_v4ep *ep, char buf[static 24])
+{
+	char a[16];
+
+	(void)snprintf(buf, 24, "%s:%u", sw_addr_format4(ep->addr, a),
+	    ep->port);
+	return buf;
+}
+
+static void
+common(struct out *o, const struct status_info *si, const char *role)
+{
+	uint8_t p6[16] = { 0 };
+	char a6[46];
+
+	sw_put32(p6, si->prefix);
+	kv(o, "role", "%s", role);
+	kv(o, "interface", "%s", si->ifname);
+	kv(o, "pid", "%ld", (long)si->pid);
+	kv(o, "uptime_s", "%llu",
+	    (unsigned long long)((si->now - si->started) / SW_SEC));
+	kv(o, "prefix", "%s/32", sw_addr_format6(p6, a6));
+}
+
+static void
+counters(struct out *o, const struct status_info *si, bool client)
+{
+	const struct engine_counters *c = si->cnt;
+
+	kv(o, "udp_rx", "%llu", (unsigned long long)c->udp_rx);
+	kv(o, "udp_tx", "%llu", (unsigned long long)c->udp_tx);
+	kv(o, "udp_tx_errors", "%llu", (unsigned long long)c->udp_tx_errors);
+	if (client) {
+		kv(o, "tun_tx", "%llu", (unsigned long long)c->tun_tx);
+		kv(o, "tun_tx_errors", "%llu",
+		    (unsigned long long)c->tun_tx_errors);
+		kv(o, "tun_rx_discarded", "%llu",
+		    (unsigned long long)c->tun_rx_discarded);
+	} else {
+		kv(o, "ip6_tx", "%llu", (unsigned long long)c->ip6_tx);
+		kv(o, "ip6_tx_errors", "%llu",
+		    (unsigned long long)c->ip6_tx_errors);
+	}
+}
+
+static void
+drops(struct out *o, const struct sw_drop_counters *d)
+{
+	char key[64];
+
+	for (unsigned i = 1; i < SW_DROP__COUNT; i++) {
+		if (d->n[i] == 0)
+			continue;
+		(void)snprintf(key, sizeof key, "drop.%s",
+		    sw_drop_name((enum sw_drop)i));
+		kv(o, key, "%llu", (unsigned long long)d->n[i]);
+	}
+}
+
+static void
+client(struct out *o, const struct status_info *si)
+{
+	struct sw_client_status st;
+	struct sw_teredo t;
+	char a4[16], e4[24], a6[46];
+
+	sw_client_status(si->client, &st);
+	common(o, si, "client");
+	kv(o, "state", "%s", sw_client_state_name(st.state));
+	kv(o, "reason", "%s", sw_client_reason_name(st.reason));
+	kv(o, "nat", "%s", sw_nat_type_name(st.nat));
+	kv(o, "server", "%s", sw_addr_format4(st.server.primary, a4));
+	kv(o, "server_secondary", "%s",
+	    sw_addr_format4(st.server.secondary, a4));
+	kv(o, "server_index", "%u", st.server_index);
+	kv(o, "servers", "%u", si->n_servers);
+	if (st.last_server_rx != SW_TIME_NEVER && st.last_server_rx <= si->now)
+		kv(o, "last_server_contact_ms_ago", "%llu",
+		    (unsigned long long)((si->now - st.last_server_rx) /
+		    SW_MSEC));
+	kv(o, "refresh_s", "%llu", (unsigned long long)(st.refresh / SW_SEC));
+	if (st.next_refresh != SW_TIME_NEVER)
+		kv(o, "next_refresh_ms", "%llu", (unsigned long long)
+		    (st.next_refresh > si->now ?
+		    (st.next_refresh - si->now) / SW_MSEC : 0));
+	kv(o, "local", "%s", ep4(&si->local, e4));
+	if (st.has_addr) {
+		sw_addr_decode(st.addr, &t);
+		kv(o, "mapped", "%s", ep4(&st.mapped, e4));
+		kv(o, "address", "%s", sw_addr_format6(st.addr, a6));
+		kv(o, "address_server", "%s", sw_addr_format4(t.server, a4));
+		kv(o, "address_flags", "0x%04x", t.flags);
+		kv(o, "address_mapped", "%s", ep4(&t.mapped, e4));
+	}
+	kv(o, "qualifications", "%llu",
+	    (unsigned long long)st.qualifications);
+	kv(o, "address_changes", "%llu",
+	    (unsigned long long)st.address_changes);
+	counters(o, si, true);
+	drops(o, si->drops);
+}
+
+static void
+server(struct out *o, const struct status_info *si)
+{
+	const struct sw_server_stats *ss = sw_server_stats(si->server);
+	char a4[16];
+
+	common(o, si, "server");
+	kv(o, "state", "serving");
+	kv(o, "primary", "%s", sw_addr_format4(si->primary, a4));
+	kv(o, "secondary", "%s", sw_addr_format4(si->secondary, a4));
+	kv(o, "port", "%u", SW_TEREDO_PORT);
+	kv(o, "mtu", "%u", si->mtu);
+	kv(o, "require_auth", "%s", si->require_auth ? "yes" : "no");
+	kv(o, "relay_max_payload", "%zu", si->relay_max_payload);
+	kv(o, "rs_answered", "%llu", (unsigned long long)ss->rs);
+	kv(o, "relayed_udp", "%llu", (unsigned long long)ss->relayed_udp);
+	kv(o, "relayed_ip6", "%llu", (unsigned long long)ss->relayed_ip6);
+	counters(o, si, false);
+	drops(o, si->drops);
+}
+
+size_t
+status_format(const struct status_info *si, char *buf, size_t size)
+{
+	struct out o = { .p = buf, .size = size };
+
+	buf[0] = '\0';
+	if (si->client != NULL)
+		client(&o, si);
+	else if (si->server != NULL)
+		server(&o, si);
+	if (o.full) {
+		/* Room for the marker: drop whole lines from the end. */
+		while (o.len > 0 && o.size - o.len < sizeof "truncated=1\n") {
+			o.len--;
+			while (o.len > 0 && buf[o.len - 1] != '\n')
+				o.len--;
+		}
+		o.full = false;
+		kv(&o, "truncated", "1");
+	}
+	return o.len;
+}

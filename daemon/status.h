@@ -1,0 +1,54 @@
+/*
+ * status.h - the engine's answer to "status": stable key=value lines
+ * (documented in shipworm(8)), drop counters as drop.<reason>=N for
+ * every reason counted at least once (sw_drop_name).
+ */
+#ifndef SW_DAEMON_STATUS_H
+#define SW_DAEMON_STATUS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sw.h"
+#include "drop.h"
+
+struct sw_client;
+struct sw_server;
+
+/* What the engine counts besides the core's drops. */
+struct engine_counters {
+	uint64_t udp_rx;		/* datagrams received */
+	uint64_t udp_tx;		/* datagrams sent */
+	uint64_t udp_tx_errors;		/* refused by the kernel */
+	uint64_t ip6_tx;		/* server: native IPv6 packets sent */
+	uint64_t ip6_tx_errors;
+	uint64_t tun_tx;		/* client: packets written to the tunnel */
+	uint64_t tun_tx_errors;
+	uint64_t tun_rx_discarded;	/* client: read from the tunnel and
+					   discarded (no data path yet) */
+};
+
+struct status_info {
+	const char *ifname;
+	pid_t pid;			/* the daemon's (the parent's) */
+	sw_time now, started;
+	uint32_t prefix;
+	const struct sw_drop_counters *drops;
+	const struct engine_counters *cnt;
+	/* client */
+	const struct sw_client *client;
+	struct sw_v4ep local;		/* the service socket */
+	unsigned n_servers;
+	/* server */
+	const struct sw_server *server;
+	uint32_t primary, secondary;
+	uint32_t mtu;
+	bool require_auth;
+	size_t relay_max_payload;
+};
+
+/* Write the answer into buf (NUL-terminated); its length.  A buffer too
+ * small ends with a line "truncated=1". */
+size_t status_format(const struct status_info *si, char *buf, size_t size);
+
+#endif /* SW_DAEMON_STATUS_H */

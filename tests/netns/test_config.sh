@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# tests/netns/test_config.sh BUILD_DIR - `shipwormd -n` on good and bad
+# configurations: "configuration OK" and exit 0, or exactly one line on
+# stderr, "shipwormd: FILE[:LINE]: Setting: ...", naming the setting, and
+# exit 1.  Needs no namespace and no privileges.  Prints TAP.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+B=${1:-build/default}
+D=$B/shipwormd
+T=$(mktemp -d /tmp/shipworm-conftest.XXXXXX) || exit 2
+trap 'rm -rf "$T"' EXIT
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+if [ ! -x "$D" ]; then
+	echo "1..0 # SKIP $D not built"
+	exit 0
+fi
+
+# good NAME TEXT: -n accepts it.
+good() {
+	local name=$1 f="$T/$1.conf"
+	printf '%b' "$2" >"$f"
+	"$D" -n -f "$f" >"$T/out" 2>"$T/err"
+	local rc=$?
+	if [ $rc -eq 0 ] && [ "$(cat "$T/out")" = "configuration OK" ] &&
+	    [ ! -s "$T/err" ]; then
+		ok "$name: configuration OK"
+	else
+		not_ok "$name: expected OK, got rc=$rc: $(head -c 300 "$T/err")"
+	fi
+}
+
+# bad NAME TEXT WHERE SETTING [TEXT]: -n refuses it with exit 1 and one
+# line "shipwormd: FILE<WHERE>: SETTING: ..." (WHERE is ":LINE" or "")
+# containing TEXT.
+bad() {
+	local name=$1 where=$3 setting=$4 want=${5:-} f="$T/$1.conf"
+	printf '%b' "$2" >"$f"
+	"$D" -n -f "$f" >"$T/out" 2>"$T/err"
+	local rc=$? lines msg
+	lines=$(wc -l <"$T/err")
+	msg=$(cat "$T/err")
+	if [ $rc -ne 1 ]; then
+		not_ok "$name: exit status $rc, expected 1 ($msg)"
+	elif [ "$lines" -ne 1 ]; then
+		not_ok "$name: $lines lines on stderr, expected 1: $msg"
+	elif [ -s "$T/out" ]; then
+		not_ok "$name: unexpected stdout: $(cat "$T/out")"
+	elif [[ "$msg" != "shipwormd: $f$where: $setting"* ]]; then
+		not_ok "$name: '$msg' does not start with" \
+		    "'shipwormd: $f$where: $setting'"
+	elif [ -n "$want" ] && [[ "$msg" != *"$want"* ]]; then
+		not_ok "$name: '$msg' does not say '$want'"
+	else
+		ok "$name: $msg"
+	fi
+}
+
+LAB='AddressPolicy lab\n'
+
+good client-lab "Role client\nServerAddress 192.0.2.10\n$LAB"
+good client-two-servers "Role client\nServerAddress 192.0.2.10 192.0.2.20\nServerAddress 203.0.113.5\n${LAB}RefreshInterval 10\nBindPort 3545\n"
+good server-lab "Role server\nServerBindAddress 192.0.2.10\nSecondaryBindAddress 192.0.2.11\n$LAB"
+good comments-and-case "# a comment\n\nrole CLIENT   # trailing\nserveraddress 192.0.2.10\naddresspolicy LAB\n"
+
+bad unknown-setting "Role client\nServerAddres 192.0.2.10\n$LAB" \
+    ":2" "unknown setting 'ServerAddres'"
+bad bad-address "Role client\nServerAddress 1.2.3.4.5\n$LAB" \
+    ":2" "ServerAddress:" "'1.2.3.4.5'"
+bad bad-host-name "Role client\nServerAddress bad..name\n$LAB" \
+    ":2" "ServerAddress:"
+bad missing-server "Role client\n$LAB" "" "ServerAddress:" "missing"
+bad not-global-literal "Role client\nServerAddress 192.0.2.10\n" \
+    "" "ServerAddress:" "not a global unicast"
+bad not-global-private "Role client\nServerAddress 10.1.2.3\n$LAB" \
+    "" "ServerAddress:" "not a global unicast"
+bad mtu-range "Role client\nServerAddress 192.0.2.10\nMTU 1279\n$LAB" \
+    ":3" "MTU:" "1279"
+bad duplicate "Role client\nServerAddress 192.0.2.10\n${LAB}AddressPolicy lab\n" \
+    ":4" "AddressPolicy:" "twice"
+bad wrong-role "Role client\nServerAddress 192.0.2.10\nServerBindAddress 192.0.2.10\n$LAB" \
+    "" "ServerBindAddress:" "only for Role server"
+bad server-missing-bind "Role server\n$LAB" "" "ServerBindAddress:" "missing"
+bad relay "Role relay\n$LAB" "" "Role:" "relay"
+
+# A host name that resolves to an address that is not global (CLI-CFG-4):
+# "localhost" comes from /etc/hosts, no DNS needed.
+if getent ahostsv4 localhost 2>/dev/null | grep -q '^127\.'; then
+	bad resolved-not-global "Role client\nServerAddress localhost\n" \
+	    "" "ServerAddress:" "resolves to 127."
+	bad resolved-secondary-not-global \
+	    "Role client\nServerAddress 192.0.2.10 localhost\n$LAB" \
+	    "" "ServerAddress:" "resolves to 127."
+else
+	skip "resolved-not-global" "localhost does not resolve to 127.x"
+	skip "resolved-secondary-not-global" "localhost does not resolve"
+fi
+
+# KeyFile: a secret nobody else may read.
+printf 'secret' >"$T/key"
+chmod 0644 "$T/key"
+bad keyfile-mode "Role client\nServerAddress 192.0.2.10\n${LAB}ClientId 0102\nKeyFile $T/key\n" \
+    "" "KeyFile:" "group or others"
+chmod 0600 "$T/key"
+good keyfile-ok "Role client\nServerAddress 192.0.2.10\n${LAB}ClientId 0102\nKeyFile $T/key\n"
+bad keyfile-missing "Role client\nServerAddress 192.0.2.10\n${LAB}ClientId 0102\nKeyFile $T/nokey\n" \
+    "" "KeyFile:" "No such file"
+: >"$T/empty.key"
+chmod 0600 "$T/empty.key"
+bad keyfile-empty "Role client\nServerAddress 192.0.2.10\n${LAB}ClientId 0102\nKeyFile $T/empty.key\n" \
+    "" "KeyFile:" "1 to 64 bytes"
+
+# The file itself.
+"$D" -n -f "$T/does-not-exist.conf" >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+    grep -q "^shipwormd: $T/does-not-exist.conf: No such file" "$T/err"; then
+	ok "missing file: $(cat "$T/err")"
+else
+	not_ok "missing file: rc=$rc: $(cat "$T/err")"
+fi
+
+# The shipped server example uses documentation addresses, which the
+# default policy refuses (as its comments say).
+bad_example() {
+	"$D" -n -f doc/examples/server.conf >"$T/out" 2>"$T/err"
+	local rc=$?
+	if [ $rc -eq 1 ] && grep -q "^shipwormd: doc/examples/server.conf: ServerBindAddress: " "$T/err"; then
+		ok "doc/examples/server.conf is refused as documented"
+	else
+		not_ok "doc/examples/server.conf: rc=$rc: $(cat "$T/err")"
+	fi
+}
+bad_example
+
+# A usage error.
+"$D" -n -x >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "^usage: shipwormd" "$T/err"; then
+	ok "usage error exits 1"
+else
+	not_ok "usage error: rc=$rc"
+fi
+
+echo "1..$n"
+[ $failed -eq 0 ]
