@@ -1,0 +1,473 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the LAB_* tables are read by the scripts that source this
+# tests/netns/lab.sh - a Teredo world in network namespaces, for the
+# end-to-end tests and `make demo`.  Source it from bash, as root.
+#
+#   lab_init PREFIX           per-run prefix (e.g. "sw$$"); temp dir
+#                             $LAB_DIR; cleanup trap on EXIT/INT/TERM
+#   lab_wan                   the "internet": a namespace holding bridge br0
+#   lab_server NAME [IP1 IP2] a public host (default 192.0.2.10 and .11)
+#   lab_nat NAME TYPE PUBLIC_IP LAN_CIDR [PORTS]
+#                             TYPE: full-cone | restricted | port-restricted
+#                             | symmetric; PORTS (e.g. 20000-29999) maps
+#                             the source port into that range
+#   lab_client NAME NAT       a host on NAT's LAN, default route via it
+#   lab_exec NAME CMD...      CMD in namespace NAME, in the foreground
+#   lab_run NAME CMD...       CMD in NAME, in the background; PID recorded
+#                             (and left in LAB_LAST_PID)
+#   lab_capture NAME IF FILE  tshark capture; lab_capture_stop [PID] ends
+#                             it (else cleanup does)
+#   lab_kill PID / lab_alive PID   end one process we started / test it
+#   lab_config NAME ROLE "Setting value"...   write $LAB_DIR/NAME.conf
+#                             (AddressPolicy lab, own interface and socket)
+#   lab_daemon NS NAME        start shipwormd -d with config NAME in NS;
+#                             PID in LAB_DAEMON_PID[NAME], log NAME.log
+#   lab_status NS NAME [--json]    `shipworm status` of daemon NAME
+#   status_get NS NAME KEY    one key of `shipworm status --json`
+#   status_is NS NAME KEY VALUE    quick test of one key, for wait_for
+#   wait_for TIMEOUT CMD...   run CMD every 50 ms until it succeeds
+#   lab_teredo_addrs NAME IF  global IPv6 addresses on IF
+#   lab_teredo_decode ADDR    "server client_ip client_port flags"
+#   lab_conntrack_mapped NAT PORT [DST]   the NAT's mapping of a client port
+#   lab_cleanup               what the trap runs; idempotent
+#   lab_leftovers PREFIX PIDS...   what a finished run left (empty: clean)
+#
+# Network rules (the project's): every host lives in a namespace made
+# here; public hosts and NATs join br0 by a veth whose bridge end lives in
+# the wan namespace, never in the root namespace.  Addresses: 192.0.2.0/24
+# (servers), 198.51.100.0/24 and 203.0.113.0/24 (NAT publics), 10.x LANs.
+#
+# Names: namespace "$LAB_PREFIX-NAME"; inside a public host or NAT the wan
+# side is "wan"; a NAT's LAN side is "lan"; a client's is "eth0".
+
+LAB_PREFIX=
+LAB_DIR=
+LAB_OWNER=
+LAB_NS=()		# namespaces created, in order
+LAB_PIDS=()		# processes started (lab_run / lab_capture)
+LAB_CAPS=()		# capture PIDs (stopped first, gently)
+LAB_WAN_PORTS=0
+LAB_PUBLIC_NETS="192.0.2.0/24 198.51.100.0/24 203.0.113.0/24"
+LAB_BIN=${LAB_BIN:-}	# directory with shipwormd and shipworm
+declare -A LAB_NAT_TYPE LAB_NAT_PUB LAB_NAT_LANIP LAB_NAT_CLIENTIP
+declare -A LAB_CLIENT_NAT LAB_CONF_SOCK LAB_CONF_IF LAB_DAEMON_PID
+
+lab_log() { [ -n "${LAB_VERBOSE:-}" ] && echo "# lab: $*" >&2; return 0; }
+lab_die() { echo "# lab: ERROR: $*" >&2; exit 1; }
+
+# lab_init PREFIX - start a lab run.  The trap cleans up on every exit of
+# the shell that called lab_init (not of its subshells).
+lab_init() {
+	[ $# -eq 1 ] || lab_die "usage: lab_init PREFIX"
+	[ "$(id -u)" -eq 0 ] || lab_die "the lab needs root"
+	LAB_PREFIX=$1
+	case $LAB_PREFIX in
+	*[!A-Za-z0-9_-]* | "") lab_die "bad prefix '$LAB_PREFIX'" ;;
+	esac
+	LAB_OWNER=$BASHPID
+	LAB_NS=() LAB_PIDS=() LAB_CAPS=() LAB_WAN_PORTS=0
+	LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/shipworm-lab.$LAB_PREFIX.XXXXXX") ||
+		lab_die "mktemp failed"
+	trap 'lab_cleanup' EXIT
+	trap 'lab_cleanup; trap - INT; kill -INT $BASHPID' INT
+	trap 'lab_cleanup; exit 143' TERM
+	lab_log "prefix $LAB_PREFIX, dir $LAB_DIR"
+}
+
+lab_ns() { echo "$LAB_PREFIX-$1"; }
+
+# lab_netns NAME - create namespace PREFIX-NAME with lo up.
+lab_netns() {
+	local ns; ns=$(lab_ns "$1")
+	ip netns add "$ns" || lab_die "ip netns add $ns failed"
+	LAB_NS+=("$ns")
+	ip -n "$ns" link set lo up
+	# Quiet links: no IPv6 on the veths (keeps captures to what we send).
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+}
+
+lab_exec() { local ns; ns=$(lab_ns "$1"); shift; ip netns exec "$ns" "$@"; }
+
+# lab_wan - the "internet": namespace PREFIX-wan holding bridge br0.
+lab_wan() {
+	lab_netns wan
+	local ns; ns=$(lab_ns wan)
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip -n "$ns" link add br0 type bridge || lab_die "bridge failed"
+	ip -n "$ns" link set br0 up
+}
+
+# lab_wan_attach NAME - veth from the bridge to host NAME ("wan" there).
+lab_wan_attach() {
+	local wan ns port
+	wan=$(lab_ns wan) ns=$(lab_ns "$1")
+	LAB_WAN_PORTS=$((LAB_WAN_PORTS + 1))
+	port="p$LAB_WAN_PORTS-$1"; port=${port:0:15}
+	ip -n "$wan" link add "$port" type veth peer name wan netns "$ns" ||
+		lab_die "veth $port failed"
+	ip -n "$wan" link set "$port" master br0 up
+	ip -n "$ns" link set wan up
+}
+
+# lab_public_routes NAME - on-link routes to the other public /24s.
+lab_public_routes() {
+	local ns net; ns=$(lab_ns "$1")
+	for net in $LAB_PUBLIC_NETS; do
+		ip -n "$ns" route add "$net" dev wan 2>/dev/null || true
+	done
+}
+
+# lab_server NAME [IP1 [IP2]] - a public host with two addresses.
+lab_server() {
+	local name=$1 ip1=${2:-192.0.2.10} ip2=${3:-}
+	[ -n "$ip2" ] || ip2=$(lab_ip_plus "$ip1" 1)
+	lab_netns "$name"
+	lab_wan_attach "$name"
+	local ns; ns=$(lab_ns "$name")
+	ip -n "$ns" addr add "$ip1/24" dev wan
+	ip -n "$ns" addr add "$ip2/24" dev wan
+	lab_public_routes "$name"
+}
+
+lab_ip_plus() {
+	local a b c d
+	IFS=. read -r a b c d <<<"$1"
+	echo "$a.$b.$c.$((d + $2))"
+}
+
+# lab_nat NAME TYPE PUBLIC_IP LAN_CIDR [PORTS]
+lab_nat() {
+	local name=$1 type=$2 pub=$3 cidr=$4 ports=${5:-}
+	case $type in
+	full-cone | restricted | port-restricted | symmetric) ;;
+	*) lab_die "unknown NAT type '$type'" ;;
+	esac
+	local net=${cidr%/*}
+	local lanip clip
+	lanip=$(lab_ip_plus "$net" 1) clip=$(lab_ip_plus "$net" 2)
+	LAB_NAT_TYPE[$name]=$type LAB_NAT_PUB[$name]=$pub
+	LAB_NAT_LANIP[$name]=$lanip LAB_NAT_CLIENTIP[$name]=$clip
+	lab_netns "$name"
+	lab_wan_attach "$name"
+	local ns; ns=$(lab_ns "$name")
+	ip -n "$ns" addr add "$pub/24" dev wan
+	lab_public_routes "$name"
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+	# Our conntrack timeouts, whatever the host's defaults are.
+	ip netns exec "$ns" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=30 2>/dev/null || true
+	ip netns exec "$ns" sysctl -qw net.netfilter.nf_conntrack_udp_timeout_stream=120 2>/dev/null || true
+	lab_nat_rules "$type" "$pub" "$clip" "$ports" >"$LAB_DIR/nat-$name.nft"
+	ip netns exec "$ns" nft -f "$LAB_DIR/nat-$name.nft" ||
+		lab_die "nft rules for $name ($type) failed"
+}
+
+# lab_nat_rules TYPE PUBLIC CLIENT PORTS - print the NAT's ruleset.
+lab_nat_rules() {
+	local type=$1 pub=$2 cl=$3 ports=$4 post pre="" restrict="" peerset="" learn=""
+	local pr="" l4=""
+	[ -n "$ports" ] && pr=":$ports" l4="meta l4proto { tcp, udp } "
+	case $type in
+	full-cone)
+		# Static 1:1: every inbound datagram to PUB goes to the client.
+		pre="iifname \"wan\" ip daddr $pub dnat to $cl"
+		post="oifname \"wan\" ip saddr $cl ${l4}snat to $pub$pr" ;;
+	restricted)
+		# 1:1, but only from addresses the client sent to.
+		peerset="set peers { type ipv4_addr; flags dynamic,timeout; timeout 5m; }"
+		learn="update @peers { ip daddr }"
+		restrict="iifname \"wan\" ip daddr $pub ct state new ip saddr != @peers drop"
+		pre="iifname \"wan\" ip daddr $pub dnat to $cl"
+		post="oifname \"wan\" ip saddr $cl ${l4}snat to $pub$pr" ;;
+	port-restricted)
+		post="oifname \"wan\" ${l4}masquerade${pr:+ to $pr}" ;;
+	symmetric)
+		post="oifname \"wan\" ${l4}masquerade${pr:+ to $pr} random,fully-random" ;;
+	esac
+	cat <<EOF
+table ip lab_nat {
+	$peerset
+	chain restrict_pre {
+		type filter hook prerouting priority dstnat - 10; policy accept;
+		$restrict
+	}
+	chain nat_pre {
+		type nat hook prerouting priority dstnat; policy accept;
+		$pre
+	}
+	chain filter_fwd {
+		type filter hook forward priority filter; policy drop;
+		iifname "lan" oifname "wan" $learn accept
+		iifname "wan" oifname "lan" ct state established,related accept
+		iifname "wan" oifname "lan" ct status dnat accept
+	}
+	chain filter_in {
+		type filter hook input priority filter; policy accept;
+		iifname "wan" ct state established,related accept
+		iifname "wan" drop
+	}
+	chain nat_post {
+		type nat hook postrouting priority srcnat; policy accept;
+		$post
+	}
+}
+EOF
+}
+
+# lab_client NAME NAT - a host at .2 on NAT's LAN.
+lab_client() {
+	local name=$1 nat=$2
+	[ -n "${LAB_NAT_TYPE[$nat]:-}" ] || lab_die "no NAT '$nat'"
+	lab_netns "$name"
+	local ns natns
+	ns=$(lab_ns "$name") natns=$(lab_ns "$nat")
+	ip -n "$natns" link add lan type veth peer name eth0 netns "$ns" ||
+		lab_die "veth $nat-$name failed"
+	ip -n "$natns" addr add "${LAB_NAT_LANIP[$nat]}/24" dev lan
+	ip -n "$natns" link set lan up
+	ip -n "$ns" addr add "${LAB_NAT_CLIENTIP[$nat]}/24" dev eth0
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" route add default via "${LAB_NAT_LANIP[$nat]}"
+	# The tunnel interface does need IPv6.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=0
+	LAB_CLIENT_NAT[$name]=$nat
+}
+
+# lab_run NAME CMD... - run CMD in namespace NAME in the background;
+# the PID (that of CMD itself: ip netns exec execs it) is in LAB_LAST_PID.
+lab_run() {
+	local ns; ns=$(lab_ns "$1"); shift
+	ip netns exec "$ns" "$@" &
+	LAB_LAST_PID=$!
+	LAB_PIDS+=("$LAB_LAST_PID")
+	lab_log "started $* in $ns: pid $LAB_LAST_PID"
+}
+
+# lab_capture NAME IF FILE - capture IF in namespace NAME to FILE (pcapng);
+# returns once the capture runs.  Stopped (flushed) by lab_capture_stop
+# or at cleanup.
+lab_capture() {
+	local ns; ns=$(lab_ns "$1")
+	local log="$LAB_DIR/capture.$BASHPID.$RANDOM.log"
+	: >"$3"
+	ip netns exec "$ns" tshark -q -i "$2" -w "$3" >"$log" 2>&1 &
+	LAB_LAST_PID=$!
+	LAB_PIDS+=("$LAB_LAST_PID") LAB_CAPS+=("$LAB_LAST_PID")
+	# tshark says "Capturing on" once dumpcap is running.
+	wait_for 10 grep -q "Capturing on" "$log" ||
+		{ cat "$log" >&2; lab_die "capture on $2 did not start"; }
+	sleep 0.2
+}
+
+# lab_capture_stop [PID] - stop a capture (the last one by default) and
+# wait for it to write its file.
+lab_capture_stop() {
+	local pid=${1:-$LAB_LAST_PID}
+	sleep 0.3
+	kill -INT "$pid" 2>/dev/null
+	lab_wait_pid "$pid" 5
+}
+
+# lab_alive PID - PID exists and is not a zombie.
+lab_alive() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st%% *}" != Z ]
+}
+
+# lab_wait_pid PID SECONDS - wait for PID to exit (our child or not); reap
+# it if it is our child.
+lab_wait_pid() {
+	local pid=$1 n=$(($2 * 20))
+	while [ $n -gt 0 ] && lab_alive "$pid"; do
+		sleep 0.05; n=$((n - 1))
+	done
+	wait "$pid" 2>/dev/null
+	! lab_alive "$pid"
+}
+
+# lab_kill PID - end one process we started: TERM, then KILL after 2 s.
+lab_kill() {
+	local pid=$1
+	lab_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
+	kill -TERM "$pid" 2>/dev/null
+	lab_wait_pid "$pid" 2 && return 0
+	kill -KILL "$pid" 2>/dev/null
+	lab_wait_pid "$pid" 2
+}
+
+# lab_cleanup - stop every process we started, delete every namespace we
+# made (which removes their interfaces and nftables tables) and the temp
+# dir.  Idempotent; only the shell that ran lab_init does it.
+lab_cleanup() {
+	[ -n "$LAB_OWNER" ] && [ "$BASHPID" = "$LAB_OWNER" ] || return 0
+	local -
+	set +e		# a trap under set -e must not stop halfway
+	local pid ns i left
+	for pid in "${LAB_CAPS[@]}"; do
+		kill -INT "$pid" 2>/dev/null
+	done
+	for pid in "${LAB_CAPS[@]}"; do
+		lab_wait_pid "$pid" 3
+	done
+	for pid in "${LAB_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${LAB_PIDS[@]}"; do
+		lab_kill "$pid"
+	done
+	# Anything still inside our namespaces descends from what we started
+	# (e.g. a daemon's helper process): end it by PID too.
+	for ((i = ${#LAB_NS[@]} - 1; i >= 0; i--)); do
+		ns=${LAB_NS[i]}
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	for ((i = 0; i < 40; i++)); do
+		left=
+		for ns in "${LAB_NS[@]}"; do
+			left+=$(ip netns pids "$ns" 2>/dev/null)
+		done
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	for ((i = ${#LAB_NS[@]} - 1; i >= 0; i--)); do
+		ip netns delete "${LAB_NS[i]}" 2>/dev/null
+	done
+	if [ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ] && [ -z "${LAB_KEEP_DIR:-}" ]; then
+		rm -rf "$LAB_DIR"
+	fi
+	LAB_NS=() LAB_PIDS=() LAB_CAPS=()
+	LAB_OWNER=
+}
+
+# lab_leftovers PREFIX PIDS... - print what a finished run left behind
+# (namespaces with the prefix, live PIDs); empty when clean.
+lab_leftovers() {
+	local prefix=$1 pid; shift
+	ip netns list | awk '{print $1}' | grep -E "^$prefix-" | sed 's/^/netns /'
+	for pid in "$@"; do
+		if lab_alive "$pid"; then echo "pid $pid"; fi
+	done
+	return 0
+}
+
+# wait_for TIMEOUT CMD... - run CMD every 50 ms until it succeeds (0) or
+# TIMEOUT seconds pass (1).
+wait_for() {
+	local timeout=$1; shift
+	local end=$(($(date +%s%N) + ${timeout%.*} * 1000000000))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s%N)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# ---- shipwormd ------------------------------------------------------------
+
+# lab_config NAME ROLE [Setting value]... - write $LAB_DIR/NAME.conf for a
+# daemon with its own interface and control socket.  Lines after ROLE are
+# "Setting value..." strings, e.g. "ServerAddress 192.0.2.10".
+lab_config() {
+	local name=$1 role=$2; shift 2
+	local conf="$LAB_DIR/$name.conf"
+	local ifname="sw${name}"; ifname=${ifname:0:15}
+	LAB_CONF_SOCK[$name]="$LAB_DIR/$name.sock"
+	LAB_CONF_IF[$name]=$ifname
+	{
+		echo "# lab $LAB_PREFIX: network-namespace laboratory only"
+		echo "Role $role"
+		echo "InterfaceName $ifname"
+		echo "AddressPolicy lab"
+		local l
+		for l in "$@"; do echo "$l"; done
+	} >"$conf"
+	echo "$conf"
+}
+
+lab_ifname() { echo "${LAB_CONF_IF[$1]}"; }
+lab_sock() { echo "${LAB_CONF_SOCK[$1]}"; }
+
+# lab_daemon NS NAME [ARGS...] - start shipwormd in namespace NS with config
+# NAME (from lab_config); log in $LAB_DIR/NAME.log; PID in LAB_DAEMON_PID.
+lab_daemon() {
+	local ns=$1 name=$2; shift 2
+	[ -n "$LAB_BIN" ] || lab_die "LAB_BIN not set"
+	# -d: in the foreground (the PID is the daemon's), logging to stderr
+	lab_run "$ns" "$LAB_BIN/shipwormd" -d -f "$LAB_DIR/$name.conf" \
+		-s "${LAB_CONF_SOCK[$name]}" "$@" >>"$LAB_DIR/$name.log" 2>&1
+	LAB_DAEMON_PID[$name]=$LAB_LAST_PID
+}
+
+# lab_status NS NAME [--json] - `shipworm status` for daemon NAME.
+lab_status() {
+	local ns=$1 name=$2; shift 2
+	lab_exec "$ns" "$LAB_BIN/shipworm" status "$@" -s "${LAB_CONF_SOCK[$name]}"
+}
+
+# status_get NS NAME KEY - one value from `shipworm status --json` ("" and
+# status 1 if absent); drop.REASON reads the "drops" object.
+status_get() {
+	lab_status "$1" "$2" --json 2>/dev/null | python3 -c '
+import json, sys
+key = sys.argv[1]
+try:
+    d = json.load(sys.stdin)
+except Exception:
+    sys.exit(1)
+path = ["drops", key[5:]] if key.startswith("drop.") else [key]
+v = d
+for part in path:
+    if isinstance(v, dict) and part in v:
+        v = v[part]
+    else:
+        sys.exit(1)
+print(str(v).lower() if isinstance(v, bool) else v)
+' "$3"
+}
+
+# status_is NS NAME KEY VALUE - KEY is VALUE in `shipworm status --json`
+# (a quick grep of its one-key-a-line output, for polling with wait_for).
+status_is() {
+	lab_status "$1" "$2" --json 2>/dev/null |
+		grep -qE "^ *\"$3\": \"?${4//./\\.}\"?,?\$"
+}
+
+# lab_teredo_addrs NS IF - the global (Teredo) IPv6 addresses on IF.
+lab_teredo_addrs() {
+	lab_exec "$1" ip -6 -o addr show dev "$2" scope global 2>/dev/null |
+		awk '{print $4}' | sed 's,/.*,,'
+}
+
+# lab_conntrack_mapped NAT CLIENT_PORT [DST] - the public IP:port the NAT
+# maps the client's UDP port to (from its conntrack table), one per line
+# and per destination address unless DST is given.
+lab_conntrack_mapped() {
+	local nat=$1 port=$2 dst=${3:-}
+	lab_exec "$nat" conntrack -L -p udp 2>/dev/null | awk -v c="${LAB_NAT_CLIENTIP[$nat]}" \
+	    -v p="$port" -v d="$dst" '
+	{
+		n = 0; delete f
+		for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) {
+			k = kv[1]; if (k in f) k = "r" k; f[k] = kv[2]
+		}
+		if (f["src"] == c && f["sport"] == p && (d == "" || f["dst"] == d))
+			print f["rdst"] ":" f["rdport"]
+	}' | sort -u
+}
+
+# Teredo address decode: prints "server client_ip client_port flags".
+lab_teredo_decode() {
+	python3 - "$1" <<'EOF'
+import ipaddress, sys
+a = ipaddress.IPv6Address(sys.argv[1]).packed
+server = ipaddress.IPv4Address(a[4:8])
+flags = int.from_bytes(a[8:10], "big")
+port = int.from_bytes(a[10:12], "big") ^ 0xFFFF
+client = ipaddress.IPv4Address(bytes(b ^ 0xFF for b in a[12:16]))
+print(server, client, port, "0x%04x" % flags)
+EOF
+}
