@@ -4,19 +4,14 @@
 # leaves no namespace, process, nftables table or temp dir behind.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/netns/tap.sh
+. "$HERE/tap.sh"
 
-if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root (network namespaces)"; exit 0; fi
-for t in ip nft tshark; do
-	command -v $t >/dev/null || { echo "1..0 # SKIP $t not installed"; exit 0; }
-done
+tap_require ip nft tshark
 
 # shellcheck source=tests/netns/lab.sh
 . "$HERE/lab.sh"
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; local l; for l in "$@"; do echo "# $l"; done; }
-is() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:      '$2'" "expected: '$3'"; fi; }
 
 STATE=$(mktemp -d "${TMPDIR:-/tmp}/shipworm-cleanup.XXXXXX")
 trap 'rm -rf "$STATE"' EXIT

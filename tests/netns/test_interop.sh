@@ -27,21 +27,17 @@
 # its PID.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/netns/tap.sh
+. "$HERE/tap.sh"
 B=${1:-build/default}
 PATH=$PATH:/usr/sbin:/sbin
 
-if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root (network namespaces)"; exit 0; fi
-for t in ip nft conntrack tshark python3 ss; do
-	command -v $t >/dev/null || { echo "1..0 # SKIP $t not installed"; exit 0; }
-done
-if ! [ -x "$B/shipwormd" ] || ! [ -x "$B/shipworm" ]; then
-	echo "1..0 # SKIP no $B/shipwormd or $B/shipworm (run make)"; exit 0
-fi
+tap_require ip nft conntrack tshark python3 ss
+tap_require_bins "$B"
 [ -c /dev/net/tun ] || { echo "1..0 # SKIP no /dev/net/tun (Miredo's client needs it)"; exit 0; }
 
 # shellcheck source=tests/netns/lab.sh
 . "$HERE/lab.sh"
-LAB_BIN=$(cd "$B" && pwd)
 
 # ---- Miredo: install if needed, never in the root namespace ------------------
 
@@ -152,22 +148,7 @@ MIREDO_VERSION=$(dpkg-query -W -f '${Version}' miredo 2>/dev/null)
 # ---- TAP ---------------------------------------------------------------------
 
 PLAN=48
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; local l; for l in "$@"; do echo "# $l"; done; }
-is() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:      '$2'" "expected: '$3'"; fi; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d" "failed: $*"; fi; }
-diag() { echo "# $*"; }
 
-show_logs() {
-	local f
-	[ "$failed" -gt 0 ] || return 0
-	for f in "$LAB_DIR"/*.log; do
-		[ -f "$f" ] || continue
-		echo "# ---- ${f##*/} (last 15 lines)"
-		tail -15 "$f" | sed 's/^/#   /'
-	done
-}
 
 ROOT_TABLES=$(nft list tables 2>/dev/null)
 ROOT_LINKS=$(ip -o link show | awk -F': ' '{print $2}' | sort)
