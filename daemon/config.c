@@ -4,7 +4,8 @@
  * lib/conf parses and checks the text; what needs the system is done
  * here: reading the file, resolving ServerAddress names (the addresses
  * they resolve to must pass COM-V4G under the AddressPolicy, CLI-CFG-4)
- * and reading the KeyFile, which must be a regular file that neither
+ * and reading the key files, the client's KeyFile and the server's
+ * ClientKey files, each of which must be a regular file that neither
  * group nor others may access.  Every error is one line that names the
  * file and the setting.
  */
@@ -195,67 +196,129 @@ resolve_servers(struct config *cf, char err[static CONFIG_ERR_MAX])
 }
 
 /*
- * The KeyFile holds the shared secret byte for byte (1..SW_AUTH_KEY_MAX
- * bytes, a final newline included if there is one).  It must be a
- * regular file owned by root (or by us) that group and others cannot
- * access.
+ * A key file (KeyFile, ClientKey) holds the shared secret byte for byte
+ * (1..SW_AUTH_KEY_MAX bytes, a final newline included if there is one).
+ * It must be a regular file owned by root (or by us) that group and
+ * others cannot access.  The secret goes to key (*key_len bytes); on an
+ * error nothing is left in key.
  */
 static int
-read_key(struct config *cf, char err[static CONFIG_ERR_MAX])
+read_secret(const char *conf, const char *setting, const char *kf,
+    uint8_t key[static SW_AUTH_KEY_MAX], size_t *key_len,
+    char err[static CONFIG_ERR_MAX])
 {
-	const char *kf = cf->conf.key_file;
 	uint8_t buf[SW_AUTH_KEY_MAX + 1];
 	struct stat st;
 	ssize_t n;
 	int fd;
 
-	cf->key_len = 0;
-	if (kf[0] == '\0')
-		return 0;
+	*key_len = 0;
 	fd = open(kf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
 	    O_NONBLOCK);
 	if (fd == -1)
-		return fail(err, "%s: KeyFile: '%s': %s", cf->path, kf,
+		return fail(err, "%s: %s: '%s': %s", conf, setting, kf,
 		    strerror(errno));
 	if (fstat(fd, &st) == -1) {
 		int e = errno;
 
 		close(fd);
-		return fail(err, "%s: KeyFile: '%s': %s", cf->path, kf,
+		return fail(err, "%s: %s: '%s': %s", conf, setting, kf,
 		    strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, "%s: KeyFile: '%s' is not a regular file",
-		    cf->path, kf);
+		return fail(err, "%s: %s: '%s' is not a regular file", conf,
+		    setting, kf);
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		close(fd);
-		return fail(err, "%s: KeyFile: '%s' is accessible by group "
-		    "or others (mode %04o); it must be 0600 or stricter",
-		    cf->path, kf, (unsigned)(st.st_mode & 07777));
+		return fail(err, "%s: %s: '%s' is accessible by group or "
+		    "others (mode %04o); it must be 0600 or stricter", conf,
+		    setting, kf, (unsigned)(st.st_mode & 07777));
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
 		close(fd);
-		return fail(err, "%s: KeyFile: '%s' is owned by uid %u, "
-		    "not by root", cf->path, kf, (unsigned)st.st_uid);
+		return fail(err, "%s: %s: '%s' is owned by uid %u, not by "
+		    "root", conf, setting, kf, (unsigned)st.st_uid);
 	}
 	do
 		n = read(fd, buf, sizeof buf);
 	while (n == -1 && errno == EINTR);
 	close(fd);
 	if (n == -1)
-		return fail(err, "%s: KeyFile: '%s': %s", cf->path, kf,
+		return fail(err, "%s: %s: '%s': %s", conf, setting, kf,
 		    strerror(errno));
 	if (n == 0 || (size_t)n > SW_AUTH_KEY_MAX) {
 		explicit_bzero(buf, sizeof buf);
-		return fail(err, "%s: KeyFile: '%s' must hold 1 to %d bytes",
-		    cf->path, kf, SW_AUTH_KEY_MAX);
+		return fail(err, "%s: %s: '%s' must hold 1 to %d bytes", conf,
+		    setting, kf, SW_AUTH_KEY_MAX);
 	}
-	memcpy(cf->key, buf, (size_t)n);
-	cf->key_len = (size_t)n;
+	memcpy(key, buf, (size_t)n);
+	*key_len = (size_t)n;
 	explicit_bzero(buf, sizeof buf);
 	return 0;
+}
+
+/* The client's KeyFile, kept until the engine has keyed its MAC. */
+static int
+read_key(struct config *cf, char err[static CONFIG_ERR_MAX])
+{
+	cf->key_len = 0;
+	if (cf->conf.key_file[0] == '\0')
+		return 0;
+	return read_secret(cf->path, "KeyFile", cf->conf.key_file, cf->key,
+	    &cf->key_len, err);
+}
+
+/*
+ * The server's ClientKey files (CLI-SQ-*, SRV-RA-6): each read with the
+ * checks of a KeyFile and turned into a keyed MAC at once; only the MAC
+ * contexts are kept.  On an error, those already made are freed.
+ */
+static int
+read_client_keys(struct config *cf, char err[static CONFIG_ERR_MAX])
+{
+	uint8_t key[SW_AUTH_KEY_MAX];
+	size_t key_len;
+	int r;
+
+	cf->n_client_auth = 0;
+	for (unsigned i = 0; i < cf->conf.n_client_keys &&
+	    i < SW_CONF_MAX_CLIENT_KEYS; i++) {
+		const char *kf = cf->conf.client_keys[i].key_file;
+
+		if (read_secret(cf->path, "ClientKey", kf, key, &key_len,
+		    err) != 0) {
+			config_wipe(cf);
+			return -1;
+		}
+		r = sw_auth_new(&cf->client_auth[i], key, key_len);
+		explicit_bzero(key, sizeof key);
+		if (r != 0) {
+			config_wipe(cf);
+			return fail(err, "%s: ClientKey: '%s': cannot key the "
+			    "MAC: %s", cf->path, kf, strerror(-r));
+		}
+		cf->n_client_auth = i + 1;
+	}
+	return 0;
+}
+
+struct sw_auth *
+config_client_key(void *ctx, const uint8_t *id, uint8_t id_len)
+{
+	const struct config *cf = ctx;
+
+	/* Linear: at most SW_CONF_MAX_CLIENT_KEYS, and only for RSs.  The
+	 * id is not secret (it travels in clear). */
+	for (unsigned i = 0; i < cf->n_client_auth &&
+	    i < SW_CONF_MAX_CLIENT_KEYS; i++) {
+		const struct sw_conf_client_key *k = &cf->conf.client_keys[i];
+
+		if (k->id_len == id_len && memcmp(k->id, id, id_len) == 0)
+			return cf->client_auth[i];
+	}
+	return NULL;
 }
 
 int
@@ -279,6 +342,8 @@ config_load(struct config *cf, const char *path,
 			return -1;
 		break;
 	case SW_ROLE_SERVER:
+		if (read_client_keys(cf, err) != 0)
+			return -1;
 		break;
 	case SW_ROLE_RELAY:
 	default:
@@ -294,4 +359,9 @@ config_wipe(struct config *cf)
 {
 	explicit_bzero(cf->key, sizeof cf->key);
 	cf->key_len = 0;
+	for (unsigned i = 0; i < SW_CONF_MAX_CLIENT_KEYS; i++) {
+		sw_auth_free(cf->client_auth[i]);
+		cf->client_auth[i] = NULL;
+	}
+	cf->n_client_auth = 0;
 }

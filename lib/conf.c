@@ -8,7 +8,7 @@
  * the value tokens of one line and either stores them or writes the one
  * error line.  Checks that need the whole file (a setting under the wrong
  * Role, a missing server, AddressPolicy given after the addresses it
- * judges) wait for sw_conf_finish().
+ * judges, RequireAuth without a ClientKey) wait for sw_conf_finish().
  *
  * Error messages are built only from constant text, numbers and values
  * passed through quote(), which escapes anything that is not printable
@@ -56,6 +56,7 @@ enum setting_id {
 	S_SRV_BIND,
 	S_SRV_SECONDARY,
 	S_REQUIRE_AUTH,
+	S_CLIENT_KEY,
 	S_RELAY_MAX,
 	S__COUNT
 };
@@ -78,7 +79,8 @@ struct setting {
 	const char *name;
 	int role;		/* ROLE_ANY or the enum sw_role it is for */
 	unsigned min_vals, max_vals;
-	bool repeatable;	/* ServerAddress: bounded by its own count */
+	bool repeatable;	/* ServerAddress, ClientKey: bounded by their
+				   own counts */
 	int (*set)(const struct ctx *x, const struct tok *v, size_t nv);
 };
 
@@ -575,14 +577,16 @@ set_refresh(const struct ctx *x, const struct tok *v, size_t nv)
 	return number(x, &v[0], REFRESH_MIN, REFRESH_MAX, &x->c->refresh);
 }
 
-/* CLI-CFG-2: the client identifier, as hex. */
+/*
+ * A client identifier, as hex (ClientId, ClientKey): an even number of
+ * digits, 1..SW_CONF_ID_MAX bytes.  Nothing is stored on an error.
+ */
 static int
-set_client_id(const struct ctx *x, const struct tok *v, size_t nv)
+hex_id(const struct ctx *x, const struct tok *t,
+    uint8_t id[static SW_CONF_ID_MAX], uint8_t *id_len)
 {
 	char q[QUOTE_BUF];
-	const struct tok *t = &v[0];
 
-	(void)nv;
 	for (size_t i = 0; i < t->len; i++)
 		if (hex_value(t->p[i]) < 0)
 			return FAIL(x, "%s is not hexadecimal",
@@ -594,19 +598,22 @@ set_client_id(const struct ctx *x, const struct tok *v, size_t nv)
 		return FAIL(x, "%s is %zu bytes long (1..%d)", quote_tok(q, t),
 		    t->len / 2, SW_CONF_ID_MAX);
 	for (size_t i = 0; i < t->len / 2; i++)
-		x->c->client_id[i] = (uint8_t)(hex_value(t->p[2 * i]) << 4 |
+		id[i] = (uint8_t)(hex_value(t->p[2 * i]) << 4 |
 		    hex_value(t->p[2 * i + 1]));
-	x->c->client_id_len = (uint8_t)(t->len / 2);
+	*id_len = (uint8_t)(t->len / 2);
 	return 0;
 }
 
+/*
+ * A key file's name (KeyFile, ClientKey): absolute, shorter than
+ * SW_CONF_PATH_MAX, no control character.  Nothing is stored on an error.
+ */
 static int
-set_key_file(const struct ctx *x, const struct tok *v, size_t nv)
+abs_path(const struct ctx *x, const struct tok *t,
+    char path[static SW_CONF_PATH_MAX])
 {
 	char q[QUOTE_BUF];
-	const struct tok *t = &v[0];
 
-	(void)nv;
 	if (t->p[0] != '/')
 		return FAIL(x, "%s is not an absolute path", quote_tok(q, t));
 	if (t->len >= SW_CONF_PATH_MAX)
@@ -619,9 +626,24 @@ set_key_file(const struct ctx *x, const struct tok *v, size_t nv)
 			return FAIL(x, "%s contains a control character",
 			    quote_tok(q, t));
 	}
-	memcpy(x->c->key_file, t->p, t->len);
-	x->c->key_file[t->len] = '\0';
+	memcpy(path, t->p, t->len);
+	path[t->len] = '\0';
 	return 0;
+}
+
+/* CLI-CFG-2: the client identifier, as hex. */
+static int
+set_client_id(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return hex_id(x, &v[0], x->c->client_id, &x->c->client_id_len);
+}
+
+static int
+set_key_file(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return abs_path(x, &v[0], x->c->key_file);
 }
 
 static int
@@ -650,6 +672,39 @@ set_require_auth(const struct ctx *x, const struct tok *v, size_t nv)
 		x->c->require_auth = false;
 	else
 		return FAIL(x, "%s is not yes or no", quote_tok(q, &v[0]));
+	return 0;
+}
+
+/*
+ * CLI-SQ-*, SRV-RA-6: a client's id (as ClientId) and the file with its
+ * key (as KeyFile); up to SW_CONF_MAX_CLIENT_KEYS lines, one per id.
+ */
+static int
+set_client_key(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	struct sw_conf *c = x->c;
+	struct sw_conf_client_key *k;
+	uint8_t id[SW_CONF_ID_MAX], id_len = 0;
+	char q[QUOTE_BUF];
+	int r;
+
+	(void)nv;
+	if (c->n_client_keys >= SW_CONF_MAX_CLIENT_KEYS)
+		return FAIL(x, "more than %d client keys",
+		    SW_CONF_MAX_CLIENT_KEYS);
+	if ((r = hex_id(x, &v[0], id, &id_len)) != 0)
+		return r;
+	for (unsigned i = 0; i < c->n_client_keys; i++)
+		if (c->client_keys[i].id_len == id_len &&
+		    memcmp(c->client_keys[i].id, id, id_len) == 0)
+			return FAIL(x, "client id %s is already listed",
+			    quote_tok(q, &v[0]));
+	k = &c->client_keys[c->n_client_keys];
+	if ((r = abs_path(x, &v[1], k->key_file)) != 0)
+		return r;
+	memcpy(k->id, id, id_len);
+	k->id_len = id_len;
+	c->n_client_keys++;
 	return 0;
 }
 
@@ -684,6 +739,8 @@ static const struct setting settings[S__COUNT] = {
 	    false, set_srv_secondary },
 	[S_REQUIRE_AUTH] = { "RequireAuth", SW_ROLE_SERVER, 1, 1, false,
 	    set_require_auth },
+	[S_CLIENT_KEY] = { "ClientKey", SW_ROLE_SERVER, 2, 2, true,
+	    set_client_key },
 	[S_RELAY_MAX] = { "RelayMaxPayload", SW_ROLE_SERVER, 1, 1, false,
 	    set_relay_max },
 };
@@ -909,6 +966,10 @@ sw_conf_finish(struct sw_conf *c, char err[static SW_CONF_ERR_MAX])
 	case SW_ROLE_SERVER:
 		if ((r = check_server_role(c, &chk, err)) != 0)
 			return r;
+		/* D12: without a key no RS could pass. */
+		if (c->require_auth && c->n_client_keys == 0)
+			return file_error(settings[S_REQUIRE_AUTH].name, err,
+			    "yes needs at least one ClientKey");
 		break;
 	case SW_ROLE_RELAY:
 		break;

@@ -19,6 +19,7 @@
 #include "check.h"
 
 #define SW_CONF_MAX_SERVERS 4
+#define SW_CONF_MAX_CLIENT_KEYS 64
 #define SW_CONF_HOST_MAX    256	/* host name or address text, with NUL */
 #define SW_CONF_IFNAME_MAX  16	/* IFNAMSIZ, with NUL */
 #define SW_CONF_PATH_MAX    256
@@ -34,6 +35,13 @@ enum sw_role {
 struct sw_conf_server {
 	char primary[SW_CONF_HOST_MAX];
 	char secondary[SW_CONF_HOST_MAX];	/* "" = primary + 1 */
+};
+
+/* Server: one client's key for secure qualification (ClientKey). */
+struct sw_conf_client_key {
+	uint8_t id[SW_CONF_ID_MAX];		/* the ClientId, as bytes */
+	uint8_t id_len;				/* 1..SW_CONF_ID_MAX */
+	char key_file[SW_CONF_PATH_MAX];	/* absolute path */
 };
 
 struct sw_conf {
@@ -57,6 +65,8 @@ struct sw_conf {
 	uint32_t server_primary;		/* ServerBindAddress */
 	uint32_t server_secondary;		/* SecondaryBindAddress (primary+1) */
 	bool require_auth;			/* RequireAuth (no) */
+	struct sw_conf_client_key client_keys[SW_CONF_MAX_CLIENT_KEYS];
+	unsigned n_client_keys;			/* ClientKey, in file order */
 	uint32_t relay_max_payload;		/* RelayMaxPayload (88) */
 
 	/* internal: which settings were given, for duplicate checks */

@@ -114,6 +114,40 @@ chmod 0600 "$T/empty.key"
 bad keyfile-empty "Role client\nServerAddress 192.0.2.10\n${LAB}ClientId 0102\nKeyFile $T/empty.key\n" \
     "" "KeyFile:" "1 to 64 bytes"
 
+# ClientKey: a server's keys for secure qualification, each file checked
+# as a KeyFile is.
+SRV="Role server\nServerBindAddress 192.0.2.10\n$LAB"
+printf 'secret-a' >"$T/a.key"
+printf 'secret-b\n' >"$T/b.key"
+chmod 0600 "$T/a.key" "$T/b.key"
+good clientkey-ok "${SRV}RequireAuth yes\nClientKey 0a0b0c0d $T/a.key\nClientKey 01 $T/b.key\n"
+good clientkey-without-requireauth "${SRV}ClientKey 0a0b0c0d $T/a.key\n"
+good clientkey-shared-file "${SRV}RequireAuth yes\nClientKey 0a0b0c0d $T/a.key\nClientKey 0a0b0c0e $T/a.key\n"
+printf 'secret' >"$T/group.key"
+chmod 0640 "$T/group.key"
+bad clientkey-group-readable "${SRV}RequireAuth yes\nClientKey 0a0b0c0d $T/group.key\n" \
+    "" "ClientKey:" "'$T/group.key' is accessible by group or others (mode 0640)"
+# the second key is the bad one: the error names it
+bad clientkey-second-missing "${SRV}RequireAuth yes\nClientKey 0a0b0c0d $T/a.key\nClientKey 01 $T/nokey\n" \
+    "" "ClientKey:" "'$T/nokey': No such file"
+bad clientkey-empty "${SRV}ClientKey 0a0b0c0d $T/empty.key\n" \
+    "" "ClientKey:" "1 to 64 bytes"
+head -c 65 /dev/zero | tr '\0' 'k' >"$T/long.key"
+chmod 0600 "$T/long.key"
+bad clientkey-too-long "${SRV}ClientKey 0a0b0c0d $T/long.key\n" \
+    "" "ClientKey:" "1 to 64 bytes"
+mkdir -m 0700 "$T/dir.key"
+bad clientkey-directory "${SRV}ClientKey 0a0b0c0d $T/dir.key\n" \
+    "" "ClientKey:" "not a regular file"
+bad requireauth-without-clientkey "${SRV}RequireAuth yes\n" \
+    "" "RequireAuth:" "yes needs at least one ClientKey"
+bad clientkey-on-client "Role client\nServerAddress 192.0.2.10\n${LAB}ClientKey 0a0b0c0d $T/a.key\n" \
+    "" "ClientKey:" "only for Role server"
+bad clientkey-duplicate-id "${SRV}ClientKey 0a0b0c0d $T/a.key\nClientKey 0A0B0C0D $T/b.key\n" \
+    ":5" "ClientKey:" "already listed"
+bad clientkey-relative "${SRV}ClientKey 0a0b0c0d a.key\n" \
+    ":4" "ClientKey:" "not an absolute path"
+
 # The file itself.
 "$D" -n -f "$T/does-not-exist.conf" >"$T/out" 2>"$T/err"
 rc=$?

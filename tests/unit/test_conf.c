@@ -115,6 +115,7 @@ test_defaults(void **state)
 	assert_int_equal(c.client_id_len, 0);
 	assert_string_equal(c.key_file, "");
 	assert_false(c.require_auth);
+	assert_int_equal(c.n_client_keys, 0);
 	assert_int_equal(c.relay_max_payload, 88);
 
 	/* The smallest client: one server, everything else default. */
@@ -193,7 +194,10 @@ test_full_server(void **state)
 	    "ServerBindAddress 11.0.0.1\n"
 	    "SecondaryBindAddress 11.0.0.7\n"
 	    "RequireAuth yes\n"
+	    "ClientKey 0a0B0c0D /etc/shipworm/clients/a.key\n"
+	    "clientkey ff /k\n"
 	    "RelayMaxPayload 1200\n";
+	static const uint8_t id[] = { 0x0a, 0x0b, 0x0c, 0x0d };
 	struct sw_conf c;
 
 	(void)state;
@@ -204,6 +208,14 @@ test_full_server(void **state)
 	assert_int_equal(c.server_primary, SW_IP4(11, 0, 0, 1));
 	assert_int_equal(c.server_secondary, SW_IP4(11, 0, 0, 7));
 	assert_true(c.require_auth);
+	assert_int_equal(c.n_client_keys, 2);
+	assert_int_equal(c.client_keys[0].id_len, sizeof id);
+	assert_memory_equal(c.client_keys[0].id, id, sizeof id);
+	assert_string_equal(c.client_keys[0].key_file,
+	    "/etc/shipworm/clients/a.key");
+	assert_int_equal(c.client_keys[1].id_len, 1);
+	assert_int_equal(c.client_keys[1].id[0], 0xff);
+	assert_string_equal(c.client_keys[1].key_file, "/k");
 	assert_int_equal(c.relay_max_payload, 1200);
 	assert_int_equal(c.n_servers, 0);
 
@@ -212,6 +224,7 @@ test_full_server(void **state)
 	assert_int_equal(c.server_primary, SW_IP4(11, 0, 0, 255));
 	assert_int_equal(c.server_secondary, SW_IP4(11, 0, 1, 0));
 	assert_false(c.require_auth);
+	assert_int_equal(c.n_client_keys, 0);
 	assert_int_equal(c.relay_max_payload, 88);
 }
 
@@ -220,7 +233,8 @@ test_full_server(void **state)
 enum field {
 	F_ROLE, F_IFNAME_LEN, F_PREFIX, F_MTU, F_POLICY, F_N_SERVERS,
 	F_BIND_ADDR, F_BIND_PORT, F_REFRESH, F_ID_LEN, F_KEY_LEN,
-	F_SRV_PRIMARY, F_SRV_SECONDARY, F_AUTH, F_RELAY_MAX,
+	F_SRV_PRIMARY, F_SRV_SECONDARY, F_AUTH, F_RELAY_MAX, F_N_CLIENT_KEYS,
+	F_CKEY_ID_LEN, F_CKEY_LEN,
 };
 
 static uint64_t
@@ -242,6 +256,9 @@ field(const struct sw_conf *c, enum field f)
 	case F_SRV_SECONDARY:	return c->server_secondary;
 	case F_AUTH:		return c->require_auth;
 	case F_RELAY_MAX:	return c->relay_max_payload;
+	case F_N_CLIENT_KEYS:	return c->n_client_keys;
+	case F_CKEY_ID_LEN:	return c->client_keys[0].id_len;
+	case F_CKEY_LEN:	return strlen(c->client_keys[0].key_file);
 	}
 	return UINT64_MAX;
 }
@@ -307,9 +324,18 @@ test_good_values(void **state)
 		    SW_IP4(192, 0, 2, 99) },
 		{ S(""), F_SRV_PRIMARY, SW_IP4(192, 0, 2, 10) },
 		{ S(""), F_SRV_SECONDARY, SW_IP4(192, 0, 2, 11) },
-		{ S("RequireAuth yes"), F_AUTH, 1 },
-		{ S("RequireAuth YES"), F_AUTH, 1 },
+		{ S("RequireAuth yes\nClientKey 01 /k"), F_AUTH, 1 },
+		{ S("RequireAuth YES\nClientKey 01 /k"), F_AUTH, 1 },
 		{ S("RequireAuth No"), F_AUTH, 0 },
+		{ S("RequireAuth no\nClientKey 01 /k"), F_AUTH, 0 },
+		{ S("ClientKey 01 /k"), F_N_CLIENT_KEYS, 1 },
+		{ S("ClientKey 00 /k"), F_CKEY_ID_LEN, 1 },
+		{ S("ClientKey aBcD /k"), F_CKEY_ID_LEN, 2 },
+		{ S("ClientKey 01 /"), F_CKEY_LEN, 1 },
+		{ S("ClientKey 01 /etc/shipworm/k\xc3\xa9y"), F_CKEY_LEN, 18 },
+		{ S("ClientKey 01 /k\nClientKey 0100 /k"), F_N_CLIENT_KEYS, 2 },
+		{ S("ClientKey\t01\t\t/k   # the lab's"), F_CKEY_LEN, 2 },
+		{ S(""), F_N_CLIENT_KEYS, 0 },
 		{ S("RelayMaxPayload 0"), F_RELAY_MAX, 0 },
 		{ S("RelayMaxPayload 88"), F_RELAY_MAX, 88 },
 		{ S("RelayMaxPayload 65507"), F_RELAY_MAX, 65507 },
@@ -441,6 +467,27 @@ test_bad_values(void **state)
 		    "line 2: ServerBindAddress: ", "'1.2.3.4.5'" },
 		{ S("RequireAuth true"), "line 1: RequireAuth: ", "'true'" },
 		{ S("RequireAuth 1"), "line 1: RequireAuth: ", "yes or no" },
+		{ S("ClientKey 0 /k"), "line 1: ClientKey: ", "odd" },
+		{ S("ClientKey 012 /k"), "line 1: ClientKey: ", "odd" },
+		{ S("ClientKey 0g /k"), "line 1: ClientKey: ",
+		    "'0g' is not hexadecimal" },
+		{ S("ClientKey 0x01 /k"), "line 1: ClientKey: ",
+		    "not hexadecimal" },
+		{ S("ClientKey /k 01"), "line 1: ClientKey: ",
+		    "'/k' is not hexadecimal" },
+		{ S("ClientKey 01 k"), "line 1: ClientKey: ",
+		    "'k' is not an absolute path" },
+		{ S("ClientKey 01 ./k"), "line 1: ClientKey: ", "absolute" },
+		{ S("ClientKey 01 /a\x01z"), "line 1: ClientKey: ",
+		    "'/a\\x01z' contains a control character" },
+		{ S("ClientKey 01"), "line 1: ClientKey: ", "missing value" },
+		{ S("ClientKey"), "line 1: ClientKey: ", "missing value" },
+		{ S("ClientKey 01 /k /j"), "line 1: ClientKey: ",
+		    "unexpected extra value '/j'" },
+		{ S("ClientKey 0a0b /k\nClientKey 0A0B /j"),
+		    "line 2: ClientKey: ", "client id '0A0B' is already listed" },
+		{ S("ClientKey 01 /k\n# again\nClientKey 01 /k"),
+		    "line 3: ClientKey: ", "'01' is already listed" },
 		{ S("RelayMaxPayload 65508"), "line 1: RelayMaxPayload: ",
 		    "'65508' is out of range (0..65507)" },
 	};
@@ -498,6 +545,61 @@ test_host_name_limits(void **state)
 	assert_int_equal(strlen(c.key_file), 255);
 	snprintf(text, sizeof text, C("KeyFile %sk\nClientId 01"), name);
 	expect_err(text, "line 1: KeyFile: ", "too long (256 bytes", NULL);
+
+	/* ClientKey: a path of at most 255 bytes ... */
+	snprintf(text, sizeof text, S("ClientKey 01 %s"), name);
+	expect_ok(&c, text);
+	assert_int_equal(strlen(c.client_keys[0].key_file), 255);
+	snprintf(text, sizeof text, S("ClientKey 01 %sk"), name);
+	expect_err(text, "line 1: ClientKey: ", "too long (256 bytes", NULL);
+}
+
+/* ClientKey: its id as long as a ClientId, and at most 64 lines. */
+static void
+test_client_key_limits(void **state)
+{
+	char text[700], id[600];
+	struct sw_conf c;
+	char *big;
+	size_t len = 0, cap = 64 * 1024;
+
+	(void)state;
+	memset(id, 'e', 255 * 2);
+	id[255 * 2] = '\0';
+	snprintf(text, sizeof text, S("ClientKey %s /k"), id);
+	expect_ok(&c, text);
+	assert_int_equal(c.client_keys[0].id_len, 255);
+	assert_int_equal(c.client_keys[0].id[254], 0xee);
+	snprintf(text, sizeof text, S("ClientKey %see /k"), id);
+	expect_err(text, "line 1: ClientKey: ", "256 bytes long", NULL);
+
+	/* 64 distinct ids are fine, a 65th is not; ids of different
+	 * lengths are different ids ("01" and "0100"). */
+	big = malloc(cap);
+	assert_non_null(big);
+	len += (size_t)snprintf(big + len, cap - len, "RequireAuth yes\n");
+	for (unsigned i = 0; i < SW_CONF_MAX_CLIENT_KEYS; i++)
+		len += (size_t)snprintf(big + len, cap - len,
+		    "ClientKey %02x%s /etc/shipworm/%u.key\n", i & 0xff,
+		    i % 2 ? "00" : "", i);
+	len += (size_t)snprintf(big + len, cap - len, S(""));
+	expect_ok(&c, big);
+	assert_true(c.require_auth);
+	assert_int_equal(c.n_client_keys, SW_CONF_MAX_CLIENT_KEYS);
+	assert_int_equal(c.client_keys[63].id_len, 2);
+	assert_int_equal(c.client_keys[63].id[0], 63);
+	assert_int_equal(c.client_keys[63].id[1], 0);
+	assert_string_equal(c.client_keys[63].key_file,
+	    "/etc/shipworm/63.key");
+	len = (size_t)snprintf(big, cap, "RequireAuth yes\n");
+	for (unsigned i = 0; i <= SW_CONF_MAX_CLIENT_KEYS; i++)
+		len += (size_t)snprintf(big + len, cap - len,
+		    "ClientKey %04x /k\n", i);
+	len += (size_t)snprintf(big + len, cap - len, S(""));
+	assert_true(len < cap);
+	expect_err(big, "line 66: ClientKey: ", "more than 64 client keys",
+	    NULL);
+	free(big);
 }
 
 /* ---- the shape of lines ------------------------------------------------- */
@@ -718,6 +820,16 @@ test_role_misuse(void **state)
 		{ C("RequireAuth no"), "RequireAuth: only for Role server" },
 		{ C("RelayMaxPayload 88"),
 		    "RelayMaxPayload: only for Role server" },
+		{ C("ClientKey 01 /k"), "ClientKey: only for Role server" },
+		{ "Role relay\nClientKey 01 /k",
+		    "ClientKey: only for Role server" },
+		{ C("ClientId 01\nKeyFile /k\nClientKey 01 /k"),
+		    "ClientKey: only for Role server" },
+		/* D12: a server that requires a MAC needs a key to check. */
+		{ S("RequireAuth yes"),
+		    "RequireAuth: yes needs at least one ClientKey" },
+		{ "RequireAuth yes\nRole server\nServerBindAddress 11.0.0.1",
+		    "RequireAuth: yes needs at least one ClientKey" },
 		{ "Role relay\nBindPort 3545",
 		    "BindPort: only for Role client" },
 		{ "ServerBindAddress 11.0.0.1\nRole relay",
@@ -748,8 +860,9 @@ test_role_misuse(void **state)
 	}
 	/* Role last, server settings before it. */
 	expect_ok(&c, "ServerBindAddress 11.0.0.1\nRequireAuth yes\n"
-	    "Role server\n");
+	    "ClientKey 01 /k\nRole server\n");
 	assert_int_equal(c.role, SW_ROLE_SERVER);
+	assert_int_equal(c.n_client_keys, 1);
 }
 
 /* COM-V4G, CLI-CFG-4, SRV-CFG-1: addresses judged under AddressPolicy,
@@ -903,6 +1016,7 @@ main(void)
 		cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_host_name_limits),
+		cmocka_unit_test(test_client_key_limits),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_comments_blank_crlf_case),
 		cmocka_unit_test(test_line_api),
