@@ -9,7 +9,9 @@
  *	  signalfd		SIGTERM, SIGINT, SIGHUP: clean exit
  *	  control socket	accept; a connection's request -> status text
  *	  IPC socket		end of file: the parent is gone, exit
- *	  tunnel		client: drained and counted (no data path yet)
+ *	  tunnel		server: read in bursts -> sw_server_input_ip6
+ *				(what the IPv6 side sends our clients);
+ *				client: drained and counted (no data path yet)
  *	while the client's deadline has passed: sw_client_tick
  *	re-arm the timerfd to sw_client_next_deadline
  *
@@ -49,7 +51,9 @@
 
 #define EPOLL_EVENTS	32
 #define UDP_ROUNDS	8	/* batches per socket per wake-up (fairness) */
-#define TUN_DRAIN	64	/* packets read from the tunnel per wake-up */
+#define TUN_BATCH	32	/* packets read from the tunnel per burst */
+#define TUN_ROUNDS	2	/* bursts per wake-up (fairness) */
+#define TUN_BUFSIZE	65536	/* > any IPv6 packet without jumbogram */
 #define TICKS_MAX	16	/* ticks per loop iteration */
 #define STATUS_MAX	16384	/* bytes of a status answer */
 
@@ -89,7 +93,9 @@ struct engine {
 
 	struct control_conn conns[CONTROL_CONNS];
 	char status[STATUS_MAX];
-	uint8_t tunbuf[65536];
+	uint8_t (*tunbuf)[TUN_BUFSIZE];	/* TUN_BATCH buffers: the actions
+					   of a burst point into them */
+	bool tun_gone;
 };
 
 /* ---- carrying out actions ---------------------------------------------- */
@@ -354,21 +360,89 @@ udp_input(struct engine *e, unsigned s)
 	}
 }
 
+/*
+ * One packet from the tunnel into buf: its length, 0 when none is
+ * waiting, -1 after an error (counted).  A packet larger than the buffer
+ * cannot come out of a TUN interface whose MTU is at most 65535; the
+ * kernel would fail the read (EFAULT) and drop it.  A tunnel that is gone
+ * under us (EBADFD, EIO: someone deleted the link) is unwatched rather
+ * than polled in a loop.
+ */
+static ssize_t
+tun_read(struct engine *e, uint8_t *buf)
+{
+	ssize_t n;
+
+	do
+		n = read(e->es->tun, buf, TUN_BUFSIZE);
+	while (n == -1 && errno == EINTR);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN)
+		return 0;
+	e->cnt.tun_rx_errors++;
+	if ((errno == EBADFD || errno == EIO) && !e->tun_gone) {
+		log_warnx("tunnel %s: %s; no longer read", e->es->ifname,
+		    strerror(errno));
+		(void)epoll_ctl(e->ep, EPOLL_CTL_DEL, e->es->tun, NULL);
+		e->tun_gone = true;
+	} else
+		log_debug("tunnel read: %s", strerror(errno));
+	return -1;
+}
+
+/*
+ * Server: what the kernel routes to our clients' /64 (echo replies to
+ * their connectivity tests, bubbles from relays) comes out of the tunnel
+ * and goes to the core (SRV-FWD-4), a burst at a time: each packet in its
+ * own buffer, since the actions point into it, and the actions carried
+ * out once per burst (one sendmmsg).
+ */
+static void
+tun_input(struct engine *e)
+{
+	for (unsigned round = 0; round < TUN_ROUNDS && !e->tun_gone;
+	    round++) {
+		unsigned got = 0;
+		sw_time now = sys_now();
+
+		for (unsigned i = 0; i < TUN_BATCH; i++) {
+			ssize_t n = tun_read(e, e->tunbuf[i]);
+
+			if (n == 0)
+				break;
+			if (n < 0) {
+				if (e->tun_gone)
+					break;
+				continue;
+			}
+			got++;
+			e->cnt.ip6_rx++;
+			if (acts_low(&e->acts))
+				flush(e);
+			sw_server_input_ip6(e->server, now, e->tunbuf[i],
+			    (size_t)n, &e->acts);
+		}
+		/* Before the next burst overwrites the buffers. */
+		flush(e);
+		if (got < TUN_BATCH)
+			return;
+	}
+}
+
 /* Client: no data path before [relay]; what the host sends into the
  * tunnel is read and counted, so the queue does not sit full. */
 static void
 tun_drain(struct engine *e)
 {
-	for (unsigned i = 0; i < TUN_DRAIN; i++) {
-		ssize_t n = read(e->es->tun, e->tunbuf, sizeof e->tunbuf);
+	for (unsigned i = 0; i < TUN_ROUNDS * TUN_BATCH && !e->tun_gone;
+	    i++) {
+		ssize_t n = tun_read(e, e->tunbuf[0]);
 
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		if (n == 0)
 			return;
-		if (n == -1) {
-			log_debug("tunnel read: %s", strerror(errno));
-			return;
-		}
-		e->cnt.tun_rx_discarded++;
+		if (n > 0)
+			e->cnt.tun_rx_discarded++;
 	}
 }
 
@@ -603,6 +677,9 @@ core_new(struct engine *e)
 		sc.mtu = cf->conf.mtu;
 		sc.relay_max_payload = cf->conf.relay_max_payload;
 		sc.require_auth = cf->conf.require_auth;
+		/* ClientKey: the MACs keyed by the parent (config.c) */
+		sc.key_for = config_client_key;
+		sc.key_ctx = cf;
 		sc.v4.policy = cf->conf.v4_policy;
 		sc.v4.attached = es->attached;
 		sc.v4.n_attached = es->n_attached;
@@ -635,6 +712,10 @@ setup(struct engine *e)
 	e->armed = SW_TIME_NEVER;
 	if ((r = sys_udp_batch_init(&e->batch)) != 0)
 		fatalx("udp batch: %s", strerror(-r));
+	/* Untouched pages cost nothing: only what packets fill is used. */
+	if (es->tun != -1 &&
+	    (e->tunbuf = calloc(TUN_BATCH, sizeof *e->tunbuf)) == NULL)
+		fatal("tunnel buffers");
 	for (unsigned i = 0; i < CONTROL_CONNS; i++)
 		e->conns[i].fd = -1;
 	e->acts.drops = &e->drops;
@@ -668,7 +749,10 @@ dispatch(struct engine *e, uint64_t tag)
 		ctl_accept(e);
 		break;
 	case TAG_TUN:
-		tun_drain(e);
+		if (e->server != NULL)
+			tun_input(e);
+		else
+			tun_drain(e);
 		break;
 	default:
 		if (tag >= TAG_UDP && tag < TAG_UDP + e->es->n_udp)
@@ -731,7 +815,9 @@ engine_main(struct config *cf, const struct engine_setup *es)
 	sw_client_free(e->client);
 	sw_server_free(e->server);
 	sw_auth_free(e->key);
+	config_wipe(cf);	/* the server's ClientKey MACs */
 	sys_udp_batch_free(&e->batch);
+	free(e->tunbuf);
 	free(e);
 	exit(0);
 }

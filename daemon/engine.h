@@ -7,8 +7,11 @@
  * core, whose actions are carried out here: datagrams out of the UDP
  * sockets (batched), native IPv6 out of the raw socket (server), packets
  * into the tunnel (client), address changes as messages to the parent.
- * Nothing is allocated per packet: the receive batch, the action list and
- * the status buffer are allocated once.
+ * A server also reads the tunnel, where the kernel routes what the IPv6
+ * side sends to its clients (2001:0:<primary>::/64): those packets go
+ * to sw_server_input_ip6 in bursts.
+ * Nothing is allocated per packet: the receive batch, the tunnel's
+ * buffers, the action list and the status buffer are allocated once.
  */
 #ifndef SW_DAEMON_ENGINE_H
 #define SW_DAEMON_ENGINE_H
@@ -36,7 +39,7 @@ struct engine_setup {
 					   address the host would use, when
 					   bound to any (NAT type NONE) */
 	unsigned n_udp;
-	int tun;			/* client: the tunnel, else -1 */
+	int tun;			/* the tunnel (both roles), or -1 */
 	int raw6;			/* server: IPPROTO_RAW, else -1 */
 	struct sw_v4_net attached[ENGINE_MAX_ATTACHED];	/* COM-V4G-1 */
 	size_t n_attached;

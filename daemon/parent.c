@@ -1,16 +1,20 @@
 /*
  * parent.c - the privileged parent (see parent.h).
  *
- *	open: control socket; client: tunnel + UDP service socket; server:
- *	      UDP on both addresses, port 3544, + raw IPv6 socket
+ *	open: control socket; the tunnel (both roles); client: UDP service
+ *	      socket; server: UDP on both addresses, port 3544, + raw IPv6
+ *	      socket
  *	[daemonize: the starting process waits for READY, exits 0 or 1]
  *	fork the engine over a SOCK_SEQPACKET socketpair
- *	close what only the engine needs; open rtnetlink; keep only
- *	      CAP_NET_ADMIN and CAP_KILL
+ *	close what only the engine needs; open rtnetlink; no kernel-made
+ *	      link-local on the tunnel (COM-LL-3); client: link down until
+ *	      qualified; server: link up and 2001:0:<primary>::/64 (our
+ *	      clients) routed to it; keep only CAP_NET_ADMIN and CAP_KILL
  *	loop: IPC messages (validated, anything odd is fatal), signals
  *	      (SIGTERM, SIGINT, SIGHUP: stop the engine; SIGCHLD: reap it)
  *	tear down: address and routes removed, link down, control socket
- *	      unlinked (also from fatal(), through atexit)
+ *	      unlinked (also from fatal(), through atexit); the tunnel
+ *	      vanishes with its last descriptor
  */
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -24,6 +28,7 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,7 +57,7 @@ struct parent {
 	int ctl;			/* until handed over */
 	bool ctl_made;			/* the socket file is ours to remove */
 	bool ctl_dir_made;		/* and its directory, when empty */
-	int tun, ifindex;		/* client */
+	int tun, ifindex;		/* the tunnel, both roles */
 	int ready_fd;			/* to the process that started us */
 
 	pid_t engine;
@@ -62,6 +67,7 @@ struct parent {
 
 	struct sys_rtnl *rtnl;
 	bool link_up, routes, has_addr;
+	bool clients_route;		/* server: 2001:0:<primary>::/64 */
 	uint8_t addr[16];
 };
 
@@ -103,6 +109,28 @@ routes(struct parent *p, bool add)
 		log_warnx("route %s ::/0: %s", add ? "add" : "delete",
 		    strerror(-r));
 	p->routes = add;
+}
+
+/* Server: the /64 of our clients, <prefix>:<primary>::/64, to the tunnel,
+ * where the engine reads what the IPv6 side sends them (SRV-FWD-4). */
+static void
+clients_route(struct parent *p, bool add)
+{
+	uint8_t pfx[16] = { 0 };
+	char a6[46];
+	int r;
+
+	sw_put32(pfx, p->cf->conf.prefix);
+	sw_put32(pfx + 4, p->cf->conf.server_primary);
+	r = sys_rtnl_route6(p->rtnl, p->ifindex, pfx, 64,
+	    PARENT_METRIC_PREFIX, add);
+	if (!(add ? ok_add(r) : ok_del(r)))
+		log_warnx("route %s %s/64: %s", add ? "add" : "delete",
+		    sw_addr_format6(pfx, a6), strerror(-r));
+	p->clients_route = add && ok_add(r);
+	if (add && p->clients_route)
+		log_info("route %s/64 via %s", sw_addr_format6(pfx, a6),
+		    p->cf->conf.ifname);
 }
 
 static void
@@ -181,6 +209,8 @@ teardown(struct parent *p)
 		p->reaped = true;
 	}
 	if (p->rtnl != NULL) {
+		if (p->clients_route)
+			clients_route(p, false);
 		addr_clear(p);
 		sys_rtnl_close(p->rtnl);
 		p->rtnl = NULL;
@@ -486,19 +516,44 @@ udp_open(uint32_t addr, uint16_t port, struct sw_v4ep *bound)
 	return fd;
 }
 
+/*
+ * The tunnel, both roles.  A link made while
+ * net.ipv6.conf.default.disable_ipv6 is 1 has IPv6 off and can carry
+ * nothing: say so (the setting is the administrator's to change).
+ */
 static int
-open_client(struct parent *p)
+tun_open(struct parent *p)
 {
 	const struct sw_conf *c = &p->cf->conf;
-	struct engine_setup *es = &p->es;
-	int r;
+	char path[96], v = 0;
+	int r, fd;
 
 	if ((r = sys_tun_open(c->ifname, &p->ifindex)) < 0) {
 		log_warnx("tunnel %s: %s", c->ifname, strerror(-r));
 		return -1;
 	}
 	p->tun = r;
-	es->tun = r;
+	p->es.tun = r;
+	(void)snprintf(path, sizeof path,
+	    "/proc/sys/net/ipv6/conf/%s/disable_ipv6", c->ifname);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		if (read(fd, &v, 1) == 1 && v == '1')
+			log_warnx("%s: IPv6 is disabled on the tunnel "
+			    "(net.ipv6.conf.default.disable_ipv6 = 1?): it "
+			    "carries nothing", c->ifname);
+		close(fd);
+	}
+	return 0;
+}
+
+static int
+open_client(struct parent *p)
+{
+	const struct sw_conf *c = &p->cf->conf;
+	struct engine_setup *es = &p->es;
+
+	if (tun_open(p) != 0)
+		return -1;
 	if ((es->udp[0] = udp_open(c->bind_addr, c->bind_port,
 	    &es->local[0])) < 0)
 		return -1;
@@ -514,6 +569,9 @@ open_server(struct parent *p)
 	const struct sw_conf *c = &p->cf->conf;
 	struct engine_setup *es = &p->es;
 
+	/* SRV-FWD-4: the IPv6 side reaches our clients through the tunnel. */
+	if (tun_open(p) != 0)
+		return -1;
 	if ((es->udp[0] = udp_open(c->server_primary, SW_TEREDO_PORT,
 	    &es->local[0])) < 0)
 		return -1;
@@ -659,10 +717,20 @@ start_engine(struct parent *p, const sigset_t *mask)
 	if (atexit(teardown_atexit) != 0)
 		fatalx("atexit");
 
-	if (p->tun != -1) {			/* client */
+	if (p->tun != -1) {
 		if ((r = sys_rtnl_open(&p->rtnl)) != 0)
 			fatalx("rtnetlink: %s", strerror(-r));
-		link_set(p, false);		/* the MTU, link down */
+		/* COM-LL-3: no fe80::/64 of the kernel's (while down). */
+		if ((r = sys_rtnl_link_addrgen_none(p->rtnl, p->ifindex)) != 0)
+			log_warnx("%s: addrgenmode none: %s",
+			    p->cf->conf.ifname, strerror(-r));
+		if (p->cf->conf.role == SW_ROLE_CLIENT)
+			link_set(p, false);	/* the MTU, link down */
+		else {
+			link_set(p, true);	/* the MTU, link up */
+			if (p->link_up)
+				clients_route(p, true);
+		}
 	}
 	sandbox_parent(p->tun != -1);
 	if ((p->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)

@@ -4,8 +4,9 @@
  * It opens what needs privileges (the tunnel, the UDP sockets, the raw
  * IPv6 socket of a server, the control socket), starts the engine with
  * them, and then only carries out the engine's validated requests over
- * rtnetlink: the Teredo address on the tunnel, the routes, the link.  On
- * the way out (a signal, or the engine's end) it removes what it added;
+ * rtnetlink: the Teredo address on the tunnel, the routes, the link.  A
+ * server's tunnel needs no requests: it comes up at start with the route
+ * of the server's clients' /64.  On the way out (a signal, or the engine's end) it removes what it added;
  * the tunnel itself vanishes with its last descriptor.
  */
 #ifndef SW_DAEMON_PARENT_H

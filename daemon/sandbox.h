@@ -27,8 +27,9 @@ int sandbox_user(uid_t *uid, gid_t *gid, const char **name);
 void sandbox_engine(uid_t uid, gid_t gid);
 
 /* In the parent, once the engine runs; net_admin: keep CAP_NET_ADMIN
- * (a client's parent configures the tunnel; a server's has nothing to
- * configure and keeps only CAP_KILL). */
+ * (the parent configures the tunnel: a client's address and routes, a
+ * server's route, and removes them on the way out).  CAP_KILL is kept
+ * either way. */
 void sandbox_parent(bool net_admin);
 
 #endif /* SW_DAEMON_SANDBOX_H */

@@ -91,7 +91,9 @@ counters(struct out *o, const struct status_info *si, bool client)
 		kv(o, "ip6_tx", "%llu", (unsigned long long)c->ip6_tx);
 		kv(o, "ip6_tx_errors", "%llu",
 		    (unsigned long long)c->ip6_tx_errors);
+		kv(o, "ip6_rx", "%llu", (unsigned long long)c->ip6_rx);
 	}
+	kv(o, "tun_rx_errors", "%llu", (unsigned long long)c->tun_rx_errors);
 }
 
 static void

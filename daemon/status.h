@@ -22,6 +22,9 @@ struct engine_counters {
 	uint64_t udp_tx_errors;		/* refused by the kernel */
 	uint64_t ip6_tx;		/* server: native IPv6 packets sent */
 	uint64_t ip6_tx_errors;
+	uint64_t ip6_rx;		/* server: IPv6 packets read from the
+					   tunnel (for our clients) */
+	uint64_t tun_rx_errors;		/* reads from the tunnel that failed */
 	uint64_t tun_tx;		/* client: packets written to the tunnel */
 	uint64_t tun_tx_errors;
 	uint64_t tun_rx_discarded;	/* client: read from the tunnel and

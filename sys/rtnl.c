@@ -9,6 +9,10 @@
  * NLM_F_EXCL, so an address or route that is already there is reported
  * as -EEXIST rather than silently replaced.
  *
+ * The IPv6 address generation mode of a link is set like `ip link set
+ * dev IF addrgenmode none`: RTM_NEWLINK on the existing index with
+ * IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE } }.
+ *
  * Routes are installed with protocol RTPROT_STATIC ("proto static" in
  * ip-route(8)), table main, scope universe, type unicast.  Deleting gives
  * the same protocol, interface and metric, which the kernel matches, so a
@@ -194,6 +198,28 @@ sys_rtnl_link(struct sys_rtnl *r, int ifindex, bool up, uint32_t mtu)
 	ifi->ifi_change = IFF_UP;
 	if (mtu != 0)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return rtnl_talk(r, nlh);
+}
+
+int
+sys_rtnl_link_addrgen_none(struct sys_rtnl *r, int ifindex)
+{
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+	struct nlattr		*spec, *inet6;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	nlh = rtnl_msg(r, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE,
+	    IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, inet6);
+	mnl_attr_nest_end(nlh, spec);
 	return rtnl_talk(r, nlh);
 }
 

@@ -17,6 +17,14 @@ void sys_rtnl_close(struct sys_rtnl *r);
 /* Set MTU and bring the link up (or down). */
 int sys_rtnl_link(struct sys_rtnl *r, int ifindex, bool up, uint32_t mtu);
 
+/*
+ * No kernel-made IPv6 addresses on the link (IFLA_INET6_ADDR_GEN_MODE =
+ * IN6_ADDR_GEN_MODE_NONE): no fe80::/64 link-local, which Teredo does
+ * not carry (COM-LL-3).  Call it while the link is down: an address
+ * made before stays.
+ */
+int sys_rtnl_link_addrgen_none(struct sys_rtnl *r, int ifindex);
+
 /* Add or delete an IPv6 address with prefix length plen.  nodad: no
  * duplicate address detection (IFA_F_NODAD: a tunnel has no neighbours). */
 int sys_rtnl_addr6(struct sys_rtnl *r, int ifindex, const uint8_t addr[16],

@@ -12,6 +12,12 @@
 #                             | symmetric; PORTS (e.g. 20000-29999) maps
 #                             the source port into that range
 #   lab_client NAME NAT       a host on NAT's LAN, default route via it
+#   lab_native6 NAME SERVER   a native IPv6 host on its own IPv6 link to
+#                             public host SERVER (2001:db8:N::2, SERVER
+#                             2001:db8:N::1), 2001::/32 routed back via
+#                             SERVER; SERVER forwards IPv6 (call it before
+#                             starting SERVER's daemon: its tunnel needs
+#                             IPv6 enabled)
 #   lab_exec NAME CMD...      CMD in namespace NAME, in the foreground
 #   lab_run NAME CMD...       CMD in NAME, in the background; PID recorded
 #                             (and left in LAB_LAST_PID)
@@ -37,8 +43,12 @@
 # the wan namespace, never in the root namespace.  Addresses: 192.0.2.0/24
 # (servers), 198.51.100.0/24 and 203.0.113.0/24 (NAT publics), 10.x LANs.
 #
+# IPv6 only on native links (lab_native6), from 2001:db8::/32, and on
+# Teredo tunnels (2001:0::/32).
+#
 # Names: namespace "$LAB_PREFIX-NAME"; inside a public host or NAT the wan
-# side is "wan"; a NAT's LAN side is "lan"; a client's is "eth0".
+# side is "wan"; a NAT's LAN side is "lan"; a client's is "eth0"; a native
+# IPv6 host's is "eth0", and the server's end of that link "n6-NAME".
 
 LAB_PREFIX=
 LAB_DIR=
@@ -51,6 +61,8 @@ LAB_PUBLIC_NETS="192.0.2.0/24 198.51.100.0/24 203.0.113.0/24"
 LAB_BIN=${LAB_BIN:-}	# directory with shipwormd and shipworm
 declare -A LAB_NAT_TYPE LAB_NAT_PUB LAB_NAT_LANIP LAB_NAT_CLIENTIP
 declare -A LAB_CLIENT_NAT LAB_CONF_SOCK LAB_CONF_IF LAB_DAEMON_PID
+declare -A LAB_NATIVE6_ADDR LAB_NATIVE6_GW LAB_NATIVE6_IF
+LAB_NATIVE6_LINKS=0
 
 lab_log() { [ -n "${LAB_VERBOSE:-}" ] && echo "# lab: $*" >&2; return 0; }
 lab_die() { echo "# lab: ERROR: $*" >&2; exit 1; }
@@ -127,6 +139,8 @@ lab_server() {
 	ip -n "$ns" addr add "$ip1/24" dev wan
 	ip -n "$ns" addr add "$ip2/24" dev wan
 	lab_public_routes "$name"
+	# The server's tunnel (its clients' /64) does need IPv6.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 }
 
 lab_ip_plus() {
@@ -230,6 +244,46 @@ lab_client() {
 	# The tunnel interface does need IPv6.
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 	LAB_CLIENT_NAT[$name]=$nat
+}
+
+# lab_native6 NAME SERVER - a native IPv6 host NAME on a link of its own
+# to public host SERVER (made by lab_server): link N (1, 2, ...) is
+# 2001:db8:N::/64, SERVER at ::1 on "n6-NAME", NAME at ::2 on "eth0".
+# NAME routes the Teredo prefix 2001::/32 back via SERVER, which forwards
+# IPv6 (net.ipv6.conf.all.forwarding=1) and gets IPv6 on interfaces made
+# from now on (default.disable_ipv6=0, so that a daemon's tunnel has it);
+# its wan side stays IPv6-free.  No DAD: addresses work at once.  Sets
+# LAB_NATIVE6_ADDR[NAME], LAB_NATIVE6_GW[NAME] (SERVER's address) and
+# LAB_NATIVE6_IF[NAME] (SERVER's interface).
+lab_native6() {
+	[ $# -eq 2 ] || lab_die "usage: lab_native6 NAME SERVER"
+	local name=$1 srv=$2 ns sns n net sif
+	sns=$(lab_ns "$srv")
+	local x found=
+	for x in "${LAB_NS[@]}"; do [ "$x" = "$sns" ] && found=1; done
+	[ -n "$found" ] || lab_die "no host '$srv'"
+	LAB_NATIVE6_LINKS=$((LAB_NATIVE6_LINKS + 1))
+	n=$LAB_NATIVE6_LINKS net="2001:db8:$n:"
+	sif="n6-$name"; sif=${sif:0:15}
+	lab_netns "$name"
+	ns=$(lab_ns "$name")
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=0
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	ip netns exec "$sns" sysctl -qw net.ipv6.conf.default.disable_ipv6=0
+	ip netns exec "$sns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	ip netns exec "$sns" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip -n "$sns" link add "$sif" type veth peer name eth0 netns "$ns" ||
+		lab_die "veth $srv-$name failed"
+	ip netns exec "$sns" sysctl -qw "net.ipv6.conf.$sif.disable_ipv6=0"
+	ip netns exec "$sns" sysctl -qw "net.ipv6.conf.$sif.accept_dad=0"
+	ip -n "$sns" addr add "${net}:1/64" dev "$sif" nodad
+	ip -n "$ns" addr add "${net}:2/64" dev eth0 nodad
+	ip -n "$sns" link set "$sif" up
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" -6 route add 2001::/32 via "${net}:1" dev eth0 ||
+		lab_die "route 2001::/32 on $name failed"
+	LAB_NATIVE6_ADDR[$name]="${net}:2" LAB_NATIVE6_GW[$name]="${net}:1"
+	LAB_NATIVE6_IF[$name]=$sif
 }
 
 # lab_run NAME CMD... - run CMD in namespace NAME in the background;

@@ -116,6 +116,11 @@ check "default route via $TUN, metric 1029" \
     'ip -n "$C" -6 route show dev "$TUN" | grep -q "^default .*metric 1029"'
 check "link up with MTU 1280" \
     'ip -n "$C" link show dev "$TUN" | grep -q "mtu 1280.*state UNKNOWN\|UP.*mtu 1280"'
+# COM-LL-3: Teredo carries no link-local traffic: no kernel fe80::/64
+# (addrgenmode none), only the one Teredo address.
+check "no fe80:: address on $TUN, only the Teredo address (addrgenmode none)" \
+    '[ "$(ip -n "$C" -6 -o addr show dev "$TUN" | awk "{print \$4}" | tr "\n" " ")" = "$addr/128 " ] &&
+     ip -n "$C" -d link show dev "$TUN" | grep -q "addrgenmode none"'
 check "status: no NAT between client and server" '[ "$(key nat)" = none ]'
 check "status: mapped address is the client's" \
     '[[ "$(key mapped)" == 198.51.100.2:* ]] && [ "$(key mapped)" = "$(key address_mapped)" ]'
@@ -136,6 +141,11 @@ check "engine runs as a user other than root, no capabilities, no_new_privs" \
      grep -q "^CapEff:[[:space:]]*0*$" /proc/$engine/status &&
      grep -q "^CapBnd:[[:space:]]*0*$" /proc/$engine/status &&
      grep -q "^NoNewPrivs:[[:space:]]*1" /proc/$engine/status'
+
+check "server: its tunnel ${P}srv is up, with no IPv6 address, and 2001:0:c000:20a::/64 routed to it" \
+    'ip -n "$S" link show dev "${P}srv" | grep -q "UP.*mtu 1280" &&
+     [ -z "$(ip -n "$S" -6 -o addr show dev "${P}srv")" ] &&
+     ip -n "$S" -6 route show dev "${P}srv" | grep -q "^2001:0:c000:20a::/64 "'
 
 srs=$(ip netns exec "$S" "$CLI" status --json -s "$T/server.sock" |
     sed -n 's/^  "rs_answered": \([0-9]*\),$/\1/p')
