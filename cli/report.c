@@ -219,6 +219,12 @@ text_server(FILE *f, const struct report *r)
 	    dflt(report_get(r, "ip6_tx"), "?"),
 	    dflt(report_get(r, "ip6_tx_errors"), "?"));
 	row(f, "Native IPv6 Packets", buf);
+	if (report_get(r, "ip6_rx") != NULL) {
+		(void)snprintf(buf, sizeof buf, "%s received, %s read errors",
+		    report_get(r, "ip6_rx"),
+		    dflt(report_get(r, "tun_rx_errors"), "0"));
+		row(f, "From the Tunnel", buf);
+	}
 }
 
 void

@@ -107,6 +107,22 @@ check_conf(const struct sw_conf *c)
 		    c->refresh == 30);
 	if (c->role != SW_ROLE_SERVER)
 		require(!c->require_auth && c->relay_max_payload == 88);
+	/* ClientKey: server only, bounded, ids distinct, absolute paths;
+	 * RequireAuth needs at least one. */
+	require(c->n_client_keys <= SW_CONF_MAX_CLIENT_KEYS);
+	require(c->role == SW_ROLE_SERVER || c->n_client_keys == 0);
+	require(!c->require_auth || c->n_client_keys >= 1);
+	for (unsigned i = 0; i < c->n_client_keys; i++) {
+		const struct sw_conf_client_key *k = &c->client_keys[i];
+
+		require(k->id_len >= 1);
+		n = str_in(k->key_file, SW_CONF_PATH_MAX);
+		require(n >= 1 && k->key_file[0] == '/');
+		for (unsigned j = 0; j < i; j++)
+			require(c->client_keys[j].id_len != k->id_len ||
+			    memcmp(c->client_keys[j].id, k->id,
+			    k->id_len) != 0);
+	}
 }
 
 int
