@@ -87,6 +87,18 @@
 	/* not an RA (no data path before [relay]) */ \
 	X(RA_WRONG_SOURCE, "ra-wrong-source") \
 	X(CLIENT_NOT_READY, "client-not-ready") \
+	/* relay (REL-TX-1, HARD-7, router hop limit) */ \
+	X(DST_NOT_TEREDO,  "relay-destination-not-teredo") \
+	X(TEREDO_TRANSIT,  "relay-teredo-to-teredo") \
+	X(DST_LINK_LOCAL,  "ip6-destination-link-local") \
+	X(HOP_LIMIT,       "hop-limit-exceeded") \
+	/* client data path (CLI-RX-2, CLI-TX-0, CLI-RX-5, CLI-TX-8); */ \
+	/* CLIENT_NOT_READY above now also counts sends before QUALIFIED */ \
+	/* and unsolicited sources (CLI-RX-9: no ping test, HARD-3) */ \
+	X(DST_NOT_OURS,    "ip6-destination-not-ours") \
+	X(SRC_NOT_OURS,    "ip6-source-not-ours") \
+	X(PING_NONCE,      "ping-nonce-mismatch") \
+	X(QUEUE_UNRESOLVED, "queue-peer-unresolved") \
 	/* the driver's action list or arena was full (action.h) */ \
 	X(ACTIONS_FULL,    "actions-full")
 

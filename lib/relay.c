@@ -1,0 +1,491 @@
+/*
+ * relay.c - the Teredo relay, pure (RFC 4380 §5.4; spec §4).  See
+ * relay.h for the contract, the entry life cycle and the complexity.
+ *
+ * Peer fields as the relay uses them (struct sw_peer):
+ *   mapped     where to send: the embedded mapping, then the UDP source
+ *              of the client's answer (equal, D18)
+ *   trusted    the client answered (REL-RX-4)
+ *   last_rx    last datagram accepted from the client
+ *   last_tx    last packet sent to the client
+ *   ping_sent  time of the last bubble round (the retry clock)
+ *   retries    bubble rounds done after the first one
+ *   bubbles    bubble rounds done in all (saturating)
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "peer.h"
+#include "relay.h"
+#include "wire.h"
+
+#define BUBBLE_HLIM	255
+
+struct timer {
+	uint8_t addr[16];
+	sw_time due;
+};
+
+struct sw_relay {
+	struct sw_relay_conf conf;
+	struct sw_peer_table *peers;
+	struct timer *ring;		/* FIFO of retry deadlines */
+	uint32_t ring_cap, ring_head, ring_n;
+	size_t memsize;
+	struct sw_relay_stats stats;
+};
+
+void
+sw_relay_conf_default(struct sw_relay_conf *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->prefix = SW_TEREDO_PREFIX;		/* COM-ADDR-1 */
+	conf->v4.policy = SW_V4_HARDENED;		/* COM-V4G-2 */
+	conf->n_served = 1;				/* ::/0 */
+	conf->capacity = 1024;
+	conf->queue_peer_bytes = 4096;
+	conf->queue_total_bytes = 256 * 1024;
+	conf->max_packet = 1280;			/* COM-MTU-1 */
+	conf->retry_interval = 2 * SW_SEC;		/* REL-TX-4 */
+	conf->retries = 3;
+	conf->valid = 30 * SW_SEC;			/* rfc-notes 17 */
+}
+
+static bool
+ip6_is_zero(const uint8_t a[16])
+{
+	for (unsigned i = 0; i < 16; i++)
+		if (a[i] != 0)
+			return false;
+	return true;
+}
+
+int
+sw_relay_new(struct sw_relay **out, const struct sw_relay_conf *conf,
+    const struct sw_rng *rng)
+{
+	struct sw_peer_table_conf pc;
+	struct sw_relay *r;
+	int err;
+
+	if (out == NULL)
+		return -EINVAL;
+	*out = NULL;
+	if (conf == NULL || rng == NULL)
+		return -EINVAL;
+	if (ip6_is_zero(conf->bubble_src) || conf->bubble_src[0] == 0xff ||
+	    sw_addr_is_link_local(conf->bubble_src) ||
+	    sw_addr_is_teredo(conf->bubble_src, conf->prefix))
+		return -EINVAL;
+	if (conf->n_served < 1 || conf->n_served > SW_RELAY_MAX_SERVED)
+		return -EINVAL;
+	for (size_t i = 0; i < conf->n_served; i++)
+		if (conf->served[i].plen > 128)
+			return -EINVAL;
+	if (conf->retry_interval == 0 || conf->valid == 0 ||
+	    conf->retries > 250 || conf->capacity > (UINT32_C(1) << 24))
+		return -EINVAL;
+
+	memset(&pc, 0, sizeof pc);
+	pc.capacity = conf->capacity;
+	pc.queue_peer_bytes = conf->queue_peer_bytes;
+	pc.queue_total_bytes = conf->queue_total_bytes;
+	pc.slot_size = conf->max_packet;
+	sw_rng_fill(rng, pc.hash_key, sizeof pc.hash_key);
+
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return -ENOMEM;
+	r->conf = *conf;
+	if ((err = sw_peer_table_new(&r->peers, &pc)) != 0) {
+		free(r);
+		return err;
+	}
+	r->ring_cap = 2 * conf->capacity;
+	if ((r->ring = calloc(r->ring_cap, sizeof *r->ring)) == NULL) {
+		sw_peer_table_free(r->peers);
+		free(r);
+		return -ENOMEM;
+	}
+	r->memsize = sizeof *r + (size_t)r->ring_cap * sizeof *r->ring +
+	    sw_peer_table_memsize(r->peers);
+	*out = r;
+	return 0;
+}
+
+void
+sw_relay_free(struct sw_relay *r)
+{
+	if (r == NULL)
+		return;
+	sw_peer_table_free(r->peers);
+	free(r->ring);
+	free(r);
+}
+
+void
+sw_relay_status(const struct sw_relay *r, struct sw_relay_status *st)
+{
+	memset(st, 0, sizeof *st);
+	st->peers = sw_peer_count(r->peers);
+	st->capacity = sw_peer_capacity(r->peers);
+	st->timers = r->ring_n;
+	st->queued_bytes = sw_peer_queue_total(r->peers);
+	st->memsize = r->memsize;
+	st->stats = r->stats;
+}
+
+sw_time
+sw_relay_next_deadline(const struct sw_relay *r)
+{
+	return r->ring_n == 0 ? SW_TIME_NEVER : r->ring[r->ring_head].due;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static bool
+drop(struct sw_actions *acts, enum sw_drop why)
+{
+	if (why == SW_DROP_NONE)
+		return false;
+	sw_actions_drop(acts, why);
+	return true;
+}
+
+static bool
+peer_valid(const struct sw_relay *r, const struct sw_peer *p, sw_time now)
+{
+	return p->trusted &&
+	    (now < p->last_rx || now - p->last_rx < r->conf.valid);
+}
+
+static void
+ring_pop(struct sw_relay *r, struct timer *t)
+{
+	*t = r->ring[r->ring_head];
+	r->ring_head = (r->ring_head + 1) % r->ring_cap;
+	r->ring_n--;
+}
+
+/* The live untrusted peer a record stands for, or NULL when stale. */
+static struct sw_peer *
+timer_peer(struct sw_relay *r, const struct timer *t)
+{
+	struct sw_peer *p;
+
+	p = sw_peer_lookup(r->peers, t->addr);
+	if (p == NULL || p->trusted ||
+	    p->ping_sent + r->conf.retry_interval != t->due)
+		return NULL;
+	return p;
+}
+
+static void
+ring_push(struct sw_relay *r, const uint8_t addr[16], sw_time due,
+    struct sw_actions *acts)
+{
+	struct timer *t;
+
+	if (r->ring_n == r->ring_cap) {
+		struct timer old;
+		struct sw_peer *p;
+
+		ring_pop(r, &old);
+		if ((p = timer_peer(r, &old)) != NULL) {
+			/* HARD-6: out of timer space, give up on it. */
+			r->stats.timer_overflows++;
+			sw_peer_remove(r->peers, p, acts->drops);
+		}
+	}
+	t = &r->ring[(r->ring_head + r->ring_n) % r->ring_cap];
+	memcpy(t->addr, addr, 16);
+	t->due = due;
+	r->ring_n++;
+}
+
+/*
+ * A copy of the 40-byte header of pkt in the arena, hop limit
+ * decremented (the caller checked it is > 1); then one action sending
+ * header + the rest of pkt in place.  False when the list is full
+ * (ACTIONS_FULL counted).
+ */
+static bool
+emit(struct sw_actions *acts, enum sw_action_kind kind,
+    const struct sw_v4ep *dst, const uint8_t *pkt, size_t len)
+{
+	struct sw_action *a;
+	uint8_t *h;
+
+	if ((h = sw_actions_alloc(acts, SW_IP6_HLEN)) == NULL)
+		return false;
+	if ((a = sw_actions_push(acts, kind)) == NULL) {
+		sw_actions_trim(acts, h, SW_IP6_HLEN, 0);
+		return false;
+	}
+	memcpy(h, pkt, SW_IP6_HLEN);
+	h[7] = (uint8_t)(h[7] - 1);
+	a->sock = SW_SOCK_PRIMARY;
+	if (dst != NULL)
+		a->dst = *dst;
+	a->seg[0] = (struct sw_seg){ h, SW_IP6_HLEN };
+	if (len > SW_IP6_HLEN)
+		a->seg[1] = (struct sw_seg){ pkt + SW_IP6_HLEN,
+		    len - SW_IP6_HLEN };
+	return true;
+}
+
+/* Send p's queue to its mapping, oldest first, as far as actions fit. */
+static void
+flush(struct sw_relay *r, struct sw_peer *p, struct sw_actions *acts)
+{
+	const uint8_t *pkt;
+	size_t len;
+
+	while ((pkt = sw_peer_queue_front(r->peers, p, &len)) != NULL) {
+		if (!emit(acts, SW_ACT_SEND_UDP, &p->mapped, pkt, len))
+			return;		/* the rest waits for the next packet */
+		/* The slot is only reused by a later enqueue, and the relay
+		 * enqueues nothing before returning from a flush. */
+		sw_peer_queue_pop(r->peers, p);
+		r->stats.flushed++;
+		r->stats.to_clients++;
+	}
+}
+
+/* One bubble round to p (REL-TX-4, REL-TX-6, COM-BUB-2). */
+static void
+bubble_round(struct sw_relay *r, struct sw_peer *p, sw_time now,
+    struct sw_actions *acts)
+{
+	struct sw_teredo t;
+	struct sw_action *a;
+	uint8_t *b;
+
+	p->ping_sent = now;
+	if (p->bubbles < UINT8_MAX)
+		p->bubbles++;
+	r->stats.bubble_rounds++;
+	ring_push(r, p->addr, now + r->conf.retry_interval, acts);
+
+	sw_addr_decode(p->addr, &t);
+	if ((b = sw_actions_alloc(acts, SW_IP6_HLEN)) == NULL)
+		return;
+	(void)sw_wire_build_bubble(b, SW_IP6_HLEN, r->conf.bubble_src,
+	    p->addr, BUBBLE_HLIM);
+	if ((a = sw_actions_push(acts, SW_ACT_SEND_UDP)) == NULL) {
+		sw_actions_trim(acts, b, SW_IP6_HLEN, 0);
+		return;
+	}
+	a->sock = SW_SOCK_PRIMARY;
+	a->dst = (struct sw_v4ep){ t.server, SW_TEREDO_PORT };
+	a->seg[0] = (struct sw_seg){ b, SW_IP6_HLEN };
+	r->stats.bubbles_sent++;
+	if (!r->conf.always_direct_bubble)
+		return;
+	if ((a = sw_actions_push(acts, SW_ACT_SEND_UDP)) == NULL)
+		return;
+	a->sock = SW_SOCK_PRIMARY;
+	a->dst = t.mapped;
+	a->seg[0] = (struct sw_seg){ b, SW_IP6_HLEN };	/* same bytes */
+	r->stats.bubbles_sent++;
+}
+
+/* p is (again) untrusted: bubble now unless a round went out less than
+ * retry_interval ago, in which case the retry clock of that round runs. */
+static void
+start_bubbling(struct sw_relay *r, struct sw_peer *p, sw_time now,
+    struct sw_actions *acts)
+{
+	p->trusted = false;
+	p->retries = 0;
+	if (p->bubbles == 0 || now < p->ping_sent ||
+	    now - p->ping_sent >= r->conf.retry_interval)
+		bubble_round(r, p, now, acts);
+	else
+		ring_push(r, p->addr, p->ping_sent + r->conf.retry_interval,
+		    acts);
+}
+
+/*
+ * A new entry for addr.  When the table is full and its LRU entry is a
+ * valid trusted peer, the oldest untrusted entry goes instead (HARD-6).
+ */
+static struct sw_peer *
+new_peer(struct sw_relay *r, const uint8_t addr[16], sw_time now,
+    struct sw_actions *acts)
+{
+	struct sw_peer *lru;
+	bool created;
+
+	if (sw_peer_count(r->peers) == sw_peer_capacity(r->peers) &&
+	    (lru = sw_peer_lru(r->peers)) != NULL && peer_valid(r, lru, now)) {
+		while (r->ring_n > 0) {
+			struct timer t;
+			struct sw_peer *p;
+
+			ring_pop(r, &t);
+			if ((p = timer_peer(r, &t)) != NULL) {
+				r->stats.displaced++;
+				sw_peer_remove(r->peers, p, acts->drops);
+				break;
+			}
+		}
+	}
+	return sw_peer_insert(r->peers, addr, &created, acts->drops);
+}
+
+/* ---- native side -> clients (REL-TX-*) ----------------------------------- */
+
+static enum sw_drop
+check_tx(const struct sw_relay *r, const struct sw_ip6_view *ip,
+    struct sw_teredo *t)
+{
+	enum sw_drop why;
+
+	if (!sw_addr_is_teredo(ip->dst, r->conf.prefix))
+		return SW_DROP_DST_NOT_TEREDO;		/* REL-TX-1 */
+	if ((why = sw_check_ip6_src(ip->src)) != SW_DROP_NONE)
+		return why;				/* HARD-7 */
+	if (sw_addr_is_teredo(ip->src, r->conf.prefix))
+		return SW_DROP_TEREDO_TRANSIT;		/* HARD-7 */
+	sw_addr_decode(ip->dst, t);			/* cone bit ignored */
+	if ((why = sw_check_v4(&r->conf.v4, t->mapped.addr)) != SW_DROP_NONE)
+		return why;				/* D17 */
+	if ((why = sw_check_v4(&r->conf.v4, t->server)) != SW_DROP_NONE)
+		return why;				/* D17, indirect bubble */
+	if (t->mapped.port == 0)
+		return SW_DROP_DST_PORT_ZERO;		/* HARD-8 */
+	if ((why = sw_check_routing_header(ip)) != SW_DROP_NONE)
+		return why;				/* D25 */
+	if (ip->hlim <= 1)
+		return SW_DROP_HOP_LIMIT;
+	return SW_DROP_NONE;
+}
+
+void
+sw_relay_send(struct sw_relay *r, sw_time now, const uint8_t *pkt,
+    size_t len, struct sw_actions *acts)
+{
+	struct sw_ip6_view ip;
+	struct sw_teredo t;
+	struct sw_peer *p;
+	enum sw_drop why = SW_DROP_NONE;
+	size_t plen;
+
+	if (sw_ip6_parse(pkt, len, &ip, &why) != 0) {
+		drop(acts, why);			/* D2 */
+		return;
+	}
+	if (drop(acts, check_tx(r, &ip, &t)))
+		return;
+	plen = SW_IP6_HLEN + (size_t)ip.plen;		/* no trailing bytes */
+
+	p = sw_peer_lookup(r->peers, ip.dst);
+	if (p != NULL && peer_valid(r, p, now)) {	/* REL-TX-2 */
+		flush(r, p, acts);
+		if (emit(acts, SW_ACT_SEND_UDP, &p->mapped, pkt, plen)) {
+			p->last_tx = now;
+			r->stats.to_clients++;
+		}
+		return;
+	}
+	if (p == NULL) {				/* REL-TX-4 */
+		p = new_peer(r, ip.dst, now, acts);
+		p->mapped = t.mapped;
+		start_bubbling(r, p, now, acts);
+	} else if (p->trusted) {			/* stale: bubble again */
+		r->stats.stale++;
+		start_bubbling(r, p, now, acts);
+	}
+	if (sw_peer_enqueue(r->peers, p, pkt, plen, &why) != 0)	/* REL-TX-5 */
+		drop(acts, why);
+	else
+		r->stats.queued++;
+}
+
+/* ---- clients -> native side (REL-RX-*) ----------------------------------- */
+
+static enum sw_drop
+check_dst(const struct sw_relay *r, const struct sw_ip6_view *ip)
+{
+	enum sw_drop why;
+
+	if ((why = sw_check_ip6_dst_unicast(ip->dst, false)) != SW_DROP_NONE)
+		return why;				/* HARD-7, REL-RX-6 */
+	if (sw_addr_is_link_local(ip->dst))
+		return SW_DROP_DST_LINK_LOCAL;		/* REL-RX-6 */
+	if (sw_addr_is_teredo(ip->dst, r->conf.prefix))
+		return SW_DROP_TEREDO_TRANSIT;		/* HARD-7 */
+	if ((why = sw_check_dst_served(ip->dst, r->conf.served,
+	    r->conf.n_served)) != SW_DROP_NONE)
+		return why;				/* D20 */
+	if ((why = sw_check_routing_header(ip)) != SW_DROP_NONE)
+		return why;				/* D25 */
+	if (ip->hlim <= 1)
+		return SW_DROP_HOP_LIMIT;
+	return SW_DROP_NONE;
+}
+
+void
+sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
+    const uint8_t *buf, size_t len, struct sw_actions *acts)
+{
+	struct sw_teredo_view v;
+	struct sw_ip6_view ip;
+	struct sw_peer *p;
+	enum sw_drop why = SW_DROP_NONE;
+
+	if (sw_wire_parse(buf, len, &v, &why) != 0 ||	/* D1, D2 */
+	    sw_ip6_parse(v.ip6, v.ip6_len, &ip, &why) != 0) {
+		drop(acts, why);
+		return;
+	}
+	if (drop(acts, sw_check_udp_src(from, NULL, 0)) ||	/* HARD-8 */
+	    drop(acts, sw_check_ip6_src(ip.src)) ||		/* HARD-7 */
+	    drop(acts, sw_check_relay_src(&ip, from, r->conf.prefix)))
+		return;						/* D18 */
+	p = sw_peer_lookup(r->peers, ip.src);
+	if (drop(acts, sw_check_peer_known(p != NULL)))		/* D19 */
+		return;
+
+	/* REL-RX-1, REL-RX-4, REL-TX-4: the client answered. */
+	p->last_rx = now;
+	p->mapped = *from;
+	if (!p->trusted) {
+		p->trusted = true;
+		r->stats.trusted++;
+	}
+	flush(r, p, acts);					/* REL-TX-5 */
+
+	if (sw_ip6_is_bubble(&ip)) {				/* REL-RX-6 */
+		r->stats.bubbles_rx++;
+		return;
+	}
+	if (drop(acts, check_dst(r, &ip)))
+		return;
+	if (emit(acts, SW_ACT_DELIVER, NULL, v.ip6, v.ip6_len))
+		r->stats.to_native++;
+}
+
+/* ---- timers --------------------------------------------------------------- */
+
+void
+sw_relay_tick(struct sw_relay *r, sw_time now, struct sw_actions *acts)
+{
+	while (r->ring_n > 0 && r->ring[r->ring_head].due <= now) {
+		struct timer t;
+		struct sw_peer *p;
+
+		ring_pop(r, &t);
+		if ((p = timer_peer(r, &t)) == NULL)
+			continue;		/* gone, trusted or re-armed */
+		if (p->retries < r->conf.retries) {
+			p->retries++;
+			bubble_round(r, p, now, acts);
+		} else {			/* REL-TX-4 end, D21 */
+			r->stats.expired++;
+			sw_peer_remove(r->peers, p, acts->drops);
+		}
+	}
+}

@@ -1,0 +1,170 @@
+/*
+ * relay.h - the Teredo relay, pure (RFC 4380 §5.4; spec §4, §5 for the
+ * host-specific relay, §8.2 D17-D21, §8.3 HARD-6/7).
+ *
+ * A relay routes between native IPv6 and Teredo clients.  Its peer list
+ * (REL-GEN-3) is a struct sw_peer_table keyed by the client's Teredo
+ * address.  An entry lives through these states:
+ *
+ *             sw_relay_send(), no entry / trusted entry stale (> 30 s rx)
+ *   (none) -------------------------------------------------------+
+ *     ^                                                           v
+ *     | 1 + retries bubble rounds,   +-------------------- UNTRUSTED
+ *     | retry_interval apart, no     |  packets queued (REL-TX-5),
+ *     | answer: entry removed, its   |  a bubble round at creation and
+ *     | queue dropped (D21)          |  every retry_interval (REL-TX-4)
+ *     +------------------------------+             |
+ *                                                  | any packet or bubble
+ *                                                  | from the client,
+ *                                                  | mapping = its UDP source
+ *                                                  v (REL-RX-4)
+ *                                               TRUSTED: queue flushed in
+ *                                               FIFO order; valid while the
+ *                                               last reception is < 30 s old
+ *                                               (rfc-notes 17); a send to a
+ *                                               stale one starts bubbling
+ *                                               again
+ *
+ * A "bubble round" is one indirect bubble (src = bubble_src, dst = the
+ * client's Teredo address) over UDP to <the client's server IPv4>:3544,
+ * plus, with always_direct_bubble (REL-TX-6, HSR-5), the same bubble to
+ * the mapping embedded in the address.  The cone bit is ignored
+ * (REL-GEN-5): every new peer is case 3.  Bubbles to one peer are never
+ * more frequent than one round per retry_interval.
+ *
+ * Native side -> clients, sw_relay_send() (REL-TX-1..6), in this order:
+ * valid IPv6 (D2); destination Teredo (DST_NOT_TEREDO, REL-TX-1); source
+ * sane (HARD-7: SRC_BAD, SRC_LINK_LOCAL) and not Teredo (TEREDO_TRANSIT);
+ * embedded mapping and server IPv4 global unicast (D17, V4_NOT_GLOBAL),
+ * mapped port not 0 (DST_PORT_ZERO); no RH0 (D25); hop limit > 1
+ * (HOP_LIMIT).  Then the peer entry decides: trusted and valid, SEND_UDP
+ * to its mapping; otherwise queued (QUEUE_* when it does not fit).
+ *
+ * Clients -> native side, sw_relay_input() (REL-RX-1..6): well-formed
+ * Teredo (D1/D2); UDP source port not 0 (HARD-8); IPv6 source sane
+ * (HARD-7); source Teredo embedding the UDP source (D18); a peer entry
+ * exists (D19, as Miredo: new clients are never learnt from the UDP
+ * side).  The entry is then refreshed: last_rx = now, mapping = from,
+ * trusted, queue flushed.  Bubbles stop here (REL-RX-6, never
+ * delivered).  Then the destination: not multicast (DST_MULTICAST), not
+ * link-local (DST_LINK_LOCAL), not Teredo (TEREDO_TRANSIT, HARD-7), in a
+ * served range (D20, DST_NOT_SERVED); no RH0 (D25); hop limit > 1
+ * (HOP_LIMIT); then SW_ACT_DELIVER (the relay's tunnel interface, to
+ * which 2001::/32 is routed; the host routes the packet on).  Trailers
+ * are not forwarded: exactly the 40 + Payload Length bytes go out.
+ *
+ * The relay is a router: every packet it forwards, either way, leaves
+ * with its hop limit decremented.  The 40-byte IPv6 header is copied into
+ * the action arena (seg[0]) and modified there; seg[1] points at the rest
+ * of the packet in place: the caller's buffer for sw_relay_send() and
+ * sw_relay_input(), the queue slot for flushed packets.  No ICMPv6 Time
+ * Exceeded or Destination Unreachable is generated.  Segments are valid
+ * until the caller reuses its buffer or calls into the relay again.
+ *
+ * Timers: retries and removals of untrusted entries sit in a FIFO ring of
+ * (address, due time), 2 x capacity records.  Every record is pushed with
+ * due = now + retry_interval, so with a monotonic clock the ring is sorted;
+ * sw_relay_tick() pops the records that are due, O(1) each, and a record
+ * whose entry has gone or moved on is skipped.  When the ring is full its
+ * oldest record is processed early (an untrusted entry then loses its
+ * remaining retries: counted in timer_overflows).  sw_relay_send() is
+ * O(1) amortised, sw_relay_input() O(1) plus the queue flushed.
+ *
+ * Flood protection (HARD-6): when the table is full and the least
+ * recently used entry is a trusted, valid one, a new destination takes
+ * the place of the oldest untrusted entry instead (popped from the timer
+ * ring), so a flood of new destinations from the native side cannot push
+ * out established peers; only when no untrusted entry is left does plain
+ * LRU eviction apply.
+ *
+ * Every discard is counted by reason in acts->drops.  Nothing is
+ * allocated after sw_relay_new().
+ */
+#ifndef SW_RELAY_H
+#define SW_RELAY_H
+
+#include "sw.h"
+#include "action.h"
+#include "check.h"
+
+#define SW_RELAY_MAX_SERVED 16
+
+struct sw_relay_conf {
+	uint32_t prefix;		/* service prefix, SW_TEREDO_PREFIX */
+	struct sw_v4_check v4;		/* COM-V4G policy (D17); `attached`
+					   must outlive the relay */
+	uint8_t bubble_src[16];		/* a local non-Teredo IPv6 address
+					   of the relay (REL-TX-4, HSR-3) */
+	struct sw_ip6_net served[SW_RELAY_MAX_SERVED];	/* REL-RX-5, HSR-4:
+					   ::/0 for a public relay, the host's
+					   /128s for a host-specific one */
+	size_t n_served;		/* >= 1 */
+	uint32_t capacity;		/* peers (1024) */
+	uint32_t queue_peer_bytes;	/* per-peer queue bound (4096) */
+	uint32_t queue_total_bytes;	/* all queues (256 KiB) */
+	uint32_t max_packet;		/* largest packet queued (1280); the
+					   pool is queue_total_bytes /
+					   max_packet slots of that size */
+	sw_time retry_interval;		/* 2 s (REL-TX-4) */
+	unsigned retries;		/* 3 repeats after the first round */
+	sw_time valid;			/* trusted entry validity: 30 s
+					   (rfc-notes 17) */
+	bool always_direct_bubble;	/* REL-TX-6, HSR-5 */
+};
+
+struct sw_relay_stats {
+	uint64_t to_clients;		/* IPv6 packets sent over UDP */
+	uint64_t to_native;		/* IPv6 packets delivered */
+	uint64_t bubble_rounds;		/* indirect (+ direct) rounds */
+	uint64_t bubbles_sent;		/* bubble datagrams */
+	uint64_t bubbles_rx;		/* bubbles consumed (REL-RX-6) */
+	uint64_t queued;		/* packets put in a queue */
+	uint64_t flushed;		/* queued packets sent on trust */
+	uint64_t trusted;		/* untrusted -> trusted */
+	uint64_t stale;			/* trusted entries found stale */
+	uint64_t expired;		/* entries removed, retries exhausted */
+	uint64_t displaced;		/* untrusted entries removed to make
+					   room for a new one (HARD-6) */
+	uint64_t timer_overflows;	/* timer ring full, processed early */
+};
+
+struct sw_relay_status {
+	uint32_t peers;
+	uint32_t capacity;
+	uint32_t timers;		/* records in the timer ring */
+	size_t queued_bytes;
+	size_t memsize;			/* bytes allocated, constant */
+	struct sw_relay_stats stats;
+};
+
+struct sw_relay;
+
+/* Defaults (above) with served = ::/0; the caller sets bubble_src. */
+void sw_relay_conf_default(struct sw_relay_conf *conf);
+
+/*
+ * 0, -EINVAL (bubble_src unspecified, multicast, link-local or Teredo; no
+ * served range or more than SW_RELAY_MAX_SERVED; a zero interval; a table
+ * size sw_peer_table_new refuses) or -ENOMEM.  rng draws the peer table's
+ * hash key.
+ */
+int sw_relay_new(struct sw_relay **out, const struct sw_relay_conf *conf,
+    const struct sw_rng *rng);
+void sw_relay_free(struct sw_relay *r);
+
+/* An IPv6 packet (pkt, len) from the native side for a Teredo address. */
+void sw_relay_send(struct sw_relay *r, sw_time now, const uint8_t *pkt,
+    size_t len, struct sw_actions *acts);
+
+/* A UDP datagram received from `from` on the relay's service port. */
+void sw_relay_input(struct sw_relay *r, sw_time now,
+    const struct sw_v4ep *from, const uint8_t *buf, size_t len,
+    struct sw_actions *acts);
+
+/* Timers: call when now >= sw_relay_next_deadline(). */
+void sw_relay_tick(struct sw_relay *r, sw_time now, struct sw_actions *acts);
+sw_time sw_relay_next_deadline(const struct sw_relay *r);
+
+void sw_relay_status(const struct sw_relay *r, struct sw_relay_status *st);
+
+#endif /* SW_RELAY_H */
