@@ -52,6 +52,42 @@
  *
  * A STATE action is emitted on every state entry, including PROBE_PRIMARY
  * entered again with the next server; not for a refresh inside QUALIFIED.
+ *
+ * Data path (spec §2.6-2.8, §2.11), QUALIFIED only.  Peers live in a
+ * bounded peer table (peer.h) allocated in sw_client_new(); struct
+ * sw_peer fields are used as:
+ *	trusted, mapped, last_rx, last_tx	CLI-ST-2 (SW_TIME_NEVER: never,
+ *						which stands for "now - 30 s")
+ *	bubbles					CLI-BUB-4/5 count
+ *	retries					attempts of the current resolution
+ *						(0: none running, 1..4)
+ *	ping_sent				time of the last attempt
+ *	nonce					ping-test nonce (CLI-PING-3)
+ *
+ * Resolution of a destination without a valid trusted entry (CLI-TX-2/5):
+ * the packet is queued (copied into the peer's queue) and an attempt is
+ * made at once, then every 2 s, 4 attempts in all (first + 3 retries,
+ * CLI-PING-4); 2 s after the 4th the queue is dropped (QUEUE_UNRESOLVED)
+ * and a non-Teredo entry is removed (HARD-6).  An attempt towards a Teredo
+ * destination is one direct bubble to the embedded mapping plus one
+ * indirect bubble to <its server>:3544, the pair counting as one bubble for
+ * CLI-BUB-3/4 (both go in the same instant); towards another destination
+ * it is an ICMPv6 echo request to our server (ping test), globally rate
+ * limited by a token bucket (HARD-3); the nonce is drawn once per test and
+ * the echo identifier per attempt.  Teredo entries are kept after a failed
+ * resolution: they hold the bubble budget (CLI-BUB-4, rfc-notes item 6).
+ *
+ * Retry timers: a FIFO ring of (address, due time), capacity = peer
+ * capacity.  Every entry is pushed with due = now + 2 s and now never goes
+ * back, so the ring is sorted; sw_client_next_deadline() is O(1) and
+ * sw_client_tick() handles at most RETRIES_PER_TICK due entries (O(1) each:
+ * one hash lookup), leaving the rest for the next call (the deadline is
+ * then already past).  An entry whose peer was resolved, removed or
+ * re-armed since is stale and skipped.  A new resolution that finds the
+ * ring full is refused (packet dropped, RATE_LIMITED).
+ *
+ * The address changing or going away removes every peer (their queued
+ * packets carry the old source): O(peers), on that rare event only.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -60,9 +96,26 @@
 #include "addr.h"
 #include "auth.h"
 #include "client.h"
+#include "peer.h"
 #include "wire.h"
 
 #define RS_LEN		(SW_IP6_HLEN + 8)	/* RS without options */
+
+#define PEER_VALID	(30 * SW_SEC)		/* CLI-TX-0 */
+#define RETRY_DELAY	(2 * SW_SEC)		/* CLI-TX-2/5, CLI-PING-4 */
+#define ATTEMPTS	4			/* first + 3 repeats */
+#define BUB_SPACING	(2 * SW_SEC)		/* CLI-BUB-3 */
+#define BUB_BUDGET	4			/* CLI-BUB-4 */
+#define BUB_WINDOW	(300 * SW_SEC)		/* CLI-BUB-4, rfc-notes 6 */
+#define RETRIES_PER_TICK 16			/* <= 2 actions each */
+#define DATA_HLIM	64			/* bubbles and pings */
+#define PING_LEN	(SW_IP6_HLEN + 8 + SW_PEER_NONCE_LEN)
+
+/* One pending retry (see the data path comment above). */
+struct retry {
+	uint8_t addr[16];
+	sw_time at;
+};
 
 enum timer {
 	TIMER_NONE,
@@ -107,6 +160,13 @@ struct sw_client {
 
 	uint64_t qualifications;
 	uint64_t address_changes;
+
+	/* data path */
+	struct sw_peer_table *peers;
+	struct retry *rq;		/* ring of rq_cap entries */
+	uint32_t rq_cap, rq_head, rq_n;
+	struct sw_tb ping_tb;		/* HARD-3 */
+	bool ping_tb_ready;
 };
 
 static const char *const state_names[SW_CLIENT__STATES] = {
@@ -178,11 +238,24 @@ emit_state(struct sw_client *c, struct sw_actions *acts)
 	}
 }
 
+/* Forget every peer and retry (the address changed or went away). */
+static void
+peers_reset(struct sw_client *c, struct sw_actions *acts)
+{
+	struct sw_peer *p;
+
+	while ((p = sw_peer_lru(c->peers)) != NULL)
+		sw_peer_remove(c->peers, p, acts->drops);	/* D21 */
+	c->rq_head = 0;
+	c->rq_n = 0;
+}
+
 static void
 clear_address(struct sw_client *c, struct sw_actions *acts)
 {
 	if (!c->has_addr)
 		return;
+	peers_reset(c, acts);
 	c->has_addr = false;
 	memset(c->addr, 0, sizeof c->addr);
 	(void)sw_actions_push(acts, SW_ACT_ADDR_CLEAR);
@@ -217,6 +290,8 @@ set_address(struct sw_client *c, const struct sw_v4ep *mapped,
 	sw_addr_encode(addr, &t);
 	if (had && memcmp(addr, c->addr, 16) == 0)
 		return;
+	if (had)
+		peers_reset(c, acts);
 	memcpy(c->addr, addr, 16);
 	c->has_addr = true;
 	if (had)
@@ -482,6 +557,453 @@ ev_ra(struct sw_client *c, sw_time now, const struct sw_ra_info *info,
 	}
 }
 
+/* ---- data path (spec §2.6-2.8, §2.11) ------------------------------------ */
+
+/* t happened less than d before now (SW_TIME_NEVER: never). */
+static bool
+within(sw_time now, sw_time t, sw_time d)
+{
+	return t != SW_TIME_NEVER && t <= now && now - t < d;
+}
+
+/* CLI-TX-0: a trusted entry heard from within 30 s. */
+static bool
+peer_valid(const struct sw_peer *p, sw_time now)
+{
+	return p->trusted && within(now, p->last_rx, PEER_VALID);
+}
+
+static bool
+is_teredo(const struct sw_client *c, const uint8_t a[static 16])
+{
+	return sw_addr_is_teredo(a, c->conf.prefix);
+}
+
+/* Find or create; a new entry has last rx = last tx = "now - 30 s" and
+ * no bubble sent (CLI-BUB-1, CLI-RX-6). */
+static struct sw_peer *
+get_peer(struct sw_client *c, const uint8_t addr[static 16],
+    struct sw_actions *acts)
+{
+	bool created;
+	struct sw_peer *p = sw_peer_insert(c->peers, addr, &created,
+	    acts->drops);
+
+	if (created) {
+		p->last_rx = SW_TIME_NEVER;
+		p->last_tx = SW_TIME_NEVER;
+		p->ping_sent = SW_TIME_NEVER;
+		p->last_discovery = SW_TIME_NEVER;
+	}
+	return p;
+}
+
+static struct sw_action *
+push_udp(struct sw_actions *acts, const struct sw_v4ep *dst,
+    const uint8_t *pkt, size_t len)
+{
+	struct sw_action *a = sw_actions_push(acts, SW_ACT_SEND_UDP);
+
+	if (a != NULL) {
+		a->sock = SW_SOCK_PRIMARY;
+		a->dst = *dst;
+		a->seg[0].p = pkt;
+		a->seg[0].len = len;
+	}
+	return a;
+}
+
+static void
+drop_queue(struct sw_client *c, struct sw_peer *p, enum sw_drop why,
+    struct sw_actions *acts)
+{
+	unsigned n = sw_peer_queue_clear(c->peers, p);
+
+	while (n-- > 0)
+		sw_actions_drop(acts, why);
+}
+
+/*
+ * CLI-BUB-3/4/5: may a bubble go to p now?  If so it is accounted for
+ * (last transmission = now, count + 1).  The count restarts when 300 s
+ * have passed since the last transmission (rfc-notes item 6; a direct
+ * reception resets it too, see trust()).
+ */
+static bool
+bubble_allowed(struct sw_peer *p, sw_time now)
+{
+	if (p->bubbles > 0 && !within(now, p->last_tx, BUB_WINDOW))
+		p->bubbles = 0;
+	if (within(now, p->last_tx, BUB_SPACING) || p->bubbles >= BUB_BUDGET)
+		return false;
+	p->bubbles++;
+	p->last_tx = now;
+	return true;
+}
+
+/* A bubble (COM-BUB-1) from our address to p: to direct, and to
+ * indirect unless NULL.  Both share one 40-byte arena buffer. */
+static void
+send_bubbles(struct sw_client *c, struct sw_peer *p, sw_time now,
+    const struct sw_v4ep *direct, const struct sw_v4ep *indirect,
+    struct sw_actions *acts)
+{
+	uint8_t *b;
+
+	if (!bubble_allowed(p, now))
+		return;
+	if ((b = sw_actions_alloc(acts, SW_IP6_HLEN)) == NULL) {
+		sw_actions_drop(acts, SW_DROP_ACTIONS_FULL);
+		return;
+	}
+	if (sw_wire_build_bubble(b, SW_IP6_HLEN, c->addr, p->addr,
+	    DATA_HLIM) != SW_IP6_HLEN) {
+		sw_actions_trim(acts, b, SW_IP6_HLEN, 0);
+		return;
+	}
+	(void)push_udp(acts, direct, b, SW_IP6_HLEN);
+	if (indirect != NULL)
+		(void)push_udp(acts, indirect, b, SW_IP6_HLEN);
+}
+
+/* CLI-PING-2/3: echo request from our address to p, data = the nonce,
+ * through our server; HARD-3: a global token bucket. */
+static void
+send_ping(struct sw_client *c, struct sw_peer *p, sw_time now,
+    struct sw_actions *acts)
+{
+	const struct sw_v4ep dst = { cur_server(c)->primary, SW_TEREDO_PORT };
+	uint8_t id[2], *b;
+
+	if (!c->ping_tb_ready) {
+		sw_tb_init(&c->ping_tb, &c->conf.ping_rate, now);
+		c->ping_tb_ready = true;
+	}
+	if (!sw_tb_take(&c->ping_tb, &c->conf.ping_rate, now)) {
+		sw_actions_drop(acts, SW_DROP_RATE_LIMITED);
+		return;
+	}
+	if ((b = sw_actions_alloc(acts, PING_LEN)) == NULL) {
+		sw_actions_drop(acts, SW_DROP_ACTIONS_FULL);
+		return;
+	}
+	sw_rng_fill(&c->conf.rng, id, sizeof id);
+	if (sw_wire_build_echo(b, PING_LEN, SW_ICMP6_ECHO_REQ, c->addr,
+	    p->addr, DATA_HLIM, sw_get16(id), p->retries, p->nonce,
+	    SW_PEER_NONCE_LEN) != PING_LEN ||
+	    push_udp(acts, &dst, b, PING_LEN) == NULL) {
+		sw_actions_trim(acts, b, PING_LEN, 0);
+		return;
+	}
+	p->last_tx = now;
+}
+
+/* One resolution attempt (CLI-TX-2/5, CLI-TX-7: both bubbles always). */
+static void
+attempt(struct sw_client *c, struct sw_peer *p, sw_time now,
+    struct sw_actions *acts)
+{
+	struct sw_teredo t;
+	struct sw_v4ep ind;
+
+	p->retries++;
+	p->ping_sent = now;
+	if (!is_teredo(c, p->addr)) {
+		send_ping(c, p, now, acts);
+		return;
+	}
+	sw_addr_decode(p->addr, &t);
+	ind.addr = t.server;
+	ind.port = SW_TEREDO_PORT;
+	send_bubbles(c, p, now, &t.mapped, &ind, acts);	/* CLI-BUB-1/2 */
+}
+
+static void
+rq_push(struct sw_client *c, const uint8_t addr[static 16], sw_time at)
+{
+	struct retry *r = &c->rq[(c->rq_head + c->rq_n) % c->rq_cap];
+
+	memcpy(r->addr, addr, 16);
+	r->at = at;
+	c->rq_n++;
+}
+
+/* Start resolving p (no resolution running; the ring has room). */
+static void
+start_resolution(struct sw_client *c, struct sw_peer *p, sw_time now,
+    struct sw_actions *acts)
+{
+	if (!is_teredo(c, p->addr)) {
+		/* CLI-PING-2/3: a provisional, untrusted entry with a
+		 * fresh nonce. */
+		sw_rng_fill(&c->conf.rng, p->nonce, sizeof p->nonce);
+		p->trusted = false;
+	}
+	attempt(c, p, now, acts);
+	rq_push(c, p->addr, after(now, RETRY_DELAY));
+}
+
+/* Send p's queue, oldest first, to its mapping (copied into the arena:
+ * the queue slots are reused as soon as they are popped). */
+static void
+flush(struct sw_client *c, struct sw_peer *p, sw_time now,
+    struct sw_actions *acts)
+{
+	const uint8_t *q;
+	size_t len;
+	uint8_t *b;
+
+	while ((q = sw_peer_queue_front(c->peers, p, &len)) != NULL) {
+		if ((b = sw_actions_alloc(acts, len)) == NULL) {
+			sw_actions_drop(acts, SW_DROP_ACTIONS_FULL);
+		} else {
+			memcpy(b, q, len);
+			if (push_udp(acts, &p->mapped, b, len) == NULL)
+				sw_actions_trim(acts, b, len, 0);
+			else
+				p->last_tx = now;
+		}
+		sw_peer_queue_pop(c->peers, p);
+	}
+}
+
+/* CLI-RX-4/5/6: a direct reception from p at from; resolution over. */
+static void
+trust(struct sw_client *c, struct sw_peer *p, const struct sw_v4ep *from,
+    sw_time now, struct sw_actions *acts)
+{
+	p->trusted = true;
+	p->mapped = *from;
+	p->last_rx = now;
+	p->bubbles = 0;			/* CLI-BUB-5 (IMPL) */
+	p->retries = 0;
+	flush(c, p, now, acts);
+}
+
+/* Retries exhausted (CLI-TX-8; the ICMPv6 error is not sent). */
+static void
+give_up(struct sw_client *c, struct sw_peer *p, struct sw_actions *acts)
+{
+	drop_queue(c, p, SW_DROP_QUEUE_UNRESOLVED, acts);
+	p->retries = 0;
+	if (!is_teredo(c, p->addr))
+		sw_peer_remove(c->peers, p, acts->drops);	/* HARD-6 */
+}
+
+/* Due retries, at most RETRIES_PER_TICK of them. */
+static void
+data_tick(struct sw_client *c, sw_time now, struct sw_actions *acts)
+{
+	for (unsigned k = 0; k < RETRIES_PER_TICK && c->rq_n > 0; k++) {
+		struct retry *r = &c->rq[c->rq_head];
+		struct sw_peer *p;
+		sw_time at = r->at;
+
+		if (at > now)
+			break;
+		c->rq_head = (c->rq_head + 1) % c->rq_cap;
+		c->rq_n--;
+		p = sw_peer_lookup(c->peers, r->addr);
+		if (p == NULL || p->retries == 0 ||
+		    after(p->ping_sent, RETRY_DELAY) != at)
+			continue;		/* stale */
+		if (p->retries >= ATTEMPTS) {
+			give_up(c, p, acts);
+			continue;
+		}
+		attempt(c, p, now, acts);
+		rq_push(c, p->addr, after(now, RETRY_DELAY));
+	}
+}
+
+/* Accepted: bubbles are consumed (never delivered), anything else goes
+ * to the tunnel: the 40 + PL bytes, zero copy from the input buffer. */
+static void
+accept_pkt(const struct sw_teredo_view *v, bool bubble,
+    struct sw_actions *acts)
+{
+	struct sw_action *a;
+
+	if (bubble)
+		return;
+	if ((a = sw_actions_push(acts, SW_ACT_DELIVER)) != NULL) {
+		a->seg[0].p = v->ip6;
+		a->seg[0].len = v->ip6_len;
+	}
+}
+
+/* CLI-RX-3 (rfc-notes item 4): an indirect bubble relayed by our server
+ * is answered with a direct bubble to its origin, under CLI-BUB-3/4. */
+static void
+answer_indirect(struct sw_client *c, sw_time now,
+    const struct sw_ip6_view *ip, const struct sw_v4ep *origin,
+    struct sw_actions *acts)
+{
+	enum sw_drop why;
+	struct sw_peer *p;
+
+	if (origin->port == 0) {
+		sw_actions_drop(acts, SW_DROP_DST_PORT_ZERO);	/* HARD-8 */
+		return;
+	}
+	if ((why = sw_check_v4(&c->conf.v4, origin->addr)) != SW_DROP_NONE ||
+	    (why = sw_check_ip6_dst_global(ip->src)) != SW_DROP_NONE ||
+	    (why = sw_check_ip6_dst_unicast(ip->src, false)) != SW_DROP_NONE) {
+		sw_actions_drop(acts, why);	/* D6, HARD-7 */
+		return;
+	}
+	p = get_peer(c, ip->src, acts);		/* CLI-BUB-1 */
+	send_bubbles(c, p, now, origin, NULL, acts);
+}
+
+/* A non-RA datagram while QUALIFIED (RFC 4380 §5.2.3). */
+static void
+data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
+    const struct sw_teredo_view *v, const struct sw_ip6_view *ip,
+    struct sw_actions *acts)
+{
+	const struct sw_client_server *s = cur_server(c);
+	bool bubble = sw_ip6_is_bubble(ip);
+	struct sw_echo_view e;
+	struct sw_teredo t;
+	struct sw_peer *p;
+	enum sw_drop why;
+
+	/* CLI-RX-2, HARD-7 (no local discovery: ff02::1 is dropped too) */
+	if ((why = sw_check_ip6_dst_unicast(ip->dst, false)) != SW_DROP_NONE) {
+		sw_actions_drop(acts, why);
+		return;
+	}
+	if (memcmp(ip->dst, c->addr, 16) != 0) {
+		sw_actions_drop(acts, SW_DROP_DST_NOT_OURS);
+		return;
+	}
+	/* HARD-7, D25: what may be delivered (bubbles never are). */
+	if (!bubble && ((why = sw_check_ip6_src(ip->src)) != SW_DROP_NONE ||
+	    (why = sw_check_routing_header(ip)) != SW_DROP_NONE)) {
+		sw_actions_drop(acts, why);
+		return;
+	}
+	/* CLI-RX-3 */
+	if ((from->addr == s->primary || from->addr == s->secondary) &&
+	    from->port == SW_TEREDO_PORT) {
+		c->last_server_rx = now;
+		if (bubble) {
+			if (v->has_origin)
+				answer_indirect(c, now, ip, &v->origin, acts);
+			return;
+		}
+	}
+	p = sw_peer_lookup(c->peers, ip->src);
+	/* CLI-RX-4 */
+	if (p != NULL && p->trusted && sw_v4ep_eq(&p->mapped, from)) {
+		trust(c, p, from, now, acts);
+		accept_pkt(v, bubble, acts);
+		return;
+	}
+	/* CLI-RX-5: the answer to our ping test, consumed. */
+	if (p != NULL && !p->trusted && p->retries > 0 &&
+	    !is_teredo(c, ip->src) && sw_wire_parse_echo(ip, &e) == 0 &&
+	    e.type == SW_ICMP6_ECHO_REPLY) {
+		if (e.data_len != SW_PEER_NONCE_LEN ||
+		    memcmp(e.data, p->nonce, SW_PEER_NONCE_LEN) != 0) {
+			sw_actions_drop(acts, SW_DROP_PING_NONCE);
+			return;
+		}
+		trust(c, p, from, now, acts);
+		return;
+	}
+	/* CLI-RX-6 */
+	if (is_teredo(c, ip->src)) {
+		sw_addr_decode(ip->src, &t);
+		if (sw_v4ep_eq(&t.mapped, from)) {
+			/* HARD-4: no trust for an intranet mapping. */
+			if ((why = sw_check_v4(&c->conf.v4, from->addr)) !=
+			    SW_DROP_NONE) {
+				sw_actions_drop(acts, why);
+				return;
+			}
+			p = get_peer(c, ip->src, acts);
+			trust(c, p, from, now, acts);
+			accept_pkt(v, bubble, acts);
+			return;
+		}
+	}
+	/* CLI-RX-9: no ping test for sources we did not ask for (HARD-3):
+	 * not accepted by this client (RX-7/8 are not implemented). */
+	sw_actions_drop(acts, SW_DROP_CLIENT_NOT_READY);
+}
+
+void
+sw_client_send(struct sw_client *c, sw_time now, const uint8_t *pkt,
+    size_t len, struct sw_actions *acts)
+{
+	enum sw_drop why = SW_DROP_NONE;
+	struct sw_ip6_view ip;
+	struct sw_teredo t;
+	struct sw_peer *p;
+	size_t plen;
+
+	if (c->state != SW_CLIENT_QUALIFIED || !c->has_addr) {
+		sw_actions_drop(acts, SW_DROP_CLIENT_NOT_READY);
+		return;
+	}
+	if (sw_ip6_parse(pkt, len, &ip, &why) != 0) {
+		sw_actions_drop(acts, why);
+		return;
+	}
+	plen = SW_IP6_HLEN + (size_t)ip.plen;
+	if (memcmp(ip.src, c->addr, 16) != 0) {
+		sw_actions_drop(acts, SW_DROP_SRC_NOT_OURS);
+		return;
+	}
+	if ((why = sw_check_ip6_dst_global(ip.dst)) != SW_DROP_NONE ||
+	    (why = sw_check_ip6_dst_unicast(ip.dst, false)) != SW_DROP_NONE) {
+		sw_actions_drop(acts, why);
+		return;
+	}
+	if (memcmp(ip.dst, c->addr, 16) == 0) {
+		sw_actions_drop(acts, SW_DROP_OWN_ADDRESS);
+		return;
+	}
+	p = sw_peer_lookup(c->peers, ip.dst);
+	/* CLI-TX-1, zero copy */
+	if (p != NULL && peer_valid(p, now)) {
+		if (push_udp(acts, &p->mapped, pkt, plen) != NULL)
+			p->last_tx = now;
+		return;
+	}
+	/* CLI-TX-6: COM-V4G on the mapping and the server (D6). */
+	if (is_teredo(c, ip.dst)) {
+		sw_addr_decode(ip.dst, &t);
+		if ((why = sw_check_v4(&c->conf.v4, t.mapped.addr)) !=
+		    SW_DROP_NONE ||
+		    (why = sw_check_v4(&c->conf.v4, t.server)) !=
+		    SW_DROP_NONE) {
+			sw_actions_drop(acts, why);
+			return;
+		}
+		/* HARD-8: nothing goes to UDP port 0 (found by fuzz_client) */
+		if (t.mapped.port == 0) {
+			sw_actions_drop(acts, SW_DROP_DST_PORT_ZERO);
+			return;
+		}
+	}
+	/* CLI-TX-2/5: queue, and resolve unless already under way. */
+	if ((p == NULL || p->retries == 0) && c->rq_n >= c->rq_cap) {
+		sw_actions_drop(acts, SW_DROP_RATE_LIMITED);
+		return;
+	}
+	if (p == NULL)
+		p = get_peer(c, ip.dst, acts);
+	if (sw_peer_enqueue(c->peers, p, pkt, plen, &why) != 0) {
+		sw_actions_drop(acts, why);
+		return;
+	}
+	if (p->retries == 0)
+		start_resolution(c, p, now, acts);
+}
+
 /* ---- API ------------------------------------------------------------------- */
 
 void
@@ -495,12 +1017,19 @@ sw_client_conf_default(struct sw_client_conf *conf)
 	conf->backoff_min = 4 * SW_SEC;
 	conf->backoff_max = 300 * SW_SEC;
 	conf->v4.policy = SW_V4_HARDENED;	/* COM-V4G-2 */
+	conf->peers = 1024;
+	conf->queue_peer_bytes = 1280;		/* the link MTU */
+	conf->queue_total_bytes = 256 * 1024;
+	conf->ping_rate.interval = 100 * SW_MSEC;	/* HARD-3 */
+	conf->ping_rate.burst = 10;
 }
 
 int
 sw_client_new(struct sw_client **out, const struct sw_client_conf *conf)
 {
+	struct sw_peer_table_conf pc;
 	struct sw_client *c;
+	int err;
 
 	*out = NULL;
 	if (conf->n_servers == 0 || conf->n_servers > SW_CLIENT_MAX_SERVERS ||
@@ -526,6 +1055,29 @@ sw_client_new(struct sw_client **out, const struct sw_client_conf *conf)
 		memcpy(c->id, conf->client_id, conf->client_id_len);
 	c->conf.client_id = c->id;
 	sw_addr_client_ll(c->ll, false);	/* COM-LL-1, CLI-QUAL-4 */
+	/* Data path sizes: 0 means the default. */
+	if (c->conf.peers == 0)
+		c->conf.peers = 1024;
+	if (c->conf.queue_peer_bytes == 0)
+		c->conf.queue_peer_bytes = 1280;
+	if (c->conf.queue_total_bytes == 0)
+		c->conf.queue_total_bytes = 256 * 1024;
+	if (c->conf.ping_rate.interval == 0 || c->conf.ping_rate.burst == 0) {
+		c->conf.ping_rate.interval = 100 * SW_MSEC;
+		c->conf.ping_rate.burst = 10;
+	}
+	memset(&pc, 0, sizeof pc);
+	pc.capacity = c->conf.peers;
+	pc.queue_peer_bytes = c->conf.queue_peer_bytes;
+	pc.queue_total_bytes = c->conf.queue_total_bytes;
+	pc.slot_size = c->conf.queue_peer_bytes;
+	sw_rng_fill(&c->conf.rng, pc.hash_key, sizeof pc.hash_key);
+	c->rq_cap = c->conf.peers;
+	if ((err = sw_peer_table_new(&c->peers, &pc)) != 0 ||
+	    (c->rq = calloc(c->rq_cap, sizeof *c->rq)) == NULL) {
+		sw_client_free(c);
+		return err != 0 ? err : -ENOMEM;
+	}
 	c->state = SW_CLIENT_OFFLINE;
 	c->backoff = conf->backoff_min;
 	c->last_server_rx = SW_TIME_NEVER;
@@ -538,6 +1090,10 @@ sw_client_new(struct sw_client **out, const struct sw_client_conf *conf)
 void
 sw_client_free(struct sw_client *c)
 {
+	if (c == NULL)
+		return;
+	sw_peer_table_free(c->peers);
+	free(c->rq);
 	free(c);
 }
 
@@ -557,7 +1113,7 @@ sw_client_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 	struct sw_ra_info info;
 	enum sw_drop why = SW_DROP_NONE;
 
-	/* D1, D2 */
+	/* D1, D2 (CLI-RX-1) */
 	if (sw_wire_parse(buf, len, &v, &why) != 0 ||
 	    sw_ip6_parse(v.ip6, v.ip6_len, &ip, &why) != 0) {
 		sw_actions_drop(acts, why);
@@ -568,10 +1124,13 @@ sw_client_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 		sw_actions_drop(acts, why);
 		return;
 	}
-	/* Anything but an RA: the data path (§2.6) is not there yet. */
+	/* Anything but an RA: the data path (§2.6), once qualified. */
 	if (ip.nxt != SW_NH_ICMP6 || ip.plen < 1 ||
 	    ip.payload[0] != SW_ICMP6_RA) {
-		sw_actions_drop(acts, SW_DROP_CLIENT_NOT_READY);
+		if (c->state == SW_CLIENT_QUALIFIED && c->has_addr)
+			data_input(c, now, from, &v, &ip, acts);
+		else
+			sw_actions_drop(acts, SW_DROP_CLIENT_NOT_READY);
 		return;
 	}
 	/* CLI-QUAL-8 (IMPL), rfc-notes item 11: RAs come from one of the
@@ -625,8 +1184,10 @@ sw_client_tick(struct sw_client *c, sw_time now, struct sw_actions *acts)
 {
 	enum timer t = c->timer;
 
-	if (t == TIMER_NONE || now < c->deadline)
+	if (t == TIMER_NONE || now < c->deadline) {
+		data_tick(c, now, acts);
 		return;
+	}
 	arm(c, TIMER_NONE, SW_TIME_NEVER);
 	switch (t) {
 	case TIMER_RS:
@@ -641,12 +1202,18 @@ sw_client_tick(struct sw_client *c, sw_time now, struct sw_actions *acts)
 	default:
 		break;
 	}
+	data_tick(c, now, acts);
 }
 
 sw_time
 sw_client_next_deadline(const struct sw_client *c)
 {
-	return c->deadline;
+	sw_time d = c->deadline;
+
+	/* The ring is sorted: its head is the earliest retry. */
+	if (c->rq_n > 0 && c->rq[c->rq_head].at < d)
+		d = c->rq[c->rq_head].at;
+	return d;
 }
 
 void
@@ -672,6 +1239,8 @@ sw_client_status(const struct sw_client *c, struct sw_client_status *st)
 	}
 	st->qualifications = c->qualifications;
 	st->address_changes = c->address_changes;
+	st->peers = sw_peer_count(c->peers);
+	st->queued_bytes = sw_peer_queue_total(c->peers);
 }
 
 const char *

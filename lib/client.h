@@ -24,6 +24,18 @@
  * bits drawn once per mapping (COM-FLAG-5).  A mapping change seen in a
  * refresh replaces the address (CLI-MNT-5): one ADDR_SET with the new
  * address, never two addresses.
+ *
+ * Data path (spec §2.6-2.8, §2.11), only while QUALIFIED:
+ *  - sw_client_send() takes an IPv6 packet from the tunnel (CLI-TX-0..7):
+ *    trusted valid peer -> UDP to its mapping, zero copy; Teredo
+ *    destination (C bit ignored, RFC 5991) -> queue + direct and indirect
+ *    bubbles (CLI-BUB-1..5); other destinations -> queue + ping test
+ *    through our server (CLI-PING-2..4).  2 s between attempts, 4 attempts
+ *    (1 + 3 retries), then the queue is dropped (QUEUE_UNRESOLVED).
+ *  - sw_client_input() accepts CLI-RX-1..6 (RFC 4380 §5.2.3); unsolicited
+ *    sources (CLI-RX-9) are dropped as CLIENT_NOT_READY: no ping test is
+ *    started for them (HARD-3).  Local discovery (CLI-RX-7/8, CLI-TX-3) and
+ *    ICMPv6 unreachable on abandoned queues (CLI-TX-8) are not done.
  */
 #ifndef SW_CLIENT_H
 #define SW_CLIENT_H
@@ -31,6 +43,7 @@
 #include "sw.h"
 #include "action.h"
 #include "check.h"
+#include "ratelimit.h"
 
 struct sw_auth;
 
@@ -81,6 +94,13 @@ struct sw_client_conf {
 	struct sw_auth *key;		/* NULL: nonce-only auth */
 	struct sw_v4_check v4;		/* COM-V4G policy (CLI-RA-4) */
 	struct sw_rng rng;		/* nonces, flag bits, refresh jitter */
+	/* Data path (HARD-6).  0 in any of these means the default. */
+	uint32_t peers;			/* peer table capacity: 1024 */
+	uint32_t queue_peer_bytes;	/* per-peer queue bound, also the
+					   largest packet queued: 1280 */
+	uint32_t queue_total_bytes;	/* all queues: 256 KiB */
+	struct sw_tb_conf ping_rate;	/* HARD-3 global ping-test limit:
+					   one per 100 ms, burst 10 */
 };
 
 struct sw_client_status {
@@ -97,6 +117,9 @@ struct sw_client_status {
 	uint8_t addr[16];		/* the Teredo address */
 	uint64_t qualifications;	/* times QUALIFIED was entered */
 	uint64_t address_changes;
+	/* data path */
+	uint32_t peers;			/* entries in the peer table */
+	size_t queued_bytes;		/* bytes waiting in peer queues */
 };
 
 struct sw_client;
@@ -116,6 +139,17 @@ void sw_client_start(struct sw_client *c, sw_time now, struct sw_actions *acts);
 void sw_client_input(struct sw_client *c, sw_time now,
     const struct sw_v4ep *from, const uint8_t *buf, size_t len,
     struct sw_actions *acts);
+
+/*
+ * An IPv6 packet read from the tunnel (CLI-TX-0..7).  Sent (zero copy:
+ * the SEND_UDP's seg[0] points at pkt, which must stay valid until the
+ * actions are carried out), queued (copied) while the peer is being
+ * resolved, or dropped and counted: CLIENT_NOT_READY when not QUALIFIED,
+ * SRC_NOT_OURS, DST_NOT_GLOBAL, OWN_ADDRESS, V4_NOT_GLOBAL, QUEUE_*.
+ * Only the 40 + Payload Length first bytes of pkt are sent.
+ */
+void sw_client_send(struct sw_client *c, sw_time now, const uint8_t *pkt,
+    size_t len, struct sw_actions *acts);
 
 /* Timers: call when now >= sw_client_next_deadline(). */
 void sw_client_tick(struct sw_client *c, sw_time now, struct sw_actions *acts);

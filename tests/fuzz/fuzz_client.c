@@ -8,7 +8,7 @@
  *            that mapping means no NAT);
  *            bit 4: rs_tries 1 instead of 3
  *   seed(8)  the RNG seed (nonces, flag bits, refresh jitter)
- *   records, each: op(1) step(2, ms, big-endian), then by op % 6:
+ *   records, each: op(1) step(2, ms, big-endian), then by op % 7:
  *     0 tick        -
  *     1 datagram    from IPv4(4) port(2) len(2) bytes(len)
  *     2 answer      sel(1) mapped IPv4(4) port(2) conf(1) flip(2)
@@ -21,6 +21,11 @@
  *     4 jump        now = the next deadline + step
  *     5 server dgram sel(1) len(2) bytes(len), from the current server's
  *                   primary (sel bit 0: secondary) address, port 3544
+ *     6 tun packet  sel(1) nxt(1) len(1) dst(16 or 10) bytes(len): an
+ *                   IPv6 packet from the tunnel (sw_client_send); sel
+ *                   bit 0: source = our address (else ::1), bit 1: the
+ *                   destination is a Teredo address built from
+ *                   server(4) port(2) IPv4(4)
  *   The clock first advances by step; a due timer is then ticked.
  *
  * Invariants: state and reason in range; QUALIFIED <=> an address, and
@@ -141,6 +146,64 @@ check_rs(struct run *r, const struct sw_action *a)
 	r->have_rs = true;
 }
 
+/*
+ * The data path (CLI-TX, CLI-RX): only while an address is set; what goes
+ * out over UDP is a Teredo packet (bubble, ping test or data) from our own
+ * address, and what is delivered is exactly one IPv6 packet to our own
+ * address, never a bubble.
+ */
+static void
+check_data_send(struct run *r, const struct sw_action *a)
+{
+	struct sw_teredo_view v;
+	struct sw_ip6_view ip;
+	enum sw_drop why;
+	uint8_t buf[SW_MAX_UDP_PAYLOAD];
+	size_t len = sw_action_len(a);
+
+	require(r->model_addr);
+	require(a->sock == SW_SOCK_PRIMARY && a->dst.port != 0);
+	require(len > 0 && len <= sizeof buf);
+	memcpy(buf, a->seg[0].p, a->seg[0].len);
+	if (a->seg[1].len > 0)
+		memcpy(buf + a->seg[0].len, a->seg[1].p, a->seg[1].len);
+	require(sw_wire_parse(buf, len, &v, &why) == 0);
+	require(!v.has_auth && !v.has_origin);
+	require(sw_ip6_parse(v.ip6, v.ip6_len, &ip, &why) == 0);
+	require(memcmp(ip.src, r->model, 16) == 0);
+}
+
+static void
+check_deliver(struct run *r, const struct sw_action *a)
+{
+	struct sw_ip6_view ip;
+	enum sw_drop why;
+	uint8_t buf[SW_MAX_UDP_PAYLOAD];
+	size_t len = sw_action_len(a);
+
+	require(r->model_addr);
+	require(len >= SW_IP6_HLEN && len <= sizeof buf);
+	memcpy(buf, a->seg[0].p, a->seg[0].len);
+	if (a->seg[1].len > 0)
+		memcpy(buf + a->seg[0].len, a->seg[1].p, a->seg[1].len);
+	require(sw_ip6_parse(buf, len, &ip, &why) == 0);
+	require(len == SW_IP6_HLEN + (size_t)ip.plen);
+	require(memcmp(ip.dst, r->model, 16) == 0);
+	require(!sw_ip6_is_bubble(&ip));
+}
+
+/* An RS always carries an auth header (CLI-SQ-1); data never does. */
+static bool
+is_rs_action(const struct sw_action *a)
+{
+	struct sw_teredo_view v;
+	enum sw_drop why;
+
+	return a->seg[1].len == 0 &&
+	    sw_wire_parse(a->seg[0].p, a->seg[0].len, &v, &why) == 0 &&
+	    v.has_auth;
+}
+
 static void
 check_step(struct run *r)
 {
@@ -155,7 +218,13 @@ check_step(struct run *r)
 
 		switch (a->kind) {
 		case SW_ACT_SEND_UDP:
-			check_rs(r, a);
+			if (is_rs_action(a))
+				check_rs(r, a);
+			else
+				check_data_send(r, a);
+			break;
+		case SW_ACT_DELIVER:
+			check_deliver(r, a);
 			break;
 		case SW_ACT_ADDR_SET:
 			sw_addr_decode(a->addr, &t);
@@ -177,7 +246,7 @@ check_step(struct run *r)
 			last_state = a->state;
 			break;
 		default:
-			require(false);	/* no data path yet */
+			require(false);	/* a client emits nothing else */
 		}
 	}
 	sw_client_status(r->c, &st);
@@ -191,6 +260,40 @@ check_step(struct run *r)
 		require(memcmp(st.addr, r->model, 16) == 0);
 	require(d == SW_TIME_NEVER || d >= r->now);
 	require(sw_client_state_name(st.state)[0] != '?');
+}
+
+static void begin(void);
+
+/* op 6: an IPv6 packet the host writes into the tunnel. */
+static void
+tun_packet(struct run *r, struct input *in)
+{
+	uint8_t pkt[SW_IP6_HLEN + 255], src[16] = { 0 }, dst[16];
+	uint8_t sel = get8(in), nxt = get8(in), len = get8(in);
+	int n;
+
+	if (sel & 1) {
+		if (r->model_addr)
+			memcpy(src, r->model, 16);
+	} else
+		src[15] = 1;
+	if (sel & 2) {
+		struct sw_teredo t = { .prefix = r->conf.prefix };
+
+		t.server = get32(in);
+		t.mapped.port = get16(in);
+		t.mapped.addr = get32(in);
+		sw_addr_encode(dst, &t);
+	} else
+		for (unsigned i = 0; i < 16; i++)
+			dst[i] = get8(in);
+	n = sw_ip6_build(pkt, sizeof pkt, src, dst, nxt, 64, len);
+	require(n == SW_IP6_HLEN);
+	for (unsigned i = 0; i < len; i++)
+		pkt[SW_IP6_HLEN + i] = get8(in);
+	begin();
+	sw_client_send(r->c, r->now, pkt, SW_IP6_HLEN + (size_t)len, &acts);
+	check_step(r);
 }
 
 static void
@@ -349,7 +452,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sw_time step = get16(&in) * SW_MSEC, d;
 
 		advance(&r, step);
-		switch (op % 6) {
+		switch (op % 7) {
 		case 0:
 			break;
 		case 1:
@@ -368,8 +471,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (d != SW_TIME_NEVER && d > r.now)
 				advance(&r, d - r.now);
 			break;
-		default:
+		case 5:
 			datagram(&r, &in, true);
+			break;
+		default:
+			tun_packet(&r, &in);
 			break;
 		}
 	}

@@ -1,0 +1,1047 @@
+/*
+ * test_client_data.c - the client's data path (RFC 4380 §5.2.3, §5.2.4,
+ * §5.2.6, §5.2.9; spec §2.6 CLI-RX-*, §2.7 CLI-TX-*, §2.8 CLI-BUB-*,
+ * §2.11 CLI-PING-*, §8.3 HARD-3/4/6/7).
+ *
+ * No sleeps: a fake clock and a seeded RNG.  The client is qualified
+ * first through a small fake server (as in test_client.c), then fed IPv6
+ * packets from the "tunnel" (sw_client_send) and UDP datagrams from peers,
+ * relays and the server (sw_client_input).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "addr.h"
+#include "client.h"
+#include "wire.h"
+#include "../common/prng.h"
+
+/* RFC 5737 addresses throughout, with the SW_V4_LAB policy. */
+#define S1		SW_IP4(192, 0, 2, 10)		/* our server */
+#define S2		SW_IP4(198, 51, 100, 20)	/* the peers' server */
+#define RELAY		SW_IP4(198, 51, 100, 99)	/* a native peer's relay */
+#define T0		(1000 * SW_SEC)
+#define SEC		SW_SEC
+
+static const struct sw_v4ep map1 = { SW_IP4(203, 0, 113, 5), 40000 };
+static const struct sw_v4ep pmap = { SW_IP4(203, 0, 113, 50), 50000 };
+static const struct sw_v4ep relay = { RELAY, 3545 };
+
+struct fix {
+	struct sw_client *c;
+	struct sw_client_conf conf;
+	struct sw_drop_counters drops;
+	struct sw_actions acts;
+	uint64_t seed;
+	sw_time now;
+	uint8_t me[16];		/* our Teredo address */
+};
+
+/* ---- fixture ------------------------------------------------------------- */
+
+static struct fix *
+fix_conf(uint64_t seed)
+{
+	struct fix *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	f->seed = seed;
+	f->now = T0;
+	sw_client_conf_default(&f->conf);
+	f->conf.servers[0].primary = S1;
+	f->conf.n_servers = 1;
+	f->conf.v4.policy = SW_V4_LAB;
+	f->conf.rng.fill = prng_fill;
+	f->conf.rng.ctx = &f->seed;
+	return f;
+}
+
+static void
+reset(struct fix *f)
+{
+	sw_actions_reset(&f->acts);
+	f->acts.drops = &f->drops;
+}
+
+static struct sw_client_status
+status(const struct fix *f)
+{
+	struct sw_client_status st;
+
+	sw_client_status(f->c, &st);
+	return st;
+}
+
+static unsigned
+count(const struct fix *f, enum sw_action_kind k)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < f->acts.n; i++)
+		n += f->acts.a[i].kind == k;
+	return n;
+}
+
+/* The i-th action of kind k (0-based). */
+static const struct sw_action *
+nth(const struct fix *f, enum sw_action_kind k, unsigned i)
+{
+	for (unsigned j = 0; j < f->acts.n; j++)
+		if (f->acts.a[j].kind == k && i-- == 0)
+			return &f->acts.a[j];
+	fail_msg("no action %u of kind %d", i, (int)k);
+	abort();
+}
+
+/* SEND_UDPs to dst. */
+static unsigned
+count_to(const struct fix *f, const struct sw_v4ep *dst)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < f->acts.n; i++)
+		n += f->acts.a[i].kind == SW_ACT_SEND_UDP &&
+		    sw_v4ep_eq(&f->acts.a[i].dst, dst);
+	return n;
+}
+
+static uint64_t
+total_drops(const struct fix *f)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < SW_DROP__COUNT; i++)
+		n += f->drops.n[i];
+	return n;
+}
+
+static void
+input(struct fix *f, const struct sw_v4ep *from, const uint8_t *buf,
+    size_t len)
+{
+	reset(f);
+	sw_client_input(f->c, f->now, from, buf, len, &f->acts);
+}
+
+static void
+send6(struct fix *f, const uint8_t *pkt, size_t len)
+{
+	reset(f);
+	sw_client_send(f->c, f->now, pkt, len, &f->acts);
+}
+
+static void
+tick_at(struct fix *f, sw_time t)
+{
+	f->now = t;
+	reset(f);
+	sw_client_tick(f->c, f->now, &f->acts);
+}
+
+/* ---- the fake server (qualification) --------------------------------------- */
+
+static void
+answer_rs(struct fix *f)
+{
+	const struct sw_action *a = nth(f, SW_ACT_SEND_UDP, 0);
+	struct sw_ra ra = {
+		.retrans = 2000, .prefix_count = 1, .prefix_len = 64,
+		.pio_flags = 0x40, .valid = UINT32_MAX,
+		.preferred = UINT32_MAX, .has_mtu = true, .mtu = 1280,
+	};
+	struct sw_teredo_view v;
+	struct sw_v4ep from = { a->dst.addr, SW_TEREDO_PORT };
+	uint8_t src[16], dst[16], ip6[256], buf[512];
+	enum sw_drop why;
+	int len, alen;
+
+	assert_int_equal(sw_wire_parse(a->seg[0].p, a->seg[0].len, &v, &why),
+	    0);
+	assert_true(v.has_auth);
+	sw_put32(ra.prefix, f->conf.prefix);
+	sw_put32(ra.prefix + 4, S1);
+	sw_addr_server_ll(src, S1);
+	sw_addr_client_ll(dst, false);
+	len = sw_wire_build_ra(ip6, sizeof ip6, src, dst, &ra);
+	assert_true(len > 0);
+	alen = sw_wire_build_auth(buf, sizeof buf, NULL, 0, NULL, 0,
+	    v.auth.nonce, 0);
+	assert_int_equal(alen, SW_AUTH_MIN_LEN);
+	assert_int_equal(sw_wire_build_origin(buf + alen, 8, &map1), 8);
+	memcpy(buf + alen + 8, ip6, (size_t)len);
+	input(f, &from, buf, (size_t)alen + 8 + (size_t)len);
+}
+
+static void
+qualify(struct fix *f)
+{
+	assert_int_equal(sw_client_new(&f->c, &f->conf), 0);
+	reset(f);
+	sw_client_start(f->c, f->now, &f->acts);
+	answer_rs(f);
+	assert_int_equal(status(f).state, SW_CLIENT_PROBE_SECONDARY);
+	answer_rs(f);
+	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
+	memcpy(f->me, status(f).addr, 16);
+	memset(&f->drops, 0, sizeof f->drops);
+}
+
+static struct fix *
+fix(uint64_t seed)
+{
+	struct fix *f = fix_conf(seed);
+
+	qualify(f);
+	return f;
+}
+
+static void
+fix_free(struct fix *f)
+{
+	sw_client_free(f->c);
+	free(f);
+}
+
+/* ---- packets ---------------------------------------------------------------- */
+
+static void
+teredo_addr(uint8_t a[16], uint32_t server, const struct sw_v4ep *m,
+    uint16_t flags)
+{
+	const struct sw_teredo t = {
+		.prefix = SW_TEREDO_PREFIX, .server = server, .flags = flags,
+		.mapped = *m,
+	};
+
+	sw_addr_encode(a, &t);
+}
+
+static const uint8_t native1[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+static const uint8_t native2[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+
+/* An IPv6 packet with plen bytes of UDP-ish payload filled with `fill`. */
+static size_t
+mk_pkt(uint8_t *buf, size_t cap, const uint8_t src[16], const uint8_t dst[16],
+    size_t plen, uint8_t fill)
+{
+	assert_true(SW_IP6_HLEN + plen <= cap);
+	assert_int_equal(sw_ip6_build(buf, cap, src, dst, SW_NH_UDP, 64,
+	    (uint16_t)plen), SW_IP6_HLEN);
+	memset(buf + SW_IP6_HLEN, fill, plen);
+	return SW_IP6_HLEN + plen;
+}
+
+static size_t
+mk_bubble(uint8_t *buf, const uint8_t src[16], const uint8_t dst[16])
+{
+	assert_int_equal(sw_wire_build_bubble(buf, SW_IP6_HLEN, src, dst, 64),
+	    SW_IP6_HLEN);
+	return SW_IP6_HLEN;
+}
+
+/* A sent datagram, parsed: its IPv6 view. */
+static void
+parse_sent(const struct sw_action *a, struct sw_teredo_view *v,
+    struct sw_ip6_view *ip)
+{
+	enum sw_drop why;
+
+	assert_int_equal(a->kind, SW_ACT_SEND_UDP);
+	assert_int_equal(a->seg[1].len, 0);
+	assert_int_equal(sw_wire_parse(a->seg[0].p, a->seg[0].len, v, &why),
+	    0);
+	assert_int_equal(sw_ip6_parse(v->ip6, v->ip6_len, ip, &why), 0);
+}
+
+/* The datagram is a bubble from us to peer, sent to dst. */
+static void
+assert_bubble(const struct fix *f, const struct sw_action *a,
+    const uint8_t peer[16], const struct sw_v4ep *dst)
+{
+	struct sw_teredo_view v;
+	struct sw_ip6_view ip;
+
+	parse_sent(a, &v, &ip);
+	assert_true(sw_v4ep_eq(&a->dst, dst));
+	assert_false(v.has_auth);
+	assert_false(v.has_origin);
+	assert_true(sw_ip6_is_bubble(&ip));
+	assert_memory_equal(ip.src, f->me, 16);
+	assert_memory_equal(ip.dst, peer, 16);
+}
+
+/* The datagram is a ping test to dst via our server; returns its nonce. */
+static void
+assert_ping(const struct fix *f, const struct sw_action *a,
+    const uint8_t dst[16], uint8_t nonce[8])
+{
+	struct sw_teredo_view v;
+	struct sw_ip6_view ip;
+	struct sw_echo_view e;
+
+	parse_sent(a, &v, &ip);
+	assert_int_equal(a->dst.addr, S1);
+	assert_int_equal(a->dst.port, SW_TEREDO_PORT);
+	assert_memory_equal(ip.src, f->me, 16);
+	assert_memory_equal(ip.dst, dst, 16);
+	assert_int_equal(sw_wire_parse_echo(&ip, &e), 0);
+	assert_int_equal(e.type, SW_ICMP6_ECHO_REQ);
+	assert_int_equal(e.data_len, 8);
+	memcpy(nonce, e.data, 8);
+}
+
+/* An echo reply from `src` to us carrying data. */
+static size_t
+mk_reply(const struct fix *f, uint8_t *buf, size_t cap, const uint8_t src[16],
+    const uint8_t data[8])
+{
+	int n = sw_wire_build_echo(buf, cap, SW_ICMP6_ECHO_REPLY, src, f->me,
+	    64, 7, 0, data, 8);
+
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+/* ---- transmission --------------------------------------------------------- */
+
+static void
+test_send_rejections(void **state)
+{
+	struct fix *f = fix_conf(11);
+	uint8_t pkt[128], other[16], ll[16], mc[16] = { 0xff, 0x0e, [15] = 1 };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(sw_client_new(&f->c, &f->conf), 0);
+	/* not qualified */
+	n = mk_pkt(pkt, sizeof pkt, native2, native1, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 1);
+	sw_client_free(f->c);
+	qualify(f);
+	/* source not our Teredo address */
+	teredo_addr(other, S1, &pmap, 0);
+	n = mk_pkt(pkt, sizeof pkt, other, native1, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_SRC_NOT_OURS], 1);
+	/* destinations: link-local, multicast, ourselves */
+	sw_addr_client_ll(ll, false);
+	n = mk_pkt(pkt, sizeof pkt, f->me, ll, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_DST_NOT_GLOBAL], 1);
+	n = mk_pkt(pkt, sizeof pkt, f->me, mc, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_DST_MULTICAST], 1);
+	n = mk_pkt(pkt, sizeof pkt, f->me, f->me, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_OWN_ADDRESS], 1);
+	/* malformed: payload length beyond the buffer (D2) */
+	n = mk_pkt(pkt, sizeof pkt, f->me, native1, 8, 0);
+	send6(f, pkt, n - 1);
+	assert_int_equal(f->drops.n[SW_DROP_IP6_LENGTH], 1);
+	assert_int_equal(total_drops(f), 5);	/* qualify() cleared 1 */
+	assert_int_equal(status(f).peers, 0);
+	fix_free(f);
+}
+
+/* CLI-TX-5/7, CLI-BUB-1/2: queue, direct + indirect bubble; the C bit
+ * is ignored; retries every 2 s, 3 times, then the queue is dropped. */
+static void
+test_send_teredo_bubbles_and_retries(void **state)
+{
+	struct fix *f = fix(12);
+	uint8_t peer[16], pkt[128];
+	const struct sw_v4ep ind = { S2, SW_TEREDO_PORT };
+	size_t n;
+	sw_time t0;
+
+	(void)state;
+	teredo_addr(peer, S2, &pmap, SW_FLAG_CONE);	/* C = 1: ignored */
+	n = mk_pkt(pkt, sizeof pkt, f->me, peer, 20, 0xaa);
+	send6(f, pkt, n);
+	t0 = f->now;
+	assert_int_equal(f->acts.n, 2);
+	assert_bubble(f, nth(f, SW_ACT_SEND_UDP, 0), peer, &pmap);
+	assert_bubble(f, nth(f, SW_ACT_SEND_UDP, 1), peer, &ind);
+	assert_int_equal(status(f).peers, 1);
+	assert_int_equal(status(f).queued_bytes, n);
+	assert_int_equal(total_drops(f), 0);
+	/* a second packet joins the queue without a new bubble */
+	f->now += SEC;
+	send6(f, pkt, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(status(f).queued_bytes, 2 * n);
+	/* 3 retries, 2 s apart */
+	for (unsigned r = 1; r <= 3; r++) {
+		assert_true(sw_client_next_deadline(f->c) == t0 + 2 * r * SEC);
+		tick_at(f, t0 + 2 * r * SEC - 1);
+		assert_int_equal(f->acts.n, 0);
+		tick_at(f, t0 + 2 * r * SEC);
+		assert_int_equal(count(f, SW_ACT_SEND_UDP), 2);
+		assert_bubble(f, nth(f, SW_ACT_SEND_UDP, 0), peer, &pmap);
+		assert_bubble(f, nth(f, SW_ACT_SEND_UDP, 1), peer, &ind);
+	}
+	/* 2 s after the last one: the queue is given up (CLI-TX-8) */
+	assert_true(sw_client_next_deadline(f->c) == t0 + 8 * SEC);
+	tick_at(f, t0 + 8 * SEC);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_QUEUE_UNRESOLVED], 2);
+	assert_int_equal(status(f).queued_bytes, 0);
+	/* the next deadline is the FSM's refresh again */
+	assert_true(sw_client_next_deadline(f->c) == status(f).next_refresh);
+	/* CLI-BUB-4: 4 bubbles went in 300 s: a new packet is queued but
+	 * no bubble may go; it is dropped after the retries. */
+	f->now = t0 + 10 * SEC;
+	send6(f, pkt, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(status(f).queued_bytes, n);
+	for (unsigned r = 1; r <= 4; r++) {
+		tick_at(f, f->now + 2 * SEC);
+		assert_int_equal(f->acts.n, 0);
+	}
+	assert_int_equal(f->drops.n[SW_DROP_QUEUE_UNRESOLVED], 3);
+	fix_free(f);
+}
+
+/* CLI-TX-6: COM-V4G on the embedded mapping and server. */
+static void
+test_send_teredo_not_global(void **state)
+{
+	struct fix *f = fix(13);
+	const struct sw_v4ep priv = { SW_IP4(10, 1, 2, 3), 5000 };
+	uint8_t peer[16], pkt[128];
+	size_t n;
+
+	(void)state;
+	teredo_addr(peer, S2, &priv, 0);
+	n = mk_pkt(pkt, sizeof pkt, f->me, peer, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_V4_NOT_GLOBAL], 1);
+	teredo_addr(peer, SW_IP4(192, 168, 1, 1), &pmap, 0);
+	n = mk_pkt(pkt, sizeof pkt, f->me, peer, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_V4_NOT_GLOBAL], 2);
+	assert_int_equal(status(f).peers, 0);
+	fix_free(f);
+}
+
+/* HARD-8: nothing is sent to UDP port 0 (a fuzz_client finding); port 1,
+ * the nearest good one, is bubbled to as usual. */
+static void
+test_send_teredo_port_zero(void **state)
+{
+	struct fix *f = fix(17);
+	const struct sw_v4ep zero = { SW_IP4(203, 0, 113, 60), 0 };
+	const struct sw_v4ep one = { SW_IP4(203, 0, 113, 60), 1 };
+	uint8_t peer[16], pkt[128];
+	size_t n;
+
+	(void)state;
+	teredo_addr(peer, S2, &zero, 0);
+	n = mk_pkt(pkt, sizeof pkt, f->me, peer, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_DST_PORT_ZERO], 1);
+	teredo_addr(peer, S2, &one, 0);
+	n = mk_pkt(pkt, sizeof pkt, f->me, peer, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(count_to(f, &one), 1);
+	assert_int_equal(f->drops.n[SW_DROP_DST_PORT_ZERO], 1);
+	fix_free(f);
+}
+
+/* CLI-RX-6 both ways, FIFO flush, then CLI-TX-1 zero copy and CLI-RX-4. */
+static void
+test_teredo_trust_flush_fifo(void **state)
+{
+	struct fix *f = fix(14);
+	uint8_t peer[16], pkt[3][128], in[256], back[128];
+	const struct sw_v4ep other = { SW_IP4(203, 0, 113, 51), 50000 };
+	size_t n[3], bn;
+
+	(void)state;
+	teredo_addr(peer, S2, &pmap, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		n[i] = mk_pkt(pkt[i], sizeof pkt[i], f->me, peer, 10 + i,
+		    (uint8_t)(0x10 + i));
+		send6(f, pkt[i], n[i]);
+	}
+	assert_int_equal(status(f).queued_bytes, n[0] + n[1] + n[2]);
+	/* a packet from the peer's source but another mapping: CLI-RX-9 */
+	f->now += SEC;
+	bn = mk_pkt(back, sizeof back, peer, f->me, 16, 0x77);
+	input(f, &other, back, bn);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 1);
+	assert_int_equal(status(f).queued_bytes, n[0] + n[1] + n[2]);
+	/* from the embedded mapping: trusted, delivered, queue flushed in
+	 * order; trailing bytes after 40 + PL are not delivered; the
+	 * delivered packet points into the input buffer. */
+	memcpy(in, back, bn);
+	memset(in + bn, 0xee, 4);
+	input(f, &pmap, in, bn + 4);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	assert_ptr_equal(nth(f, SW_ACT_DELIVER, 0)->seg[0].p, in);
+	assert_int_equal(nth(f, SW_ACT_DELIVER, 0)->seg[0].len, bn);
+	assert_int_equal(count(f, SW_ACT_SEND_UDP), 3);
+	for (unsigned i = 0; i < 3; i++) {
+		const struct sw_action *a = nth(f, SW_ACT_SEND_UDP, i);
+
+		assert_true(sw_v4ep_eq(&a->dst, &pmap));
+		assert_int_equal(a->seg[0].len, n[i]);
+		assert_memory_equal(a->seg[0].p, pkt[i], n[i]);
+	}
+	assert_int_equal(status(f).queued_bytes, 0);
+	/* CLI-TX-1: straight to the mapping, zero copy, only 40 + PL */
+	send6(f, pkt[1], n[1] + 5);
+	assert_int_equal(f->acts.n, 1);
+	assert_ptr_equal(nth(f, SW_ACT_SEND_UDP, 0)->seg[0].p, pkt[1]);
+	assert_int_equal(nth(f, SW_ACT_SEND_UDP, 0)->seg[0].len, n[1]);
+	assert_true(sw_v4ep_eq(&nth(f, SW_ACT_SEND_UDP, 0)->dst, &pmap));
+	/* CLI-RX-4 */
+	f->now += 20 * SEC;
+	input(f, &pmap, back, bn);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	/* CLI-TX-0: still valid 29 s after the last reception, not at 30 */
+	f->now += 29 * SEC;
+	send6(f, pkt[0], n[0]);
+	assert_int_equal(count(f, SW_ACT_SEND_UDP), 1);
+	assert_ptr_equal(nth(f, SW_ACT_SEND_UDP, 0)->seg[0].p, pkt[0]);
+	f->now += 1 * SEC;
+	send6(f, pkt[0], n[0]);		/* queued; CLI-BUB-3: sent 1 s ago */
+	assert_int_equal(f->acts.n, 0);
+	f->now += 2 * SEC;
+	send6(f, pkt[0], n[0]);
+	assert_int_equal(f->acts.n, 0);		/* resolution under way */
+	tick_at(f, f->now);	/* its first retry (and the FSM's refresh RS) */
+	assert_int_equal(count_to(f, &pmap), 1);	/* bubbles */
+	assert_int_equal(count_to(f, &(struct sw_v4ep){ S2, SW_TEREDO_PORT }),
+	    1);
+	assert_int_equal(status(f).queued_bytes, 2 * n[0]);
+	/* a bubble from the old mapping (trusted entry): flushed again */
+	bn = mk_bubble(back, peer, f->me);
+	input(f, &pmap, back, bn);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+	assert_int_equal(count(f, SW_ACT_SEND_UDP), 2);
+	assert_memory_equal(nth(f, SW_ACT_SEND_UDP, 0)->seg[0].p, pkt[0],
+	    n[0]);
+	assert_int_equal(total_drops(f), 1);
+	fix_free(f);
+}
+
+/* CLI-RX-6 with a bubble: trusted, flushed, never delivered. */
+static void
+test_rx6_bubble_consumed(void **state)
+{
+	struct fix *f = fix(15);
+	uint8_t peer[16], pkt[128], b[64];
+	size_t n, bn;
+
+	(void)state;
+	teredo_addr(peer, S2, &pmap, 0);
+	n = mk_pkt(pkt, sizeof pkt, f->me, peer, 30, 0x42);
+	send6(f, pkt, n);
+	bn = mk_bubble(b, peer, f->me);
+	input(f, &pmap, b, bn);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+	assert_int_equal(count(f, SW_ACT_SEND_UDP), 1);
+	assert_memory_equal(nth(f, SW_ACT_SEND_UDP, 0)->seg[0].p, pkt, n);
+	/* no retry left behind: the stale retry is skipped */
+	tick_at(f, f->now + 2 * SEC);
+	assert_int_equal(f->acts.n, 0);
+	/* an unknown peer's bubble creates a trusted entry (no delivery) */
+	teredo_addr(peer, S2, &(struct sw_v4ep){ SW_IP4(203, 0, 113, 60), 9 },
+	    0);
+	bn = mk_bubble(b, peer, f->me);
+	input(f, &(struct sw_v4ep){ SW_IP4(203, 0, 113, 60), 9 }, b, bn);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(status(f).peers, 2);
+	n = mk_pkt(pkt, sizeof pkt, f->me, peer, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(count(f, SW_ACT_SEND_UDP), 1);
+	assert_ptr_equal(nth(f, SW_ACT_SEND_UDP, 0)->seg[0].p, pkt);
+	assert_int_equal(total_drops(f), 0);
+	fix_free(f);
+}
+
+/* HARD-4: a Teredo source embedding an intranet IPv4 is not trusted. */
+static void
+test_rx6_private_mapping_not_trusted(void **state)
+{
+	struct fix *f = fix(16);
+	const struct sw_v4ep priv = { SW_IP4(10, 1, 2, 3), 5000 };
+	uint8_t peer[16], pkt[128];
+	size_t n;
+
+	(void)state;
+	teredo_addr(peer, S2, &priv, 0);
+	n = mk_pkt(pkt, sizeof pkt, peer, f->me, 8, 0);
+	input(f, &priv, pkt, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_V4_NOT_GLOBAL], 1);
+	assert_int_equal(status(f).peers, 0);
+	n = mk_bubble(pkt, peer, f->me);
+	input(f, &priv, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_V4_NOT_GLOBAL], 2);
+	assert_int_equal(status(f).peers, 0);
+	fix_free(f);
+}
+
+/* CLI-TX-2, CLI-PING-2..4: queue + echo request via our server, same
+ * nonce on each retry, then give up and forget the entry (HARD-6). */
+static void
+test_ping_test_retries(void **state)
+{
+	struct fix *f = fix(17);
+	uint8_t pkt[128], nonce[8], again[8];
+	size_t n;
+	sw_time t0 = 0;
+
+	(void)state;
+	n = mk_pkt(pkt, sizeof pkt, f->me, native1, 12, 0x33);
+	send6(f, pkt, n);
+	t0 = f->now;
+	assert_int_equal(f->acts.n, 1);
+	assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native1, nonce);
+	assert_int_equal(status(f).queued_bytes, n);
+	for (unsigned r = 1; r <= 3; r++) {
+		tick_at(f, t0 + 2 * r * SEC);
+		assert_int_equal(f->acts.n, 1);
+		assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native1, again);
+		assert_memory_equal(again, nonce, 8);
+	}
+	tick_at(f, t0 + 8 * SEC);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_QUEUE_UNRESOLVED], 1);
+	assert_int_equal(status(f).peers, 0);
+	/* a new test has a fresh nonce */
+	send6(f, pkt, n);
+	assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native1, again);
+	assert_memory_not_equal(again, nonce, 8);
+	fix_free(f);
+}
+
+/* CLI-RX-5 both ways: wrong nonce (counted, not trusted), right nonce
+ * (consumed, trusted, mapping := relay, FIFO flush); then CLI-RX-4. */
+static void
+test_ping_reply_nonce(void **state)
+{
+	struct fix *f = fix(18);
+	uint8_t pkt[2][128], nonce[8], bad[8], rep[128], data[128];
+	size_t n[2], rn, dn;
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		n[i] = mk_pkt(pkt[i], sizeof pkt[i], f->me, native1, 20 + i,
+		    (uint8_t)i);
+		send6(f, pkt[i], n[i]);
+		if (i == 0)
+			assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native1,
+			    nonce);
+		else
+			assert_int_equal(f->acts.n, 0);
+	}
+	/* wrong nonce */
+	memcpy(bad, nonce, 8);
+	bad[7] ^= 1;
+	rn = mk_reply(f, rep, sizeof rep, native1, bad);
+	input(f, &relay, rep, rn);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_PING_NONCE], 1);
+	assert_int_equal(status(f).queued_bytes, n[0] + n[1]);
+	/* data from the native peer before trust: CLI-RX-9 */
+	dn = mk_pkt(data, sizeof data, native1, f->me, 8, 0x55);
+	input(f, &relay, data, dn);
+	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 1);
+	/* the reply from another source does not match the entry */
+	rn = mk_reply(f, rep, sizeof rep, native2, nonce);
+	input(f, &relay, rep, rn);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 2);
+	/* right nonce: consumed, queue flushed in order to the relay */
+	rn = mk_reply(f, rep, sizeof rep, native1, nonce);
+	input(f, &relay, rep, rn);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+	assert_int_equal(count(f, SW_ACT_SEND_UDP), 2);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct sw_action *a = nth(f, SW_ACT_SEND_UDP, i);
+
+		assert_true(sw_v4ep_eq(&a->dst, &relay));
+		assert_int_equal(a->seg[0].len, n[i]);
+		assert_memory_equal(a->seg[0].p, pkt[i], n[i]);
+	}
+	/* a replay of the reply is now an ordinary trusted packet */
+	/* CLI-TX-1 */
+	send6(f, pkt[0], n[0]);
+	assert_int_equal(f->acts.n, 1);
+	assert_ptr_equal(nth(f, SW_ACT_SEND_UDP, 0)->seg[0].p, pkt[0]);
+	assert_true(sw_v4ep_eq(&nth(f, SW_ACT_SEND_UDP, 0)->dst, &relay));
+	/* CLI-RX-4: delivered; from another relay: not */
+	input(f, &relay, data, dn);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	assert_ptr_equal(nth(f, SW_ACT_DELIVER, 0)->seg[0].p, data);
+	input(f, &(struct sw_v4ep){ SW_IP4(198, 51, 100, 98), 3545 }, data,
+	    dn);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 3);
+	/* no retry fires any more */
+	tick_at(f, f->now + 2 * SEC);
+	assert_int_equal(f->acts.n, 0);
+	fix_free(f);
+}
+
+/* HARD-3: the global ping-test token bucket. */
+static void
+test_ping_rate_limit(void **state)
+{
+	struct fix *f = fix_conf(19);
+	uint8_t pkt[128], dst[16];
+	size_t n;
+	unsigned pings = 0;
+
+	(void)state;
+	f->conf.ping_rate.interval = 1 * SEC;
+	f->conf.ping_rate.burst = 2;
+	qualify(f);
+	memcpy(dst, native1, 16);
+	for (unsigned i = 0; i < 4; i++) {
+		dst[14] = (uint8_t)(i + 1);
+		n = mk_pkt(pkt, sizeof pkt, f->me, dst, 8, 0);
+		send6(f, pkt, n);
+		pings += count(f, SW_ACT_SEND_UDP);
+	}
+	assert_int_equal(pings, 2);
+	assert_int_equal(f->drops.n[SW_DROP_RATE_LIMITED], 2);
+	assert_int_equal(status(f).peers, 4);
+	assert_int_equal(status(f).queued_bytes, 4 * n);
+	/* 2 s later: 2 tokens again for 4 retries */
+	tick_at(f, f->now + 2 * SEC);
+	assert_int_equal(count(f, SW_ACT_SEND_UDP), 2);
+	assert_int_equal(f->drops.n[SW_DROP_RATE_LIMITED], 4);
+	fix_free(f);
+}
+
+/* ---- reception ----------------------------------------------------------- */
+
+/* CLI-RX-2: destination must be ours; multicast dropped. */
+static void
+test_rx_destination(void **state)
+{
+	struct fix *f = fix(20);
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	uint8_t peer[16], other[16], pkt[128];
+	size_t n;
+
+	(void)state;
+	teredo_addr(peer, S2, &pmap, 0);
+	teredo_addr(other, S1, &map1, 0x1234);	/* not our flag bits */
+	n = mk_pkt(pkt, sizeof pkt, peer, other, 8, 0);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_DST_NOT_OURS], 1);
+	n = mk_bubble(pkt, peer, all_nodes);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_DST_MULTICAST], 1);
+	n = mk_pkt(pkt, sizeof pkt, peer, f->me, 8, 0);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	assert_int_equal(total_drops(f), 2);
+	fix_free(f);
+}
+
+/* HARD-7 and D25 before delivery. */
+static void
+test_rx_hygiene(void **state)
+{
+	struct fix *f = fix(21);
+	uint8_t peer[16], ll[16], pkt[128];
+	size_t n;
+
+	(void)state;
+	teredo_addr(peer, S2, &pmap, 0);
+	/* Type 0 routing header, Segments Left 1 */
+	assert_int_equal(sw_ip6_build(pkt, sizeof pkt, peer, f->me,
+	    SW_NH_ROUTING, 64, 24), SW_IP6_HLEN);
+	memset(pkt + 40, 0, 24);
+	pkt[40] = SW_NH_NONE;
+	pkt[41] = 2;
+	pkt[42] = 0;
+	pkt[43] = 1;
+	input(f, &pmap, pkt, 64);
+	assert_int_equal(f->drops.n[SW_DROP_ROUTING_HEADER0], 1);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(status(f).peers, 0);
+	/* link-local source, even from the server */
+	sw_addr_client_ll(ll, false);
+	n = mk_pkt(pkt, sizeof pkt, ll, f->me, 8, 0);
+	input(f, &(struct sw_v4ep){ S1, SW_TEREDO_PORT }, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_SRC_LINK_LOCAL], 1);
+	assert_int_equal(f->acts.n, 0);
+	fix_free(f);
+}
+
+/* CLI-RX-3: from the server, last interaction updated; an indirect bubble
+ * is answered by a direct bubble to its origin, under CLI-BUB-3/4, and
+ * never delivered; CLI-BUB-5 resets (rfc-notes 4, 6). */
+static void
+test_rx3_indirect_bubbles(void **state)
+{
+	struct fix *f = fix(22);
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	uint8_t peer[16], buf[128], pkt[128];
+	size_t n;
+	sw_time t;
+
+	(void)state;
+	teredo_addr(peer, S2, &pmap, 0);
+	assert_int_equal(sw_wire_build_origin(buf, 8, &pmap), 8);
+	n = 8 + mk_bubble(buf + 8, peer, f->me);
+	/* 4 bubbles, 2 s apart; one 1 s after a bubble is refused */
+	t = f->now;
+	for (unsigned i = 0; i < 4; i++) {
+		f->now = t + 2 * i * SEC;
+		input(f, &srv, buf, n);
+		assert_int_equal(f->acts.n, 1);
+		assert_bubble(f, nth(f, SW_ACT_SEND_UDP, 0), peer, &pmap);
+		assert_true(status(f).last_server_rx == f->now);
+		f->now += SEC;
+		input(f, &srv, buf, n);
+		assert_int_equal(f->acts.n, 0);		/* CLI-BUB-3 */
+	}
+	/* CLI-BUB-4: the 5th within 300 s is refused */
+	f->now = t + 10 * SEC;
+	input(f, &srv, buf, n);
+	assert_int_equal(f->acts.n, 0);
+	f->now = t + 6 * SEC + 300 * SEC - 1;
+	input(f, &srv, buf, n);
+	assert_int_equal(f->acts.n, 0);
+	/* 300 s after the last bubble: count reset */
+	f->now = t + 6 * SEC + 300 * SEC;
+	input(f, &srv, buf, n);
+	assert_int_equal(f->acts.n, 1);
+	for (unsigned i = 1; i < 4; i++) {
+		f->now += 2 * SEC;
+		input(f, &srv, buf, n);
+		assert_int_equal(f->acts.n, 1);
+	}
+	f->now += 2 * SEC;
+	input(f, &srv, buf, n);
+	assert_int_equal(f->acts.n, 0);
+	/* a direct reception from the peer resets the count */
+	pkt[0] = 0;
+	n = mk_bubble(pkt, peer, f->me);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(f->acts.n, 0);
+	n = 8 + mk_bubble(buf + 8, peer, f->me);
+	input(f, &srv, buf, n);
+	assert_int_equal(f->acts.n, 1);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+	/* origin not global (D6): counted, no answer */
+	assert_int_equal(sw_wire_build_origin(buf, 8,
+	    &(struct sw_v4ep){ SW_IP4(10, 0, 0, 1), 1 }), 8);
+	f->now += 10 * SEC;
+	input(f, &srv, buf, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_V4_NOT_GLOBAL], 1);
+	/* a bubble from the server without origin: consumed silently */
+	input(f, &srv, buf + 8, n - 8);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(total_drops(f), 1);
+	/* a packet relayed by the server from an unknown native source:
+	 * CLI-RX-9, but the last interaction is updated */
+	f->now += SEC;
+	n = mk_pkt(pkt, sizeof pkt, native1, f->me, 8, 0);
+	input(f, &srv, pkt, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 1);
+	assert_true(status(f).last_server_rx == f->now);
+	fix_free(f);
+}
+
+/* An indirect bubble answered while our own bubbles are pending shares
+ * the per-peer spacing (CLI-BUB-3). */
+static void
+test_bubble_spacing_shared(void **state)
+{
+	struct fix *f = fix(23);
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	uint8_t peer[16], buf[128], pkt[128];
+	size_t n, pn;
+
+	(void)state;
+	teredo_addr(peer, S2, &pmap, 0);
+	pn = mk_pkt(pkt, sizeof pkt, f->me, peer, 8, 0);
+	send6(f, pkt, pn);
+	assert_int_equal(count(f, SW_ACT_SEND_UDP), 2);
+	assert_int_equal(sw_wire_build_origin(buf, 8, &pmap), 8);
+	n = 8 + mk_bubble(buf + 8, peer, f->me);
+	f->now += SEC;
+	input(f, &srv, buf, n);
+	assert_int_equal(f->acts.n, 0);
+	f->now += SEC;
+	input(f, &srv, buf, n);
+	assert_int_equal(f->acts.n, 1);
+	/* the retry due now is refused by CLI-BUB-3 (just sent) */
+	tick_at(f, f->now);
+	assert_int_equal(f->acts.n, 0);
+	fix_free(f);
+}
+
+/* HARD-6, CLI-TX-8: queue bounds. */
+static void
+test_queue_bounds(void **state)
+{
+	struct fix *f = fix_conf(24);
+	uint8_t pkt[1400], dst[16];
+	size_t n;
+
+	(void)state;
+	f->conf.queue_total_bytes = 2600;	/* 2 slots */
+	qualify(f);
+	/* too big for a slot (1280) */
+	n = mk_pkt(pkt, sizeof pkt, f->me, native1, 1241, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_QUEUE_TOO_BIG], 1);
+	n = mk_pkt(pkt, sizeof pkt, f->me, native1, 1240, 0);
+	send6(f, pkt, n);
+	assert_int_equal(status(f).queued_bytes, 1280);
+	/* the peer's queue is full */
+	n = mk_pkt(pkt, sizeof pkt, f->me, native1, 0, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_QUEUE_PEER_FULL], 1);
+	/* the pool is full */
+	memcpy(dst, native1, 16);
+	dst[15] = 9;
+	n = mk_pkt(pkt, sizeof pkt, f->me, dst, 700, 0);
+	send6(f, pkt, n);
+	assert_int_equal(status(f).queued_bytes, 1280 + n);
+	dst[15] = 10;
+	n = mk_pkt(pkt, sizeof pkt, f->me, dst, 700, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_QUEUE_TOTAL_FULL], 1);
+	assert_int_equal(status(f).queued_bytes, 1280 + n);
+	fix_free(f);
+}
+
+/* Bounded work per tick: many retries due at once are spread over
+ * several ticks, the deadline staying in the past meanwhile. */
+static void
+test_tick_bounded(void **state)
+{
+	struct fix *f = fix_conf(25);
+	uint8_t pkt[128], dst[16];
+	size_t n;
+	unsigned sent = 0, ticks = 0;
+	sw_time t0;
+
+	(void)state;
+	f->conf.ping_rate.interval = 1;
+	f->conf.ping_rate.burst = 1000;
+	f->conf.peers = 64;
+	qualify(f);
+	memcpy(dst, native1, 16);
+	t0 = f->now;
+	for (unsigned i = 0; i < 40; i++) {
+		dst[14] = (uint8_t)(i + 1);
+		n = mk_pkt(pkt, sizeof pkt, f->me, dst, 8, 0);
+		send6(f, pkt, n);
+		assert_int_equal(count(f, SW_ACT_SEND_UDP), 1);
+	}
+	f->now = t0 + 2 * SEC;
+	while (sw_client_next_deadline(f->c) <= f->now) {
+		tick_at(f, f->now);
+		assert_true(count(f, SW_ACT_SEND_UDP) <= 16);
+		sent += count(f, SW_ACT_SEND_UDP);
+		ticks++;
+		assert_true(ticks < 10);
+	}
+	assert_int_equal(sent, 40);
+	assert_int_equal(ticks, 3);
+	assert_true(sw_client_next_deadline(f->c) == t0 + 4 * SEC);
+	fix_free(f);
+}
+
+/* The peer table is emptied when the address goes away (failover); the
+ * data path stops until qualified again. */
+static void
+test_address_loss_resets_peers(void **state)
+{
+	struct fix *f = fix(26);
+	uint8_t peer[16], pkt[128];
+	size_t n;
+
+	(void)state;
+	teredo_addr(peer, S2, &pmap, 0);
+	n = mk_pkt(pkt, sizeof pkt, f->me, peer, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(status(f).peers, 1);
+	/* let the refresh fail: N RSs unanswered */
+	while (status(f).state == SW_CLIENT_QUALIFIED)
+		tick_at(f, sw_client_next_deadline(f->c));
+	assert_int_equal(status(f).peers, 0);
+	assert_int_equal(status(f).queued_bytes, 0);
+	assert_true(f->drops.n[SW_DROP_QUEUE_PEER_GONE] +
+	    f->drops.n[SW_DROP_QUEUE_UNRESOLVED] == 1);
+	send6(f, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 1);
+	n = mk_pkt(pkt, sizeof pkt, peer, f->me, 8, 0);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 2);
+	fix_free(f);
+}
+
+static void
+test_conf_defaults(void **state)
+{
+	struct sw_client_conf conf;
+	struct fix *f = fix_conf(27);
+
+	(void)state;
+	sw_client_conf_default(&conf);
+	assert_int_equal(conf.peers, 1024);
+	assert_int_equal(conf.queue_peer_bytes, 1280);
+	assert_int_equal(conf.queue_total_bytes, 256 * 1024);
+	assert_true(conf.ping_rate.interval > 0 && conf.ping_rate.burst > 0);
+	/* zero sizes mean the defaults */
+	f->conf.peers = 0;
+	f->conf.queue_peer_bytes = 0;
+	f->conf.queue_total_bytes = 0;
+	f->conf.ping_rate.interval = 0;
+	qualify(f);
+	assert_int_equal(status(f).peers, 0);
+	fix_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conf_defaults),
+		cmocka_unit_test(test_send_rejections),
+		cmocka_unit_test(test_send_teredo_bubbles_and_retries),
+		cmocka_unit_test(test_send_teredo_not_global),
+		cmocka_unit_test(test_send_teredo_port_zero),
+		cmocka_unit_test(test_teredo_trust_flush_fifo),
+		cmocka_unit_test(test_rx6_bubble_consumed),
+		cmocka_unit_test(test_rx6_private_mapping_not_trusted),
+		cmocka_unit_test(test_ping_test_retries),
+		cmocka_unit_test(test_ping_reply_nonce),
+		cmocka_unit_test(test_ping_rate_limit),
+		cmocka_unit_test(test_rx_destination),
+		cmocka_unit_test(test_rx_hygiene),
+		cmocka_unit_test(test_rx3_indirect_bubbles),
+		cmocka_unit_test(test_bubble_spacing_shared),
+		cmocka_unit_test(test_queue_bounds),
+		cmocka_unit_test(test_tick_bounded),
+		cmocka_unit_test(test_address_loss_resets_peers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
