@@ -177,9 +177,9 @@ text_client(FILE *f, const struct report *r)
 	    dflt(report_get(r, "udp_rx"), "?"), dflt(report_get(r, "udp_tx"), "?"),
 	    dflt(report_get(r, "udp_tx_errors"), "?"));
 	row(f, "Datagrams", buf);
-	(void)snprintf(buf, sizeof buf, "%s delivered, %s discarded",
-	    dflt(report_get(r, "tun_tx"), "?"),
-	    dflt(report_get(r, "tun_rx_discarded"), "?"));
+	(void)snprintf(buf, sizeof buf, "%s from the host, %s to the host",
+	    dflt(report_get(r, "tun_rx"), "?"),
+	    dflt(report_get(r, "tun_tx"), "?"));
 	row(f, "Tunnel Packets", buf);
 }
 

@@ -11,7 +11,8 @@
  *	  IPC socket		end of file: the parent is gone, exit
  *	  tunnel		server: read in bursts -> sw_server_input_ip6
  *				(what the IPv6 side sends our clients);
- *				client: drained and counted (no data path yet)
+ *				client: read in bursts -> sw_client_send
+ *				(what the host sends through Teredo)
  *	while the client's deadline has passed: sw_client_tick
  *	re-arm the timerfd to sw_client_next_deadline
  *
@@ -392,11 +393,12 @@ tun_read(struct engine *e, uint8_t *buf)
 }
 
 /*
- * Server: what the kernel routes to our clients' /64 (echo replies to
- * their connectivity tests, bubbles from relays) comes out of the tunnel
- * and goes to the core (SRV-FWD-4), a burst at a time: each packet in its
- * own buffer, since the actions point into it, and the actions carried
- * out once per burst (one sendmmsg).
+ * What comes out of the tunnel goes to the core a burst at a time: each
+ * packet in its own buffer, since the actions point into it, and the
+ * actions carried out once per burst (one sendmmsg).  Server: what the
+ * kernel routes to our clients' /64 (echo replies to their connectivity
+ * tests, bubbles from relays; SRV-FWD-4).  Client: what the host sends
+ * through Teredo (CLI-TX, RFC 4380 §5.2.4).
  */
 static void
 tun_input(struct engine *e)
@@ -417,32 +419,23 @@ tun_input(struct engine *e)
 				continue;
 			}
 			got++;
-			e->cnt.ip6_rx++;
 			if (acts_low(&e->acts))
 				flush(e);
-			sw_server_input_ip6(e->server, now, e->tunbuf[i],
-			    (size_t)n, &e->acts);
+			if (e->server != NULL) {
+				e->cnt.ip6_rx++;
+				sw_server_input_ip6(e->server, now,
+				    e->tunbuf[i], (size_t)n, &e->acts);
+			} else {
+				/* client: CLI-TX, RFC 4380 §5.2.4 */
+				e->cnt.tun_rx++;
+				sw_client_send(e->client, now, e->tunbuf[i],
+				    (size_t)n, &e->acts);
+			}
 		}
 		/* Before the next burst overwrites the buffers. */
 		flush(e);
 		if (got < TUN_BATCH)
 			return;
-	}
-}
-
-/* Client: no data path before [relay]; what the host sends into the
- * tunnel is read and counted, so the queue does not sit full. */
-static void
-tun_drain(struct engine *e)
-{
-	for (unsigned i = 0; i < TUN_ROUNDS * TUN_BATCH && !e->tun_gone;
-	    i++) {
-		ssize_t n = tun_read(e, e->tunbuf[0]);
-
-		if (n == 0)
-			return;
-		if (n > 0)
-			e->cnt.tun_rx_discarded++;
 	}
 }
 
@@ -749,10 +742,7 @@ dispatch(struct engine *e, uint64_t tag)
 		ctl_accept(e);
 		break;
 	case TAG_TUN:
-		if (e->server != NULL)
-			tun_input(e);
-		else
-			tun_drain(e);
+		tun_input(e);
 		break;
 	default:
 		if (tag >= TAG_UDP && tag < TAG_UDP + e->es->n_udp)

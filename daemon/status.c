@@ -85,8 +85,7 @@ counters(struct out *o, const struct status_info *si, bool client)
 		kv(o, "tun_tx", "%llu", (unsigned long long)c->tun_tx);
 		kv(o, "tun_tx_errors", "%llu",
 		    (unsigned long long)c->tun_tx_errors);
-		kv(o, "tun_rx_discarded", "%llu",
-		    (unsigned long long)c->tun_rx_discarded);
+		kv(o, "tun_rx", "%llu", (unsigned long long)c->tun_rx);
 	} else {
 		kv(o, "ip6_tx", "%llu", (unsigned long long)c->ip6_tx);
 		kv(o, "ip6_tx_errors", "%llu",

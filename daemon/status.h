@@ -27,8 +27,8 @@ struct engine_counters {
 	uint64_t tun_rx_errors;		/* reads from the tunnel that failed */
 	uint64_t tun_tx;		/* client: packets written to the tunnel */
 	uint64_t tun_tx_errors;
-	uint64_t tun_rx_discarded;	/* client: read from the tunnel and
-					   discarded (no data path yet) */
+	uint64_t tun_rx;		/* client: packets the host sent into
+					   the tunnel (to sw_client_send) */
 };
 
 struct status_info {
