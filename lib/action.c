@@ -52,6 +52,15 @@ sw_actions_drop(struct sw_actions *acts, enum sw_drop why)
 		sw_drop_count(acts->drops, why);
 }
 
+bool
+sw_actions_drop_if(struct sw_actions *acts, enum sw_drop why)
+{
+	if (why == SW_DROP_NONE)
+		return false;
+	sw_actions_drop(acts, why);
+	return true;
+}
+
 size_t
 sw_action_len(const struct sw_action *a)
 {

@@ -86,6 +86,10 @@ struct sw_action *sw_actions_push(struct sw_actions *acts,
 /* Count a discard in acts->drops (if set). */
 void sw_actions_drop(struct sw_actions *acts, enum sw_drop why);
 
+/* For predicate chains: count why unless it is SW_DROP_NONE; true when
+ * the packet is to be discarded. */
+bool sw_actions_drop_if(struct sw_actions *acts, enum sw_drop why);
+
 /* Total length of an action's segments. */
 size_t sw_action_len(const struct sw_action *a);
 

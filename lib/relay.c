@@ -145,15 +145,6 @@ sw_relay_next_deadline(const struct sw_relay *r)
 /* ---- helpers ------------------------------------------------------------ */
 
 static bool
-drop(struct sw_actions *acts, enum sw_drop why)
-{
-	if (why == SW_DROP_NONE)
-		return false;
-	sw_actions_drop(acts, why);
-	return true;
-}
-
-static bool
 peer_valid(const struct sw_relay *r, const struct sw_peer *p, sw_time now)
 {
 	return p->trusted &&
@@ -374,10 +365,10 @@ sw_relay_send(struct sw_relay *r, sw_time now, const uint8_t *pkt,
 	size_t plen;
 
 	if (sw_ip6_parse(pkt, len, &ip, &why) != 0) {
-		drop(acts, why);			/* D2 */
+		sw_actions_drop_if(acts, why);			/* D2 */
 		return;
 	}
-	if (drop(acts, check_tx(r, &ip, &t)))
+	if (sw_actions_drop_if(acts, check_tx(r, &ip, &t)))
 		return;
 	plen = SW_IP6_HLEN + (size_t)ip.plen;		/* no trailing bytes */
 
@@ -399,7 +390,7 @@ sw_relay_send(struct sw_relay *r, sw_time now, const uint8_t *pkt,
 		start_bubbling(r, p, now, acts);
 	}
 	if (sw_peer_enqueue(r->peers, p, pkt, plen, &why) != 0)	/* REL-TX-5 */
-		drop(acts, why);
+		sw_actions_drop_if(acts, why);
 	else
 		r->stats.queued++;
 }
@@ -438,15 +429,15 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
 
 	if (sw_wire_parse(buf, len, &v, &why) != 0 ||	/* D1, D2 */
 	    sw_ip6_parse(v.ip6, v.ip6_len, &ip, &why) != 0) {
-		drop(acts, why);
+		sw_actions_drop_if(acts, why);
 		return;
 	}
-	if (drop(acts, sw_check_udp_src(from, NULL, 0)) ||	/* HARD-8 */
-	    drop(acts, sw_check_ip6_src(ip.src)) ||		/* HARD-7 */
-	    drop(acts, sw_check_relay_src(&ip, from, r->conf.prefix)))
+	if (sw_actions_drop_if(acts, sw_check_udp_src(from, NULL, 0)) ||	/* HARD-8 */
+	    sw_actions_drop_if(acts, sw_check_ip6_src(ip.src)) ||		/* HARD-7 */
+	    sw_actions_drop_if(acts, sw_check_relay_src(&ip, from, r->conf.prefix)))
 		return;						/* D18 */
 	p = sw_peer_lookup(r->peers, ip.src);
-	if (drop(acts, sw_check_peer_known(p != NULL)))		/* D19 */
+	if (sw_actions_drop_if(acts, sw_check_peer_known(p != NULL)))		/* D19 */
 		return;
 
 	/* REL-RX-1, REL-RX-4, REL-TX-4: the client answered. */
@@ -462,7 +453,7 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
 		r->stats.bubbles_rx++;
 		return;
 	}
-	if (drop(acts, check_dst(r, &ip)))
+	if (sw_actions_drop_if(acts, check_dst(r, &ip)))
 		return;
 	if (emit(acts, SW_ACT_DELIVER, NULL, v.ip6, v.ip6_len))
 		r->stats.to_native++;

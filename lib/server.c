@@ -95,15 +95,6 @@ sw_server_stats(const struct sw_server *s)
 /* ---- helpers ------------------------------------------------------------ */
 
 static bool
-drop(struct sw_actions *acts, enum sw_drop why)
-{
-	if (why == SW_DROP_NONE)
-		return false;
-	sw_actions_drop(acts, why);
-	return true;
-}
-
-static bool
 is_rs(const struct sw_ip6_view *ip)
 {
 	return ip->nxt == SW_NH_ICMP6 && ip->plen >= 1 &&
@@ -166,7 +157,7 @@ forward_udp(struct sw_server *s, const struct sw_ip6_view *ip,
 	uint8_t *oi = NULL;
 
 	sw_addr_decode(ip->dst, &t);
-	if (drop(acts, check_mapping(s, &t.mapped)))
+	if (sw_actions_drop_if(acts, check_mapping(s, &t.mapped)))
 		return;
 	if (origin != NULL) {
 		if ((oi = sw_actions_alloc(acts, SW_ORIGIN_LEN)) == NULL)
@@ -302,23 +293,23 @@ sw_server_input(struct sw_server *s, sw_time now, enum sw_sock sock,
 		return;
 	}
 	/* HARD-8, SRV-OP-3: port 0; one of our addresses on 3544 (loop). */
-	if (drop(acts, sw_check_udp_src(from, s->own, 2)))
+	if (sw_actions_drop_if(acts, sw_check_udp_src(from, s->own, 2)))
 		return;
 	/* SRV-RX-2 (D10) */
-	if (drop(acts, sw_check_srv_relayable(&ip)))
+	if (sw_actions_drop_if(acts, sw_check_srv_relayable(&ip)))
 		return;
 	/* SRV-RX-3 (D11) */
-	if (drop(acts, sw_check_v4(&c->v4, from->addr)))
+	if (sw_actions_drop_if(acts, sw_check_v4(&c->v4, from->addr)))
 		return;
 	/* SRV-RX-4..7 (D13) */
-	if (drop(acts, sw_check_srv_accept(&ip, from, c->prefix, c->primary)))
+	if (sw_actions_drop_if(acts, sw_check_srv_accept(&ip, from, c->prefix, c->primary)))
 		return;
 	/* SRV-RX-4 with secure qualification (D12), CLI-SQ-*: the key of
 	 * the RS's client id. */
 	if (is_rs(&ip)) {
 		if (v.has_auth && v.auth.id_len > 0 && c->key_for != NULL)
 			key = c->key_for(c->key_ctx, v.auth.id, v.auth.id_len);
-		if (drop(acts, sw_check_srv_rs_auth(&v, c->require_auth, key)))
+		if (sw_actions_drop_if(acts, sw_check_srv_rs_auth(&v, c->require_auth, key)))
 			return;
 	}
 	/* RFC 6081 §5.1.2 (D22): an unknown trailer that says "drop". */
@@ -347,11 +338,11 @@ sw_server_input(struct sw_server *s, sw_time now, enum sw_sock sock,
 	}
 
 	/* SRV-FWD-2 (D14); HARD-7: no multicast beyond the link either. */
-	if (drop(acts, sw_check_ip6_dst_global(dst)) ||
-	    drop(acts, sw_check_ip6_dst_unicast(dst, false)))
+	if (sw_actions_drop_if(acts, sw_check_ip6_dst_global(dst)) ||
+	    sw_actions_drop_if(acts, sw_check_ip6_dst_unicast(dst, false)))
 		return;
 	/* rfc-notes item 9, SRV-OP-4 */
-	if (drop(acts, check_forwardable(s, &ip)))
+	if (sw_actions_drop_if(acts, check_forwardable(s, &ip)))
 		return;
 
 	if (sw_addr_is_teredo(dst, c->prefix)) {
@@ -408,10 +399,10 @@ sw_server_input_ip6(struct sw_server *s, sw_time now, const uint8_t *pkt,
 	}
 	/* HARD-7: nothing unspecified, loopback, multicast, v4-mapped or
 	 * link-local comes in from the IPv6 Internet. */
-	if (drop(acts, sw_check_ip6_src(ip.src)))
+	if (sw_actions_drop_if(acts, sw_check_ip6_src(ip.src)))
 		return;
 	/* SRV-CFG-2, rfc-notes item 9, SRV-OP-4 */
-	if (drop(acts, check_forwardable(s, &ip)))
+	if (sw_actions_drop_if(acts, check_forwardable(s, &ip)))
 		return;
 	/* Only our clients: 2001:0:<primary>::/64. */
 	if (!sw_addr_is_teredo(ip.dst, c->prefix)) {
