@@ -97,6 +97,7 @@
 #include "auth.h"
 #include "client.h"
 #include "peer.h"
+#include "timerq.h"
 #include "wire.h"
 
 #define RS_LEN		(SW_IP6_HLEN + 8)	/* RS without options */
@@ -112,11 +113,6 @@
 #define PING_LEN	(SW_IP6_HLEN + 8 + SW_PEER_NONCE_LEN)
 
 /* One pending retry (see the data path comment above). */
-struct retry {
-	uint8_t addr[16];
-	sw_time at;
-};
-
 enum timer {
 	TIMER_NONE,
 	TIMER_RS,		/* next RS, or give up the phase */
@@ -163,8 +159,7 @@ struct sw_client {
 
 	/* data path */
 	struct sw_peer_table *peers;
-	struct retry *rq;		/* ring of rq_cap entries */
-	uint32_t rq_cap, rq_head, rq_n;
+	struct sw_timerq rq;		/* retry deadlines (timerq.h) */
 	struct sw_tb ping_tb;		/* HARD-3 */
 	bool ping_tb_ready;
 };
@@ -246,8 +241,7 @@ peers_reset(struct sw_client *c, struct sw_actions *acts)
 
 	while ((p = sw_peer_lru(c->peers)) != NULL)
 		sw_peer_remove(c->peers, p, acts->drops);	/* D21 */
-	c->rq_head = 0;
-	c->rq_n = 0;
+	sw_timerq_clear(&c->rq);
 }
 
 static void
@@ -718,16 +712,6 @@ attempt(struct sw_client *c, struct sw_peer *p, sw_time now,
 	send_bubbles(c, p, now, &t.mapped, &ind, acts);	/* CLI-BUB-1/2 */
 }
 
-static void
-rq_push(struct sw_client *c, const uint8_t addr[static 16], sw_time at)
-{
-	struct retry *r = &c->rq[(c->rq_head + c->rq_n) % c->rq_cap];
-
-	memcpy(r->addr, addr, 16);
-	r->at = at;
-	c->rq_n++;
-}
-
 /* Start resolving p (no resolution running; the ring has room). */
 static void
 start_resolution(struct sw_client *c, struct sw_peer *p, sw_time now,
@@ -740,7 +724,7 @@ start_resolution(struct sw_client *c, struct sw_peer *p, sw_time now,
 		p->trusted = false;
 	}
 	attempt(c, p, now, acts);
-	rq_push(c, p->addr, after(now, RETRY_DELAY));
+	sw_timerq_push(&c->rq, p->addr, after(now, RETRY_DELAY));
 }
 
 /* Send p's queue, oldest first, to its mapping (copied into the arena:
@@ -794,25 +778,23 @@ give_up(struct sw_client *c, struct sw_peer *p, struct sw_actions *acts)
 static void
 data_tick(struct sw_client *c, sw_time now, struct sw_actions *acts)
 {
-	for (unsigned k = 0; k < RETRIES_PER_TICK && c->rq_n > 0; k++) {
-		struct retry *r = &c->rq[c->rq_head];
+	for (unsigned k = 0; k < RETRIES_PER_TICK &&
+	    sw_timerq_next(&c->rq) <= now; k++) {
+		struct sw_timerq_ent r;
 		struct sw_peer *p;
-		sw_time at = r->at;
 
-		if (at > now)
+		if (!sw_timerq_pop(&c->rq, &r))
 			break;
-		c->rq_head = (c->rq_head + 1) % c->rq_cap;
-		c->rq_n--;
-		p = sw_peer_lookup(c->peers, r->addr);
+		p = sw_peer_lookup(c->peers, r.addr);
 		if (p == NULL || p->retries == 0 ||
-		    after(p->ping_sent, RETRY_DELAY) != at)
+		    after(p->ping_sent, RETRY_DELAY) != r.due)
 			continue;		/* stale */
 		if (p->retries >= ATTEMPTS) {
 			give_up(c, p, acts);
 			continue;
 		}
 		attempt(c, p, now, acts);
-		rq_push(c, p->addr, after(now, RETRY_DELAY));
+		sw_timerq_push(&c->rq, p->addr, after(now, RETRY_DELAY));
 	}
 }
 
@@ -990,7 +972,7 @@ sw_client_send(struct sw_client *c, sw_time now, const uint8_t *pkt,
 		}
 	}
 	/* CLI-TX-2/5: queue, and resolve unless already under way. */
-	if ((p == NULL || p->retries == 0) && c->rq_n >= c->rq_cap) {
+	if ((p == NULL || p->retries == 0) && sw_timerq_full(&c->rq)) {
 		sw_actions_drop(acts, SW_DROP_RATE_LIMITED);
 		return;
 	}
@@ -1072,11 +1054,10 @@ sw_client_new(struct sw_client **out, const struct sw_client_conf *conf)
 	pc.queue_total_bytes = c->conf.queue_total_bytes;
 	pc.slot_size = c->conf.queue_peer_bytes;
 	sw_rng_fill(&c->conf.rng, pc.hash_key, sizeof pc.hash_key);
-	c->rq_cap = c->conf.peers;
 	if ((err = sw_peer_table_new(&c->peers, &pc)) != 0 ||
-	    (c->rq = calloc(c->rq_cap, sizeof *c->rq)) == NULL) {
+	    (err = sw_timerq_init(&c->rq, c->conf.peers)) != 0) {
 		sw_client_free(c);
-		return err != 0 ? err : -ENOMEM;
+		return err;
 	}
 	c->state = SW_CLIENT_OFFLINE;
 	c->backoff = conf->backoff_min;
@@ -1093,7 +1074,7 @@ sw_client_free(struct sw_client *c)
 	if (c == NULL)
 		return;
 	sw_peer_table_free(c->peers);
-	free(c->rq);
+	sw_timerq_free(&c->rq);
 	free(c);
 }
 
@@ -1210,9 +1191,9 @@ sw_client_next_deadline(const struct sw_client *c)
 {
 	sw_time d = c->deadline;
 
-	/* The ring is sorted: its head is the earliest retry. */
-	if (c->rq_n > 0 && c->rq[c->rq_head].at < d)
-		d = c->rq[c->rq_head].at;
+	/* The queue is sorted: its head is the earliest retry. */
+	if (sw_timerq_next(&c->rq) < d)
+		d = sw_timerq_next(&c->rq);
 	return d;
 }
 

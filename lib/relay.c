@@ -19,20 +19,15 @@
 #include "addr.h"
 #include "peer.h"
 #include "relay.h"
+#include "timerq.h"
 #include "wire.h"
 
 #define BUBBLE_HLIM	255
 
-struct timer {
-	uint8_t addr[16];
-	sw_time due;
-};
-
 struct sw_relay {
 	struct sw_relay_conf conf;
 	struct sw_peer_table *peers;
-	struct timer *ring;		/* FIFO of retry deadlines */
-	uint32_t ring_cap, ring_head, ring_n;
+	struct sw_timerq timers;	/* retry deadlines (timerq.h) */
 	size_t memsize;
 	struct sw_relay_stats stats;
 };
@@ -102,13 +97,12 @@ sw_relay_new(struct sw_relay **out, const struct sw_relay_conf *conf,
 		free(r);
 		return err;
 	}
-	r->ring_cap = 2 * conf->capacity;
-	if ((r->ring = calloc(r->ring_cap, sizeof *r->ring)) == NULL) {
+	if ((err = sw_timerq_init(&r->timers, 2 * conf->capacity)) != 0) {
 		sw_peer_table_free(r->peers);
 		free(r);
-		return -ENOMEM;
+		return err;
 	}
-	r->memsize = sizeof *r + (size_t)r->ring_cap * sizeof *r->ring +
+	r->memsize = sizeof *r + sw_timerq_memsize(&r->timers) +
 	    sw_peer_table_memsize(r->peers);
 	*out = r;
 	return 0;
@@ -120,7 +114,7 @@ sw_relay_free(struct sw_relay *r)
 	if (r == NULL)
 		return;
 	sw_peer_table_free(r->peers);
-	free(r->ring);
+	sw_timerq_free(&r->timers);
 	free(r);
 }
 
@@ -130,7 +124,7 @@ sw_relay_status(const struct sw_relay *r, struct sw_relay_status *st)
 	memset(st, 0, sizeof *st);
 	st->peers = sw_peer_count(r->peers);
 	st->capacity = sw_peer_capacity(r->peers);
-	st->timers = r->ring_n;
+	st->timers = sw_timerq_len(&r->timers);
 	st->queued_bytes = sw_peer_queue_total(r->peers);
 	st->memsize = r->memsize;
 	st->stats = r->stats;
@@ -139,7 +133,7 @@ sw_relay_status(const struct sw_relay *r, struct sw_relay_status *st)
 sw_time
 sw_relay_next_deadline(const struct sw_relay *r)
 {
-	return r->ring_n == 0 ? SW_TIME_NEVER : r->ring[r->ring_head].due;
+	return sw_timerq_next(&r->timers);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -151,17 +145,9 @@ peer_valid(const struct sw_relay *r, const struct sw_peer *p, sw_time now)
 	    (now < p->last_rx || now - p->last_rx < r->conf.valid);
 }
 
-static void
-ring_pop(struct sw_relay *r, struct timer *t)
-{
-	*t = r->ring[r->ring_head];
-	r->ring_head = (r->ring_head + 1) % r->ring_cap;
-	r->ring_n--;
-}
-
 /* The live untrusted peer a record stands for, or NULL when stale. */
 static struct sw_peer *
-timer_peer(struct sw_relay *r, const struct timer *t)
+timer_peer(struct sw_relay *r, const struct sw_timerq_ent *t)
 {
 	struct sw_peer *p;
 
@@ -176,23 +162,18 @@ static void
 ring_push(struct sw_relay *r, const uint8_t addr[16], sw_time due,
     struct sw_actions *acts)
 {
-	struct timer *t;
-
-	if (r->ring_n == r->ring_cap) {
-		struct timer old;
+	if (sw_timerq_full(&r->timers)) {
+		struct sw_timerq_ent old;
 		struct sw_peer *p;
 
-		ring_pop(r, &old);
+		(void)sw_timerq_pop(&r->timers, &old);
 		if ((p = timer_peer(r, &old)) != NULL) {
 			/* HARD-6: out of timer space, give up on it. */
 			r->stats.timer_overflows++;
 			sw_peer_remove(r->peers, p, acts->drops);
 		}
 	}
-	t = &r->ring[(r->ring_head + r->ring_n) % r->ring_cap];
-	memcpy(t->addr, addr, 16);
-	t->due = due;
-	r->ring_n++;
+	sw_timerq_push(&r->timers, addr, due);
 }
 
 /*
@@ -311,11 +292,11 @@ new_peer(struct sw_relay *r, const uint8_t addr[16], sw_time now,
 
 	if (sw_peer_count(r->peers) == sw_peer_capacity(r->peers) &&
 	    (lru = sw_peer_lru(r->peers)) != NULL && peer_valid(r, lru, now)) {
-		while (r->ring_n > 0) {
-			struct timer t;
+		struct sw_timerq_ent t;
+
+		while (sw_timerq_pop(&r->timers, &t)) {
 			struct sw_peer *p;
 
-			ring_pop(r, &t);
 			if ((p = timer_peer(r, &t)) != NULL) {
 				r->stats.displaced++;
 				sw_peer_remove(r->peers, p, acts->drops);
@@ -464,11 +445,13 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
 void
 sw_relay_tick(struct sw_relay *r, sw_time now, struct sw_actions *acts)
 {
-	while (r->ring_n > 0 && r->ring[r->ring_head].due <= now) {
-		struct timer t;
+	struct sw_timerq_ent t;
+
+	while (sw_timerq_len(&r->timers) > 0 &&
+	    sw_timerq_next(&r->timers) <= now &&
+	    sw_timerq_pop(&r->timers, &t)) {
 		struct sw_peer *p;
 
-		ring_pop(r, &t);
 		if ((p = timer_peer(r, &t)) == NULL)
 			continue;		/* gone, trusted or re-armed */
 		if (p->retries < r->conf.retries) {
