@@ -105,6 +105,14 @@ sw_check_v4(const struct sw_v4_check *c, uint32_t addr)
 	return sw_check_v4_global(c, addr) ? SW_DROP_NONE : SW_DROP_V4_NOT_GLOBAL;
 }
 
+enum sw_drop
+sw_check_udp_dst(const struct sw_v4_check *c, const struct sw_v4ep *dst)
+{
+	if (!sw_check_v4_global(c, dst->addr))
+		return SW_DROP_V4_NOT_GLOBAL;
+	return dst->port == 0 ? SW_DROP_DST_PORT_ZERO : SW_DROP_NONE;
+}
+
 /* ---- IPv6 address classes ------------------------------------------------- */
 
 static const uint8_t ip6_all_nodes[16] = {

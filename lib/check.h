@@ -44,6 +44,14 @@ bool sw_check_v4_global(const struct sw_v4_check *c, uint32_t addr);
 /* The same, as a predicate: V4_NOT_GLOBAL (D6, D11, D15, D16, D17). */
 enum sw_drop sw_check_v4(const struct sw_v4_check *c, uint32_t addr);
 
+/*
+ * A UDP destination taken from a packet or an address (CLI-TX-6, CLI-RX-3,
+ * SRV-FWD-4, REL-TX-1): its IPv4 address must be global unicast (COM-V4G,
+ * V4_NOT_GLOBAL) and its port not 0 (HARD-8, DST_PORT_ZERO).
+ */
+enum sw_drop sw_check_udp_dst(const struct sw_v4_check *c,
+    const struct sw_v4ep *dst);
+
 /* True when addr lies in net/plen. */
 bool sw_check_v4_in(uint32_t addr, const struct sw_v4_net *net);
 

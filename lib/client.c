@@ -824,14 +824,10 @@ answer_indirect(struct sw_client *c, sw_time now,
 	enum sw_drop why;
 	struct sw_peer *p;
 
-	if (origin->port == 0) {
-		sw_actions_drop(acts, SW_DROP_DST_PORT_ZERO);	/* HARD-8 */
-		return;
-	}
-	if ((why = sw_check_v4(&c->conf.v4, origin->addr)) != SW_DROP_NONE ||
+	if ((why = sw_check_udp_dst(&c->conf.v4, origin)) != SW_DROP_NONE ||
 	    (why = sw_check_ip6_dst_global(ip->src)) != SW_DROP_NONE ||
 	    (why = sw_check_ip6_dst_unicast(ip->src, false)) != SW_DROP_NONE) {
-		sw_actions_drop(acts, why);	/* D6, HARD-7 */
+		sw_actions_drop(acts, why);	/* D6, HARD-7, HARD-8 */
 		return;
 	}
 	p = get_peer(c, ip->src, acts);		/* CLI-BUB-1 */
@@ -955,19 +951,15 @@ sw_client_send(struct sw_client *c, sw_time now, const uint8_t *pkt,
 			p->last_tx = now;
 		return;
 	}
-	/* CLI-TX-6: COM-V4G on the mapping and the server (D6). */
+	/* CLI-TX-6: COM-V4G on the mapping and the server (D6), and no
+	 * UDP port 0 (HARD-8; a fuzz_client finding). */
 	if (is_teredo(c, ip.dst)) {
 		sw_addr_decode(ip.dst, &t);
-		if ((why = sw_check_v4(&c->conf.v4, t.mapped.addr)) !=
+		if ((why = sw_check_udp_dst(&c->conf.v4, &t.mapped)) !=
 		    SW_DROP_NONE ||
 		    (why = sw_check_v4(&c->conf.v4, t.server)) !=
 		    SW_DROP_NONE) {
 			sw_actions_drop(acts, why);
-			return;
-		}
-		/* HARD-8: nothing goes to UDP port 0 (found by fuzz_client) */
-		if (t.mapped.port == 0) {
-			sw_actions_drop(acts, SW_DROP_DST_PORT_ZERO);
 			return;
 		}
 	}

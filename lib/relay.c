@@ -322,12 +322,10 @@ check_tx(const struct sw_relay *r, const struct sw_ip6_view *ip,
 	if (sw_addr_is_teredo(ip->src, r->conf.prefix))
 		return SW_DROP_TEREDO_TRANSIT;		/* HARD-7 */
 	sw_addr_decode(ip->dst, t);			/* cone bit ignored */
-	if ((why = sw_check_v4(&r->conf.v4, t->mapped.addr)) != SW_DROP_NONE)
-		return why;				/* D17 */
+	if ((why = sw_check_udp_dst(&r->conf.v4, &t->mapped)) != SW_DROP_NONE)
+		return why;				/* D17, HARD-8 */
 	if ((why = sw_check_v4(&r->conf.v4, t->server)) != SW_DROP_NONE)
 		return why;				/* D17, indirect bubble */
-	if (t->mapped.port == 0)
-		return SW_DROP_DST_PORT_ZERO;		/* HARD-8 */
 	if ((why = sw_check_routing_header(ip)) != SW_DROP_NONE)
 		return why;				/* D25 */
 	if (ip->hlim <= 1)

@@ -132,10 +132,8 @@ check_mapping(const struct sw_server *s, const struct sw_v4ep *m)
 {
 	enum sw_drop why;
 
-	if ((why = sw_check_v4(&s->conf.v4, m->addr)) != SW_DROP_NONE)
+	if ((why = sw_check_udp_dst(&s->conf.v4, m)) != SW_DROP_NONE)
 		return why;
-	if (m->port == 0)
-		return SW_DROP_DST_PORT_ZERO;
 	if (m->addr == s->own[0] || m->addr == s->own[1])
 		return SW_DROP_OWN_ADDRESS;
 	return SW_DROP_NONE;

@@ -792,6 +792,25 @@ test_hard8_udp_src(void **state)
 }
 
 static void
+test_udp_dst(void **state)
+{
+	/* COM-V4G + HARD-8: each fault rejected, the nearest good one not. */
+	const struct sw_v4_check lab = { .policy = SW_V4_LAB };
+	struct sw_v4ep ep = { SW_IP4(198, 51, 100, 1), 1 };
+
+	(void)state;
+	assert_int_equal(sw_check_udp_dst(&lab, &ep), SW_DROP_NONE);
+	ep.port = 0;
+	assert_int_equal(sw_check_udp_dst(&lab, &ep), SW_DROP_DST_PORT_ZERO);
+	ep.port = 65535;
+	assert_int_equal(sw_check_udp_dst(&lab, &ep), SW_DROP_NONE);
+	ep.addr = SW_IP4(10, 0, 0, 1);
+	assert_int_equal(sw_check_udp_dst(&lab, &ep), SW_DROP_V4_NOT_GLOBAL);
+	ep.addr = SW_IP4(198, 51, 100, 1);
+	assert_int_equal(sw_check_udp_dst(NULL, &ep), SW_DROP_V4_NOT_GLOBAL);
+}
+
+static void
 test_drop_names(void **state)
 {
 	(void)state;
@@ -832,6 +851,7 @@ main(void)
 		cmocka_unit_test(test_d25_routing_header),
 		cmocka_unit_test(test_hard7_sources),
 		cmocka_unit_test(test_hard8_udp_src),
+		cmocka_unit_test(test_udp_dst),
 		cmocka_unit_test(test_drop_names),
 	};
 	return cmocka_run_group_tests_name("check", tests, NULL, NULL);
