@@ -727,8 +727,9 @@ start_resolution(struct sw_client *c, struct sw_peer *p, sw_time now,
 	sw_timerq_push(&c->rq, p->addr, after(now, RETRY_DELAY));
 }
 
-/* Send p's queue, oldest first, to its mapping (copied into the arena:
- * the queue slots are reused as soon as they are popped). */
+/* p's queue, oldest first (copied into the arena: the queue slots are
+ * reused as soon as they are popped): what we sent goes to p's mapping;
+ * what p sent us (CLI-RX-9, addressed to our address) to the tunnel. */
 static void
 flush(struct sw_client *c, struct sw_peer *p, sw_time now,
     struct sw_actions *acts)
@@ -738,8 +739,21 @@ flush(struct sw_client *c, struct sw_peer *p, sw_time now,
 	uint8_t *b;
 
 	while ((q = sw_peer_queue_front(c->peers, p, &len)) != NULL) {
+		bool inbound = len >= SW_IP6_HLEN &&
+		    memcmp(q + 24, c->addr, 16) == 0;
+		struct sw_action *a;
+
 		if ((b = sw_actions_alloc(acts, len)) == NULL) {
 			sw_actions_drop(acts, SW_DROP_ACTIONS_FULL);
+		} else if (inbound) {
+			memcpy(b, q, len);
+			if ((a = sw_actions_push(acts, SW_ACT_DELIVER)) ==
+			    NULL) {
+				sw_actions_trim(acts, b, len, 0);
+			} else {
+				a->seg[0].p = b;
+				a->seg[0].len = len;
+			}
 		} else {
 			memcpy(b, q, len);
 			if (push_udp(acts, &p->mapped, b, len) == NULL)
@@ -834,6 +848,50 @@ answer_indirect(struct sw_client *c, sw_time now,
 	send_bubbles(c, p, now, origin, NULL, acts);
 }
 
+/*
+ * CLI-RX-9 (case 6): a packet from a native (non-Teredo) source that is
+ * not a trusted peer at this UDP source.  The source may be spoofed, so
+ * it is not delivered yet: it waits in the peer's queue while a direct
+ * IPv6 connectivity test runs through our server (CLI-PING-2..4); the
+ * echo reply (CLI-RX-5) trusts the peer at the relay it came through and
+ * the queue is delivered.  HARD-3 (CVE-2006-6266): only packets that
+ * would be delivered start a test (bubbles and bad sources were refused
+ * before); one test at a time per source, 2 s between attempts and 4 per
+ * resolution, under the global ping token bucket; a valid trusted entry
+ * is not disturbed by packets arriving from elsewhere (they are dropped:
+ * a spoofer cannot make us forget a working relay).  Queued inbound and
+ * outbound packets share the peer's FIFO; flush() tells them apart by
+ * their destination.
+ */
+static void
+unsolicited(struct sw_client *c, struct sw_peer *p, sw_time now,
+    const struct sw_teredo_view *v, const struct sw_ip6_view *ip,
+    bool bubble, struct sw_actions *acts)
+{
+	enum sw_drop why;
+
+	if (bubble) {
+		sw_actions_drop(acts, SW_DROP_BUBBLE_UNMATCHED);
+		return;
+	}
+	if (p != NULL && peer_valid(p, now)) {
+		sw_actions_drop(acts, SW_DROP_SRC_MAPPING);
+		return;
+	}
+	if ((p == NULL || p->retries == 0) && sw_timerq_full(&c->rq)) {
+		sw_actions_drop(acts, SW_DROP_RATE_LIMITED);
+		return;
+	}
+	if (p == NULL)
+		p = get_peer(c, ip->src, acts);
+	if (sw_peer_enqueue(c->peers, p, v->ip6, v->ip6_len, &why) != 0) {
+		sw_actions_drop(acts, why);
+		return;
+	}
+	if (p->retries == 0)
+		start_resolution(c, p, now, acts);
+}
+
 /* A non-RA datagram while QUALIFIED (RFC 4380 §5.2.3). */
 static void
 data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
@@ -907,9 +965,13 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 			return;
 		}
 	}
-	/* CLI-RX-9: no ping test for sources we did not ask for (HARD-3):
-	 * not accepted by this client (RX-7/8 are not implemented). */
-	sw_actions_drop(acts, SW_DROP_CLIENT_NOT_READY);
+	/* A Teredo source that does not embed the UDP source: spoofable
+	 * and not verifiable by a ping test (RX-7/8 are not implemented). */
+	if (is_teredo(c, ip->src)) {
+		sw_actions_drop(acts, SW_DROP_SRC_MAPPING);
+		return;
+	}
+	unsolicited(c, p, now, v, ip, bubble, acts);
 }
 
 void

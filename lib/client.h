@@ -32,10 +32,16 @@
  *    bubbles (CLI-BUB-1..5); other destinations -> queue + ping test
  *    through our server (CLI-PING-2..4).  2 s between attempts, 4 attempts
  *    (1 + 3 retries), then the queue is dropped (QUEUE_UNRESOLVED).
- *  - sw_client_input() accepts CLI-RX-1..6 (RFC 4380 §5.2.3); unsolicited
- *    sources (CLI-RX-9) are dropped as CLIENT_NOT_READY: no ping test is
- *    started for them (HARD-3).  Local discovery (CLI-RX-7/8, CLI-TX-3) and
- *    ICMPv6 unreachable on abandoned queues (CLI-TX-8) are not done.
+ *  - sw_client_input() accepts CLI-RX-1..6 (RFC 4380 §5.2.3).  A packet
+ *    from a native source that is not a trusted peer there (CLI-RX-9) is
+ *    queued and a ping test runs through our server; the matching echo
+ *    reply (CLI-RX-5) trusts the peer at the relay it came through and
+ *    delivers the queue.  HARD-3: bubbles never start a test, one test
+ *    at a time per source under the global ping token bucket, and a valid
+ *    trusted entry is not replaced (SRC_MAPPING).  A Teredo source that
+ *    does not embed its UDP source is dropped (SRC_MAPPING).  Local
+ *    discovery (CLI-RX-7/8, CLI-TX-3) and ICMPv6 unreachable on abandoned
+ *    queues (CLI-TX-8) are not done.
  */
 #ifndef SW_CLIENT_H
 #define SW_CLIENT_H

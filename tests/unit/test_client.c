@@ -924,11 +924,12 @@ test_other_datagrams(void **state)
 	n = sw_wire_build_rs(buf, sizeof buf, ll);
 	deliver(f, S1, SW_TEREDO_PORT, buf, (size_t)n);
 	assert_int_equal(f->drops.n[SW_DROP_RS_RECEIVED], 1);
-	/* a bubble: no data path yet */
+	/* a bubble from a non-Teredo source: never starts a ping test
+	 * (CLI-RX-9, HARD-3) */
 	memcpy(dst, status(f).addr, 16);
 	n = sw_wire_build_bubble(buf, sizeof buf, ll, dst, 64);
 	deliver(f, SW_IP4(203, 0, 113, 77), 5000, buf, (size_t)n);
-	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 1);
+	assert_int_equal(f->drops.n[SW_DROP_BUBBLE_UNMATCHED], 1);
 	/* D1: truncated */
 	buf[0] = 0x00;
 	deliver(f, S1, SW_TEREDO_PORT, buf, 1);

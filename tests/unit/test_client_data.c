@@ -475,12 +475,13 @@ test_teredo_trust_flush_fifo(void **state)
 		send6(f, pkt[i], n[i]);
 	}
 	assert_int_equal(status(f).queued_bytes, n[0] + n[1] + n[2]);
-	/* a packet from the peer's source but another mapping: CLI-RX-9 */
+	/* a packet from the peer's Teredo source but another mapping: a
+	 * Teredo source must embed its UDP source (CLI-RX-6/9) */
 	f->now += SEC;
 	bn = mk_pkt(back, sizeof back, peer, f->me, 16, 0x77);
 	input(f, &other, back, bn);
 	assert_int_equal(f->acts.n, 0);
-	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 1);
+	assert_int_equal(f->drops.n[SW_DROP_SRC_MAPPING], 1);
 	assert_int_equal(status(f).queued_bytes, n[0] + n[1] + n[2]);
 	/* from the embedded mapping: trusted, delivered, queue flushed in
 	 * order; trailing bytes after 40 + PL are not delivered; the
@@ -657,27 +658,37 @@ test_ping_reply_nonce(void **state)
 	assert_int_equal(f->acts.n, 0);
 	assert_int_equal(f->drops.n[SW_DROP_PING_NONCE], 1);
 	assert_int_equal(status(f).queued_bytes, n[0] + n[1]);
-	/* data from the native peer before trust: CLI-RX-9 */
+	/* data from the native peer before trust (CLI-RX-9): queued
+	 * behind our packets, the test already running: nothing sent */
 	dn = mk_pkt(data, sizeof data, native1, f->me, 8, 0x55);
 	input(f, &relay, data, dn);
-	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 1);
-	/* the reply from another source does not match the entry */
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(status(f).queued_bytes, n[0] + n[1] + dn);
+	/* the reply from another source does not match the entry: it is
+	 * itself an unsolicited packet from native2 (CLI-RX-9), queued
+	 * while native2 is tested in turn */
 	rn = mk_reply(f, rep, sizeof rep, native2, nonce);
 	input(f, &relay, rep, rn);
-	assert_int_equal(f->acts.n, 0);
-	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 2);
-	/* right nonce: consumed, queue flushed in order to the relay */
+	assert_int_equal(f->acts.n, 1);
+	assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native2, bad);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+	assert_int_equal(status(f).queued_bytes, n[0] + n[1] + dn + rn);
+	/* right nonce: consumed, the queue flushed in order: ours to the
+	 * relay, the peer's delivered */
 	rn = mk_reply(f, rep, sizeof rep, native1, nonce);
 	input(f, &relay, rep, rn);
-	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
-	assert_int_equal(count(f, SW_ACT_SEND_UDP), 2);
+	assert_int_equal(f->acts.n, 3);
 	for (unsigned i = 0; i < 2; i++) {
-		const struct sw_action *a = nth(f, SW_ACT_SEND_UDP, i);
+		const struct sw_action *a = &f->acts.a[i];
 
+		assert_int_equal(a->kind, SW_ACT_SEND_UDP);
 		assert_true(sw_v4ep_eq(&a->dst, &relay));
 		assert_int_equal(a->seg[0].len, n[i]);
 		assert_memory_equal(a->seg[0].p, pkt[i], n[i]);
 	}
+	assert_int_equal(f->acts.a[2].kind, SW_ACT_DELIVER);
+	assert_int_equal(f->acts.a[2].seg[0].len, dn);
+	assert_memory_equal(f->acts.a[2].seg[0].p, data, dn);
 	/* a replay of the reply is now an ordinary trusted packet */
 	/* CLI-TX-1 */
 	send6(f, pkt[0], n[0]);
@@ -688,13 +699,79 @@ test_ping_reply_nonce(void **state)
 	input(f, &relay, data, dn);
 	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
 	assert_ptr_equal(nth(f, SW_ACT_DELIVER, 0)->seg[0].p, data);
+	/* the trusted entry is not disturbed (HARD-3) */
 	input(f, &(struct sw_v4ep){ SW_IP4(198, 51, 100, 98), 3545 }, data,
 	    dn);
 	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
-	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 3);
-	/* no retry fires any more */
+	assert_int_equal(f->drops.n[SW_DROP_SRC_MAPPING], 1);
+	/* no retry fires for native1 any more; native2's test goes on */
 	tick_at(f, f->now + 2 * SEC);
+	assert_int_equal(f->acts.n, 1);
+	assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native2, bad);
+	fix_free(f);
+}
+
+/*
+ * CLI-RX-9 both ways, the native host speaking first: its packet comes
+ * through a relay we never heard of.  Not delivered before the ping
+ * test: queued, one echo request with a fresh nonce through our server;
+ * a second packet meanwhile starts nothing; a forged reply (wrong nonce)
+ * delivers nothing; the right reply through the relay delivers both in
+ * order and trusts the peer there (our answer goes straight back).  A
+ * bubble from a native source never starts a test (HARD-3).
+ */
+static void
+test_rx9_native_first(void **state)
+{
+	struct fix *f = fix(31);
+	uint8_t d[2][128], rep[128], nonce[8], bad[8], out[128], bub[64];
+	size_t n[2], rn, on;
+	int bn;
+
+	(void)state;
+	/* a bubble from a native source: dropped, no test */
+	bn = sw_wire_build_bubble(bub, sizeof bub, native2, f->me, 64);
+	assert_true(bn > 0);
+	input(f, &relay, bub, (size_t)bn);
 	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_BUBBLE_UNMATCHED], 1);
+	assert_int_equal(status(f).peers, 0);
+	/* the first data packet: queued, a ping test through the server */
+	for (unsigned i = 0; i < 2; i++) {
+		n[i] = mk_pkt(d[i], sizeof d[i], native1, f->me, 8 + i,
+		    (uint8_t)(0x30 + i));
+		input(f, &relay, d[i], n[i]);
+		assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+		if (i == 0) {
+			assert_int_equal(f->acts.n, 1);
+			assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native1,
+			    nonce);
+		} else
+			assert_int_equal(f->acts.n, 0);
+	}
+	assert_int_equal(status(f).queued_bytes, n[0] + n[1]);
+	/* a forged reply: nothing delivered, counted */
+	memcpy(bad, nonce, 8);
+	bad[0] ^= 0x80;
+	rn = mk_reply(f, rep, sizeof rep, native1, bad);
+	input(f, &relay, rep, rn);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_PING_NONCE], 1);
+	/* the right one: both delivered in order, the reply consumed */
+	rn = mk_reply(f, rep, sizeof rep, native1, nonce);
+	input(f, &relay, rep, rn);
+	assert_int_equal(f->acts.n, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(f->acts.a[i].kind, SW_ACT_DELIVER);
+		assert_int_equal(f->acts.a[i].seg[0].len, n[i]);
+		assert_memory_equal(f->acts.a[i].seg[0].p, d[i], n[i]);
+	}
+	assert_int_equal(status(f).queued_bytes, 0);
+	/* our answer goes straight to the relay (CLI-TX-1) */
+	on = mk_pkt(out, sizeof out, f->me, native1, 8, 0x40);
+	send6(f, out, on);
+	assert_int_equal(f->acts.n, 1);
+	assert_true(sw_v4ep_eq(&nth(f, SW_ACT_SEND_UDP, 0)->dst, &relay));
 	fix_free(f);
 }
 
@@ -855,12 +932,13 @@ test_rx3_indirect_bubbles(void **state)
 	assert_int_equal(f->acts.n, 0);
 	assert_int_equal(total_drops(f), 1);
 	/* a packet relayed by the server from an unknown native source:
-	 * CLI-RX-9, but the last interaction is updated */
+	 * the last interaction is updated; CLI-RX-9: queued, ping test */
 	f->now += SEC;
 	n = mk_pkt(pkt, sizeof pkt, native1, f->me, 8, 0);
 	input(f, &srv, pkt, n);
-	assert_int_equal(f->acts.n, 0);
-	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 1);
+	assert_int_equal(f->acts.n, 1);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+	assert_int_equal(status(f).queued_bytes, n);
 	assert_true(status(f).last_server_rx == f->now);
 	fix_free(f);
 }
@@ -1033,6 +1111,7 @@ main(void)
 		cmocka_unit_test(test_rx6_private_mapping_not_trusted),
 		cmocka_unit_test(test_ping_test_retries),
 		cmocka_unit_test(test_ping_reply_nonce),
+		cmocka_unit_test(test_rx9_native_first),
 		cmocka_unit_test(test_ping_rate_limit),
 		cmocka_unit_test(test_rx_destination),
 		cmocka_unit_test(test_rx_hygiene),
