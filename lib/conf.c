@@ -39,7 +39,14 @@
 #define PAYLOAD_DEFAULT	88	/* SRV-OP-4, as Miredo */
 #define HOST_NAME_MAX_LEN 253	/* RFC 1035 §2.3.4, without a final dot */
 
-#define ROLE_ANY	(-1)
+/* Which roles a setting is for: a bit per enum sw_role. */
+#define ROLE(r)		(1u << (r))
+#define R_CLIENT	ROLE(SW_ROLE_CLIENT)
+#define R_SERVER	ROLE(SW_ROLE_SERVER)
+#define R_RELAY		ROLE(SW_ROLE_RELAY)
+#define ROLE_ANY	(R_CLIENT | R_SERVER | R_RELAY)
+#define RELAY_PORT_DEFAULT 3544	/* a relay's port is stable, and known to
+				   the operator's firewall */
 
 enum setting_id {
 	S_ROLE,
@@ -58,6 +65,9 @@ enum setting_id {
 	S_REQUIRE_AUTH,
 	S_CLIENT_KEY,
 	S_RELAY_MAX,
+	S_RELAY_ADDR,
+	S_HOST_SPECIFIC,
+	S_SERVED,
 	S__COUNT
 };
 
@@ -77,7 +87,7 @@ struct ctx {
 
 struct setting {
 	const char *name;
-	int role;		/* ROLE_ANY or the enum sw_role it is for */
+	unsigned roles;		/* R_* bits: the roles it is for */
 	unsigned min_vals, max_vals;
 	bool repeatable;	/* ServerAddress, ClientKey: bounded by their
 				   own counts */
@@ -660,19 +670,13 @@ set_srv_secondary(const struct ctx *x, const struct tok *v, size_t nv)
 	return v4_value(x, &v[0], &x->c->server_secondary);
 }
 
+static int yes_no(const struct ctx *x, const struct tok *v, bool *out);
+
 static int
 set_require_auth(const struct ctx *x, const struct tok *v, size_t nv)
 {
-	char q[QUOTE_BUF];
-
 	(void)nv;
-	if (tok_eq(&v[0], "yes"))
-		x->c->require_auth = true;
-	else if (tok_eq(&v[0], "no"))
-		x->c->require_auth = false;
-	else
-		return FAIL(x, "%s is not yes or no", quote_tok(q, &v[0]));
-	return 0;
+	return yes_no(x, &v[0], &x->c->require_auth);
 }
 
 /*
@@ -715,34 +719,123 @@ set_relay_max(const struct ctx *x, const struct tok *v, size_t nv)
 	return number(x, &v[0], 0, PAYLOAD_MAX, &x->c->relay_max_payload);
 }
 
+static int
+yes_no(const struct ctx *x, const struct tok *v, bool *out)
+{
+	char q[QUOTE_BUF];
+
+	if (tok_eq(v, "yes"))
+		*out = true;
+	else if (tok_eq(v, "no"))
+		*out = false;
+	else
+		return FAIL(x, "%s is not yes or no", quote_tok(q, v));
+	return 0;
+}
+
+/* An IPv6 address token into out (0 or the FAIL). */
+static int
+ip6_tok(const struct ctx *x, const struct tok *t, uint8_t out[static 16])
+{
+	char buf[64], q[QUOTE_BUF];
+
+	if (t->len == 0 || t->len >= sizeof buf)
+		return FAIL(x, "%s is not an IPv6 address", quote_tok(q, t));
+	memcpy(buf, t->p, t->len);
+	buf[t->len] = '\0';
+	if (sw_addr_parse6(buf, out) != 0)
+		return FAIL(x, "%s is not an IPv6 address", quote_tok(q, t));
+	return 0;
+}
+
+/* REL-TX-4, HSR-3: the relay's own native address, the source of its
+ * bubbles (and the host's address for a host-specific relay). */
+static int
+set_relay_addr(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	uint8_t a[16];
+	char q[QUOTE_BUF];
+	int r;
+
+	(void)nv;
+	if ((r = ip6_tok(x, &v[0], a)) != 0)
+		return r;
+	if (sw_check_ip6_src(a) != SW_DROP_NONE || a[0] == 0xff ||
+	    sw_addr_is_link_local(a))
+		return FAIL(x, "%s is not a global unicast IPv6 address",
+		    quote_tok(q, &v[0]));
+	memcpy(x->c->relay_addr, a, 16);
+	return 0;
+}
+
+static int
+set_host_specific(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return yes_no(x, &v[0], &x->c->host_specific);
+}
+
+/* REL-RX-5, HSR-4: ADDRESS/LENGTH, repeatable. */
+static int
+set_served(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	struct sw_conf *c = x->c;
+	const char *slash = memchr(v[0].p, '/', v[0].len);
+	struct tok a, l;
+	uint32_t plen;
+	char q[QUOTE_BUF];
+	int r;
+
+	(void)nv;
+	if (c->n_served == SW_CONF_MAX_SERVED)
+		return FAIL(x, "more than %d ranges", SW_CONF_MAX_SERVED);
+	if (slash == NULL)
+		return FAIL(x, "%s is not ADDRESS/LENGTH", quote_tok(q, &v[0]));
+	a.p = v[0].p;
+	a.len = (size_t)(slash - v[0].p);
+	l.p = slash + 1;
+	l.len = v[0].len - a.len - 1;
+	if ((r = ip6_tok(x, &a, c->served[c->n_served].addr)) != 0 ||
+	    (r = number(x, &l, 0, 128, &plen)) != 0)
+		return r;
+	c->served[c->n_served].plen = (uint8_t)plen;
+	c->n_served++;
+	return 0;
+}
+
 static const struct setting settings[S__COUNT] = {
 	[S_ROLE] = { "Role", ROLE_ANY, 1, 1, false, set_role },
 	[S_IFNAME] = { "InterfaceName", ROLE_ANY, 1, 1, false, set_ifname },
 	[S_PREFIX] = { "Prefix", ROLE_ANY, 1, 1, false, set_prefix },
 	[S_MTU] = { "MTU", ROLE_ANY, 1, 1, false, set_mtu },
 	[S_POLICY] = { "AddressPolicy", ROLE_ANY, 1, 1, false, set_policy },
-	[S_SERVER] = { "ServerAddress", SW_ROLE_CLIENT, 1, 2, true,
+	[S_SERVER] = { "ServerAddress", R_CLIENT, 1, 2, true,
 	    set_server },
-	[S_BIND_ADDR] = { "BindAddress", SW_ROLE_CLIENT, 1, 1, false,
+	[S_BIND_ADDR] = { "BindAddress", R_CLIENT | R_RELAY, 1, 1, false,
 	    set_bind_addr },
-	[S_BIND_PORT] = { "BindPort", SW_ROLE_CLIENT, 1, 1, false,
+	[S_BIND_PORT] = { "BindPort", R_CLIENT | R_RELAY, 1, 1, false,
 	    set_bind_port },
-	[S_REFRESH] = { "RefreshInterval", SW_ROLE_CLIENT, 1, 1, false,
+	[S_REFRESH] = { "RefreshInterval", R_CLIENT, 1, 1, false,
 	    set_refresh },
-	[S_CLIENT_ID] = { "ClientId", SW_ROLE_CLIENT, 1, 1, false,
+	[S_CLIENT_ID] = { "ClientId", R_CLIENT, 1, 1, false,
 	    set_client_id },
-	[S_KEY_FILE] = { "KeyFile", SW_ROLE_CLIENT, 1, 1, false,
+	[S_KEY_FILE] = { "KeyFile", R_CLIENT, 1, 1, false,
 	    set_key_file },
-	[S_SRV_BIND] = { "ServerBindAddress", SW_ROLE_SERVER, 1, 1, false,
+	[S_SRV_BIND] = { "ServerBindAddress", R_SERVER, 1, 1, false,
 	    set_srv_bind },
-	[S_SRV_SECONDARY] = { "SecondaryBindAddress", SW_ROLE_SERVER, 1, 1,
+	[S_SRV_SECONDARY] = { "SecondaryBindAddress", R_SERVER, 1, 1,
 	    false, set_srv_secondary },
-	[S_REQUIRE_AUTH] = { "RequireAuth", SW_ROLE_SERVER, 1, 1, false,
+	[S_REQUIRE_AUTH] = { "RequireAuth", R_SERVER, 1, 1, false,
 	    set_require_auth },
-	[S_CLIENT_KEY] = { "ClientKey", SW_ROLE_SERVER, 2, 2, true,
+	[S_CLIENT_KEY] = { "ClientKey", R_SERVER, 2, 2, true,
 	    set_client_key },
-	[S_RELAY_MAX] = { "RelayMaxPayload", SW_ROLE_SERVER, 1, 1, false,
+	[S_RELAY_MAX] = { "RelayMaxPayload", R_SERVER, 1, 1, false,
 	    set_relay_max },
+	[S_RELAY_ADDR] = { "RelayAddress", R_RELAY, 1, 1, false,
+	    set_relay_addr },
+	[S_HOST_SPECIFIC] = { "HostSpecific", R_RELAY, 1, 1, false,
+	    set_host_specific },
+	[S_SERVED] = { "ServedPrefix", R_RELAY, 1, 1, true, set_served },
 };
 
 #define SEEN(id) (UINT64_C(1) << (id))
@@ -931,6 +1024,58 @@ check_server_role(struct sw_conf *c, const struct sw_v4_check *chk,
 	return 0;
 }
 
+/* "client", "client or relay": the roles of a setting. */
+static const char *
+roles_text(unsigned roles)
+{
+	switch (roles) {
+	case R_CLIENT:
+		return "client";
+	case R_SERVER:
+		return "server";
+	case R_RELAY:
+		return "relay";
+	case R_CLIENT | R_RELAY:
+		return "client or relay";
+	default:
+		return "client, server or relay";
+	}
+}
+
+/* REL-TX-4, REL-RX-5, HSR-2..4. */
+static int
+check_relay_role(struct sw_conf *c, char err[static SW_CONF_ERR_MAX])
+{
+	const char *ra = settings[S_RELAY_ADDR].name;
+	uint8_t pfx[16] = { 0 };
+
+	sw_put32(pfx, c->prefix);
+	if ((c->seen & SEEN(S_RELAY_ADDR)) == 0)
+		return file_error(ra, err, "missing (Role relay needs its own "
+		    "native IPv6 address, the source of its bubbles)");
+	if (sw_addr_is_teredo(c->relay_addr, c->prefix))
+		return file_error(ra, err, "is a Teredo address; a relay's "
+		    "address is native IPv6");
+	for (unsigned i = 0; i < c->n_served; i++)
+		if (c->served[i].plen > 0 && c->served[i].plen <= 32 &&
+		    sw_check_ip6_in(pfx, &c->served[i]))
+			return file_error(settings[S_SERVED].name, err,
+			    "covers the Teredo prefix; served ranges are "
+			    "native IPv6");
+	if (c->n_served == 0) {
+		/* A public relay serves everything; a host-specific one
+		 * only its own address (HSR-4). */
+		memcpy(c->served[0].addr, c->relay_addr, 16);
+		c->served[0].plen = c->host_specific ? 128 : 0;
+		if (!c->host_specific)
+			memset(c->served[0].addr, 0, 16);
+		c->n_served = 1;
+	}
+	if ((c->seen & SEEN(S_BIND_PORT)) == 0)
+		c->bind_port = RELAY_PORT_DEFAULT;
+	return 0;
+}
+
 int
 sw_conf_finish(struct sw_conf *c, char err[static SW_CONF_ERR_MAX])
 {
@@ -941,10 +1086,10 @@ sw_conf_finish(struct sw_conf *c, char err[static SW_CONF_ERR_MAX])
 	for (size_t i = 0; i < S__COUNT; i++) {
 		const struct setting *s = &settings[i];
 
-		if ((c->seen & SEEN(i)) != 0 && s->role != ROLE_ANY &&
-		    s->role != (int)c->role)
+		if ((c->seen & SEEN(i)) != 0 &&
+		    (s->roles & ROLE(c->role)) == 0)
 			return file_error(s->name, err, "only for Role %s",
-			    sw_role_name((enum sw_role)s->role));
+			    roles_text(s->roles));
 	}
 
 	switch (c->role) {
@@ -972,6 +1117,8 @@ sw_conf_finish(struct sw_conf *c, char err[static SW_CONF_ERR_MAX])
 			    "yes needs at least one ClientKey");
 		break;
 	case SW_ROLE_RELAY:
+		if ((r = check_relay_role(c, err)) != 0)
+			return r;
 		break;
 	default:
 		return file_error(settings[S_ROLE].name, err, "unknown role %d",

@@ -25,6 +25,7 @@
 #define SW_CONF_PATH_MAX    256
 #define SW_CONF_ID_MAX      255
 #define SW_CONF_ERR_MAX     256
+#define SW_CONF_MAX_SERVED  16	/* ServedPrefix, = SW_RELAY_MAX_SERVED */
 
 enum sw_role {
 	SW_ROLE_CLIENT,
@@ -68,6 +69,14 @@ struct sw_conf {
 	struct sw_conf_client_key client_keys[SW_CONF_MAX_CLIENT_KEYS];
 	unsigned n_client_keys;			/* ClientKey, in file order */
 	uint32_t relay_max_payload;		/* RelayMaxPayload (88) */
+
+	/* relay (BindAddress, BindPort too: port 3544 by default) */
+	uint8_t relay_addr[16];			/* RelayAddress (required) */
+	bool host_specific;			/* HostSpecific (no) */
+	struct sw_ip6_net served[SW_CONF_MAX_SERVED]; /* ServedPrefix (::/0;
+						   host-specific: the
+						   RelayAddress/128) */
+	unsigned n_served;
 
 	/* internal: which settings were given, for duplicate checks */
 	uint64_t seen;

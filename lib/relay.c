@@ -45,6 +45,7 @@ sw_relay_conf_default(struct sw_relay_conf *conf)
 	conf->max_packet = 1280;			/* COM-MTU-1 */
 	conf->retry_interval = 2 * SW_SEC;		/* REL-TX-4 */
 	conf->retries = 3;
+	conf->decrement_hop_limit = true;
 	conf->valid = 30 * SW_SEC;			/* rfc-notes 17 */
 }
 
@@ -179,16 +180,28 @@ ring_push(struct sw_relay *r, const uint8_t addr[16], sw_time due,
 /*
  * A copy of the 40-byte header of pkt in the arena, hop limit
  * decremented (the caller checked it is > 1); then one action sending
- * header + the rest of pkt in place.  False when the list is full
- * (ACTIONS_FULL counted).
+ * header + the rest of pkt in place.  Without decrement_hop_limit (the
+ * host's IP stack routes, and decrements) the action points at pkt as it
+ * is: no copy at all.  False when the list is full (ACTIONS_FULL
+ * counted).
  */
 static bool
-emit(struct sw_actions *acts, enum sw_action_kind kind,
-    const struct sw_v4ep *dst, const uint8_t *pkt, size_t len)
+emit(const struct sw_relay *r, struct sw_actions *acts,
+    enum sw_action_kind kind, const struct sw_v4ep *dst, const uint8_t *pkt,
+    size_t len)
 {
 	struct sw_action *a;
 	uint8_t *h;
 
+	if (!r->conf.decrement_hop_limit) {
+		if ((a = sw_actions_push(acts, kind)) == NULL)
+			return false;
+		a->sock = SW_SOCK_PRIMARY;
+		if (dst != NULL)
+			a->dst = *dst;
+		a->seg[0] = (struct sw_seg){ pkt, len };
+		return true;
+	}
 	if ((h = sw_actions_alloc(acts, SW_IP6_HLEN)) == NULL)
 		return false;
 	if ((a = sw_actions_push(acts, kind)) == NULL) {
@@ -215,7 +228,7 @@ flush(struct sw_relay *r, struct sw_peer *p, struct sw_actions *acts)
 	size_t len;
 
 	while ((pkt = sw_peer_queue_front(r->peers, p, &len)) != NULL) {
-		if (!emit(acts, SW_ACT_SEND_UDP, &p->mapped, pkt, len))
+		if (!emit(r, acts, SW_ACT_SEND_UDP, &p->mapped, pkt, len))
 			return;		/* the rest waits for the next packet */
 		/* The slot is only reused by a later enqueue, and the relay
 		 * enqueues nothing before returning from a flush. */
@@ -328,7 +341,7 @@ check_tx(const struct sw_relay *r, const struct sw_ip6_view *ip,
 		return why;				/* D17, indirect bubble */
 	if ((why = sw_check_routing_header(ip)) != SW_DROP_NONE)
 		return why;				/* D25 */
-	if (ip->hlim <= 1)
+	if (r->conf.decrement_hop_limit && ip->hlim <= 1)
 		return SW_DROP_HOP_LIMIT;
 	return SW_DROP_NONE;
 }
@@ -354,7 +367,7 @@ sw_relay_send(struct sw_relay *r, sw_time now, const uint8_t *pkt,
 	p = sw_peer_lookup(r->peers, ip.dst);
 	if (p != NULL && peer_valid(r, p, now)) {	/* REL-TX-2 */
 		flush(r, p, acts);
-		if (emit(acts, SW_ACT_SEND_UDP, &p->mapped, pkt, plen)) {
+		if (emit(r, acts, SW_ACT_SEND_UDP, &p->mapped, pkt, plen)) {
 			p->last_tx = now;
 			r->stats.to_clients++;
 		}
@@ -392,7 +405,7 @@ check_dst(const struct sw_relay *r, const struct sw_ip6_view *ip)
 		return why;				/* D20 */
 	if ((why = sw_check_routing_header(ip)) != SW_DROP_NONE)
 		return why;				/* D25 */
-	if (ip->hlim <= 1)
+	if (r->conf.decrement_hop_limit && ip->hlim <= 1)
 		return SW_DROP_HOP_LIMIT;
 	return SW_DROP_NONE;
 }
@@ -434,7 +447,7 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
 	}
 	if (sw_actions_drop_if(acts, check_dst(r, &ip)))
 		return;
-	if (emit(acts, SW_ACT_DELIVER, NULL, v.ip6, v.ip6_len))
+	if (emit(r, acts, SW_ACT_DELIVER, NULL, v.ip6, v.ip6_len))
 		r->stats.to_native++;
 }
 

@@ -54,7 +54,9 @@
  * are not forwarded: exactly the 40 + Payload Length bytes go out.
  *
  * The relay is a router: every packet it forwards, either way, leaves
- * with its hop limit decremented.  The 40-byte IPv6 header is copied into
+ * with its hop limit decremented (decrement_hop_limit, the default; a
+ * daemon whose kernel forwards between the tunnel and the native side
+ * turns it off, or each hop would count twice).  The 40-byte IPv6 header is copied into
  * the action arena (seg[0]) and modified there; seg[1] points at the rest
  * of the packet in place: the caller's buffer for sw_relay_send() and
  * sw_relay_input(), the queue slot for flushed packets.  No ICMPv6 Time
@@ -110,6 +112,11 @@ struct sw_relay_conf {
 	sw_time valid;			/* trusted entry validity: 30 s
 					   (rfc-notes 17) */
 	bool always_direct_bubble;	/* REL-TX-6, HSR-5 */
+	bool decrement_hop_limit;	/* true: the relay routes (hop limit
+					   checked and decremented, header
+					   copied); false: the host's IP stack
+					   routes and does that, packets are
+					   sent as they are, zero copy */
 };
 
 struct sw_relay_stats {

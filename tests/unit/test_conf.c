@@ -20,6 +20,7 @@
 /* A client needs a server, a server its address: appended after the line
  * under test, which therefore stays line 1. */
 #define C(x) x "\nServerAddress teredo.example.net\n"
+#define R(x) x "\nRole relay\nRelayAddress 2001:db8::1\n"
 #define S(x) \
 	x "\nRole server\nAddressPolicy lab\nServerBindAddress 192.0.2.10\n"
 
@@ -127,10 +128,30 @@ test_defaults(void **state)
 	assert_int_equal(c.refresh, 30);
 	assert_int_equal(c.lineno, 1);
 
-	/* A relay needs nothing at all. */
-	expect_ok(&c, "Role relay\n");
+	/* A relay needs only its own address (REL-TX-4); it listens on
+	 * 3544 and serves everything by default, a host-specific one only
+	 * that address (HSR-4). */
+	expect_ok(&c, "Role relay\nRelayAddress 2001:db8::1\n");
 	assert_int_equal(c.role, SW_ROLE_RELAY);
 	assert_int_equal(c.n_servers, 0);
+	assert_int_equal(c.bind_port, 3544);
+	assert_false(c.host_specific);
+	assert_int_equal(c.n_served, 1);
+	assert_int_equal(c.served[0].plen, 0);
+	assert_memory_equal(c.served[0].addr,
+	    (const uint8_t[16]){ 0 }, 16);
+	expect_ok(&c, "Role relay\nRelayAddress 2001:db8::1\n"
+	    "HostSpecific yes\nBindPort 0\n");
+	assert_true(c.host_specific);
+	assert_int_equal(c.bind_port, 0);
+	assert_int_equal(c.n_served, 1);
+	assert_int_equal(c.served[0].plen, 128);
+	assert_memory_equal(c.served[0].addr, c.relay_addr, 16);
+	expect_ok(&c, "Role relay\nRelayAddress 2001:db8::1\n"
+	    "ServedPrefix 2001:db8:1::/48\nServedPrefix 2001:db8:2::5/128\n");
+	assert_int_equal(c.n_served, 2);
+	assert_int_equal(c.served[0].plen, 48);
+	assert_int_equal(c.served[1].addr[15], 5);
 
 	assert_string_equal(sw_role_name(SW_ROLE_CLIENT), "client");
 	assert_string_equal(sw_role_name(SW_ROLE_SERVER), "server");
@@ -275,7 +296,7 @@ test_good_values(void **state)
 		{ C("Role CLIENT"), F_ROLE, SW_ROLE_CLIENT },
 		{ "Role Server\nServerBindAddress 11.0.0.1", F_ROLE,
 		    SW_ROLE_SERVER },
-		{ "Role relay", F_ROLE, SW_ROLE_RELAY },
+		{ R(""), F_ROLE, SW_ROLE_RELAY },
 		{ C("InterfaceName a"), F_IFNAME_LEN, 1 },
 		{ C("InterfaceName abcdefghijklmno"), F_IFNAME_LEN, 15 },
 		{ C("InterfaceName A_b.9-z"), F_IFNAME_LEN, 7 },
@@ -821,7 +842,7 @@ test_role_misuse(void **state)
 		{ C("RelayMaxPayload 88"),
 		    "RelayMaxPayload: only for Role server" },
 		{ C("ClientKey 01 /k"), "ClientKey: only for Role server" },
-		{ "Role relay\nClientKey 01 /k",
+		{ R("ClientKey 01 /k"),
 		    "ClientKey: only for Role server" },
 		{ C("ClientId 01\nKeyFile /k\nClientKey 01 /k"),
 		    "ClientKey: only for Role server" },
@@ -830,8 +851,36 @@ test_role_misuse(void **state)
 		    "RequireAuth: yes needs at least one ClientKey" },
 		{ "RequireAuth yes\nRole server\nServerBindAddress 11.0.0.1",
 		    "RequireAuth: yes needs at least one ClientKey" },
-		{ "Role relay\nBindPort 3545",
-		    "BindPort: only for Role client" },
+		{ S("BindPort 3545"),
+		    "BindPort: only for Role client or relay" },
+		{ C("RelayAddress 2001:db8::1"),
+		    "RelayAddress: only for Role relay" },
+		{ C("HostSpecific yes"), "HostSpecific: only for Role relay" },
+		{ C("ServedPrefix ::/0"), "ServedPrefix: only for Role relay" },
+		/* REL-TX-4, HSR-2..4 */
+		{ "Role relay", "RelayAddress: missing" },
+		{ "Role relay\nRelayAddress 2001:0:c000:20a::1",
+		    "RelayAddress: is a Teredo address" },
+		{ "Role relay\nRelayAddress fe80::1",
+		    "line 2: RelayAddress: 'fe80::1' is not a global unicast "
+		    "IPv6" },
+		{ "Role relay\nRelayAddress ff02::1",
+		    "line 2: RelayAddress: 'ff02::1' is not a global unicast "
+		    "IPv6" },
+		{ "Role relay\nRelayAddress ::1",
+		    "line 2: RelayAddress: '::1' is not a global unicast "
+		    "IPv6" },
+		{ "Role relay\nRelayAddress 192.0.2.1",
+		    "line 2: RelayAddress: '192.0.2.1' is not an IPv6 address" },
+		{ R("ServedPrefix 2001::/16"),
+		    "ServedPrefix: covers the Teredo prefix" },
+		{ R("ServedPrefix 2001:db8::"),
+		    "line 1: ServedPrefix: '2001:db8::' is not ADDRESS/LENGTH" },
+		{ R("ServedPrefix 2001:db8::/129"), "line 1: ServedPrefix:" },
+		{ R("ServedPrefix x/64"),
+		    "line 1: ServedPrefix: 'x' is not an IPv6 address" },
+		{ R("HostSpecific maybe"),
+		    "line 1: HostSpecific: 'maybe' is not yes or no" },
 		{ "ServerBindAddress 11.0.0.1\nRole relay",
 		    "ServerBindAddress: only for Role server" },
 		/* Role may come last: the check waits for the whole file. */

@@ -593,6 +593,58 @@ test_tx_retry_exhaustion(void **state)
 	fx_free(f);
 }
 
+/*
+ * decrement_hop_limit off (the daemon: the kernel forwards and
+ * decrements): packets leave exactly as they came, zero copy, also with
+ * hop limit 1 (the kernel already refused what it may not forward); with
+ * it on (the default, tested throughout) hop limit 1 is dropped.
+ */
+static void
+test_kernel_routes(void **state)
+{
+	struct sw_relay_conf c;
+	struct fx *f;
+	uint8_t p[100], dst[16], b[100];
+	size_t n, bn;
+
+	(void)state;
+	fx_conf(&c);
+	c.decrement_hop_limit = false;
+	f = fx_new_conf(&c);
+	teredo(dst, SERVER, &map_a, 0);
+	n = mkpkt(p, native, dst, SW_NH_UDP, 1, 20, 0x11);
+	tx(f, SEC, p, n);
+	assert_int_equal(ndrops(f), 0);
+	assert_int_equal(st(f).stats.queued, 1);
+	/* the client answers from its mapping: the queued packet goes out
+	 * as it is (from the queue slot), then the answer is delivered
+	 * zero copy from the receive buffer */
+	bn = mkpkt(b, dst, native, SW_NH_UDP, 1, 8, 0x22);
+	rx(f, 2 * SEC, &map_a, b, bn);
+	assert_int_equal(ndrops(f), 0);
+	assert_int_equal(f->acts.n, 2);
+	assert_int_equal(f->acts.a[0].kind, SW_ACT_SEND_UDP);
+	assert_int_equal(f->acts.a[0].seg[0].len, n);
+	assert_int_equal(f->acts.a[0].seg[1].len, 0);
+	assert_memory_equal(f->acts.a[0].seg[0].p, p, n);
+	assert_int_equal(f->acts.a[1].kind, SW_ACT_DELIVER);
+	assert_ptr_equal(f->acts.a[1].seg[0].p, b);
+	assert_int_equal(f->acts.a[1].seg[0].len, bn);
+	assert_int_equal(f->acts.a[1].seg[1].len, 0);
+	/* trusted: straight out, zero copy, hop limit untouched */
+	tx(f, 3 * SEC, p, n);
+	assert_int_equal(f->acts.n, 1);
+	assert_ptr_equal(f->acts.a[0].seg[0].p, p);
+	assert_int_equal(f->acts.a[0].seg[0].len, n);
+	assert_int_equal(f->acts.a[0].seg[0].p[7], 1);
+	fx_free(f);
+	/* the default: hop limit 1 is not forwarded */
+	f = fx_new();
+	tx(f, SEC, p, n);
+	want_drop(f, SW_DROP_HOP_LIMIT, "hop limit 1, decrementing");
+	fx_free(f);
+}
+
 /* REL-TX-4/5, REL-RX-4: the client's answer makes the entry trusted and
  * flushes its queue, oldest first, to the mapping; later packets go
  * straight out, zero copy, hop limit decremented; no more bubbles. */
@@ -1090,6 +1142,7 @@ main(void)
 		cmocka_unit_test(test_tx_queue_total),
 		cmocka_unit_test(test_tx_retry_exhaustion),
 		cmocka_unit_test(test_trust_flush),
+		cmocka_unit_test(test_kernel_routes),
 		cmocka_unit_test(test_trust_expiry),
 		cmocka_unit_test(test_rx_checks),
 		cmocka_unit_test(test_rx_refreshes),
