@@ -346,10 +346,10 @@ config_load(struct config *cf, const char *path,
 			return -1;
 		break;
 	case SW_ROLE_RELAY:
+		break;
 	default:
 		return fail(err, "%s: Role: %s is not implemented by this "
-		    "shipwormd (client and server are)", path,
-		    sw_role_name(cf->conf.role));
+		    "shipwormd", path, sw_role_name(cf->conf.role));
 	}
 	return 0;
 }

@@ -45,6 +45,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "os.h"
+#include "relay.h"
 #include "sandbox.h"
 #include "server.h"
 #include "status.h"
@@ -83,8 +84,9 @@ struct engine {
 	sw_time armed;			/* what the timerfd is set to */
 	bool quit;
 
-	struct sw_client *client;	/* one of these two */
+	struct sw_client *client;	/* one of these three */
 	struct sw_server *server;
+	struct sw_relay *relay;
 	struct sw_auth *key;
 
 	struct sw_actions acts;
@@ -295,21 +297,31 @@ arm(struct engine *e, sw_time deadline)
 	e->armed = deadline;
 }
 
-/* Tick the client while its deadline has passed; re-arm the timer. */
+static sw_time
+next_deadline(const struct engine *e)
+{
+	if (e->client != NULL)
+		return sw_client_next_deadline(e->client);
+	if (e->relay != NULL)
+		return sw_relay_next_deadline(e->relay);
+	return SW_TIME_NEVER;		/* the server is stateless */
+}
+
+/* Tick the core while its deadline has passed; re-arm the timer. */
 static void
 run_timers(struct engine *e)
 {
 	sw_time now = sys_now();
 
-	if (e->client == NULL)
-		return;
-	for (unsigned i = 0; i < TICKS_MAX &&
-	    sw_client_next_deadline(e->client) <= now; i++) {
-		sw_client_tick(e->client, now, &e->acts);
+	for (unsigned i = 0; i < TICKS_MAX && next_deadline(e) <= now; i++) {
+		if (e->client != NULL)
+			sw_client_tick(e->client, now, &e->acts);
+		else
+			sw_relay_tick(e->relay, now, &e->acts);
 		flush(e);
 		now = sys_now();
 	}
-	arm(e, sw_client_next_deadline(e->client));
+	arm(e, next_deadline(e));
 }
 
 static void
@@ -347,6 +359,9 @@ udp_input(struct engine *e, unsigned s)
 				flush(e);
 			if (e->client != NULL)
 				sw_client_input(e->client, now, &b->from[i],
+				    b->buf[i], b->len[i], &e->acts);
+			else if (e->relay != NULL)
+				sw_relay_input(e->relay, now, &b->from[i],
 				    b->buf[i], b->len[i], &e->acts);
 			else
 				sw_server_input(e->server, now,
@@ -425,6 +440,11 @@ tun_input(struct engine *e)
 				e->cnt.ip6_rx++;
 				sw_server_input_ip6(e->server, now,
 				    e->tunbuf[i], (size_t)n, &e->acts);
+			} else if (e->relay != NULL) {
+				/* REL-TX, RFC 4380 §5.4.1 */
+				e->cnt.tun_rx++;
+				sw_relay_send(e->relay, now, e->tunbuf[i],
+				    (size_t)n, &e->acts);
 			} else {
 				/* client: CLI-TX, RFC 4380 §5.2.4 */
 				e->cnt.tun_rx++;
@@ -513,6 +533,9 @@ status_answer(struct engine *e, struct control_conn *c)
 		.mtu = cf->conf.mtu,
 		.require_auth = cf->conf.require_auth,
 		.relay_max_payload = cf->conf.relay_max_payload,
+		.relay = e->relay,
+		.relay_addr = cf->conf.relay_addr,
+		.host_specific = cf->conf.host_specific,
 	};
 	size_t len = status_format(&si, e->status, sizeof e->status);
 	ssize_t n = send(c->fd, e->status, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -660,6 +683,26 @@ core_new(struct engine *e)
 		cc.rng = sys_rng();
 		if ((r = sw_client_new(&e->client, &cc)) != 0)
 			fatalx("client: %s", strerror(-r));
+	} else if (cf->conf.role == SW_ROLE_RELAY) {
+		struct sw_relay_conf rc;
+		struct sw_rng rng = sys_rng();
+
+		sw_relay_conf_default(&rc);
+		rc.prefix = cf->conf.prefix;
+		memcpy(rc.bubble_src, cf->conf.relay_addr, 16);
+		for (unsigned i = 0; i < cf->conf.n_served &&
+		    i < SW_RELAY_MAX_SERVED; i++)
+			rc.served[rc.n_served++] = cf->conf.served[i];
+		rc.v4.policy = cf->conf.v4_policy;
+		rc.v4.attached = es->attached;
+		rc.v4.n_attached = es->n_attached;
+		/* HSR-5: behind a NAT, always the direct bubble too. */
+		rc.always_direct_bubble = cf->conf.host_specific;
+		/* The kernel forwards between the tunnel and the native
+		 * side, and decrements the hop limit itself. */
+		rc.decrement_hop_limit = false;
+		if ((r = sw_relay_new(&e->relay, &rc, &rng)) != 0)
+			fatalx("relay: %s", strerror(-r));
 	} else {
 		struct sw_server_conf sc;
 
@@ -804,6 +847,7 @@ engine_main(struct config *cf, const struct engine_setup *es)
 			conn_close(e, &e->conns[i]);
 	sw_client_free(e->client);
 	sw_server_free(e->server);
+	sw_relay_free(e->relay);
 	sw_auth_free(e->key);
 	config_wipe(cf);	/* the server's ClientKey MACs */
 	sys_udp_batch_free(&e->batch);

@@ -67,7 +67,8 @@ struct parent {
 
 	struct sys_rtnl *rtnl;
 	bool link_up, routes, has_addr;
-	bool clients_route;		/* server: 2001:0:<primary>::/64 */
+	bool clients_route;		/* server: 2001:0:<primary>::/64;
+					   relay: 2001:0::/32 */
 	uint8_t addr[16];
 };
 
@@ -111,25 +112,33 @@ routes(struct parent *p, bool add)
 	p->routes = add;
 }
 
-/* Server: the /64 of our clients, <prefix>:<primary>::/64, to the tunnel,
- * where the engine reads what the IPv6 side sends them (SRV-FWD-4). */
+/*
+ * What the engine reads from the tunnel.  Server: the /64 of our
+ * clients, <prefix>:<primary>::/64, what the IPv6 side sends them
+ * (SRV-FWD-4).  Relay: the whole Teredo prefix, /32 (REL-GEN-1; for a
+ * host-specific relay, HSR-3: what the host itself sends to Teredo).
+ */
 static void
 clients_route(struct parent *p, bool add)
 {
 	uint8_t pfx[16] = { 0 };
+	unsigned plen = 32;
 	char a6[46];
 	int r;
 
 	sw_put32(pfx, p->cf->conf.prefix);
-	sw_put32(pfx + 4, p->cf->conf.server_primary);
-	r = sys_rtnl_route6(p->rtnl, p->ifindex, pfx, 64,
+	if (p->cf->conf.role == SW_ROLE_SERVER) {
+		sw_put32(pfx + 4, p->cf->conf.server_primary);
+		plen = 64;
+	}
+	r = sys_rtnl_route6(p->rtnl, p->ifindex, pfx, plen,
 	    PARENT_METRIC_PREFIX, add);
 	if (!(add ? ok_add(r) : ok_del(r)))
-		log_warnx("route %s %s/64: %s", add ? "add" : "delete",
-		    sw_addr_format6(pfx, a6), strerror(-r));
+		log_warnx("route %s %s/%u: %s", add ? "add" : "delete",
+		    sw_addr_format6(pfx, a6), plen, strerror(-r));
 	p->clients_route = add && ok_add(r);
 	if (add && p->clients_route)
-		log_info("route %s/64 via %s", sw_addr_format6(pfx, a6),
+		log_info("route %s/%u via %s", sw_addr_format6(pfx, a6), plen,
 		    p->cf->conf.ifname);
 }
 
@@ -563,6 +572,40 @@ open_client(struct parent *p)
 	return 0;
 }
 
+/*
+ * Relay (REL-GEN-1): the tunnel, where the kernel routes 2001::/32, and
+ * one UDP socket (port 3544 unless BindPort says otherwise).  A public
+ * relay is a router between its native side and the tunnel: without
+ * IPv6 forwarding nothing would pass, so say so (the setting is the
+ * administrator's).  A host-specific relay serves only the host.
+ */
+static int
+open_relay(struct parent *p)
+{
+	const struct sw_conf *c = &p->cf->conf;
+	struct engine_setup *es = &p->es;
+	char v = 0;
+	int fd;
+
+	if (tun_open(p) != 0)
+		return -1;
+	if ((es->udp[0] = udp_open(c->bind_addr, c->bind_port,
+	    &es->local[0])) < 0)
+		return -1;
+	es->n_udp = 1;
+	if (!c->host_specific && (fd = open(
+	    "/proc/sys/net/ipv6/conf/all/forwarding", O_RDONLY | O_CLOEXEC))
+	    != -1) {
+		if (read(fd, &v, 1) == 1 && v == '0')
+			log_warnx("IPv6 forwarding is off "
+			    "(net.ipv6.conf.all.forwarding = 0): the relay "
+			    "cannot route between %s and the native side",
+			    c->ifname);
+		close(fd);
+	}
+	return 0;
+}
+
 static int
 open_server(struct parent *p)
 {
@@ -764,7 +807,7 @@ parent_main(struct config *cf, const struct parent_opts *o)
 		},
 	};
 	sigset_t mask;
-	int status;
+	int status, r;
 
 	log_procinit("parent");
 	if (sandbox_user(&p.es.uid, &p.es.gid, &p.user) != 0) {
@@ -775,8 +818,21 @@ parent_main(struct config *cf, const struct parent_opts *o)
 	if ((p.ctl = control_open(o->ctl_path, &p.ctl_dir_made)) < 0)
 		return 1;
 	p.ctl_made = true;
-	if ((cf->conf.role == SW_ROLE_CLIENT ? open_client(&p) :
-	    open_server(&p)) != 0)
+	switch (cf->conf.role) {
+	case SW_ROLE_CLIENT:
+		r = open_client(&p);
+		break;
+	case SW_ROLE_SERVER:
+		r = open_server(&p);
+		break;
+	case SW_ROLE_RELAY:
+		r = open_relay(&p);
+		break;
+	default:
+		r = -1;
+		break;
+	}
+	if (r != 0)
 		goto err;
 	attached_nets(&p.es);
 	if (!o->foreground && daemonize(&p) != 0)

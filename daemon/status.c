@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "client.h"
+#include "relay.h"
 #include "server.h"
 #include "status.h"
 
@@ -73,15 +74,17 @@ common(struct out *o, const struct status_info *si, const char *role)
 	kv(o, "prefix", "%s/32", sw_addr_format6(p6, a6));
 }
 
+/* tun: the engine's tunnel counters (client, relay), else the server's
+ * native IPv6 ones. */
 static void
-counters(struct out *o, const struct status_info *si, bool client)
+counters(struct out *o, const struct status_info *si, bool tun)
 {
 	const struct engine_counters *c = si->cnt;
 
 	kv(o, "udp_rx", "%llu", (unsigned long long)c->udp_rx);
 	kv(o, "udp_tx", "%llu", (unsigned long long)c->udp_tx);
 	kv(o, "udp_tx_errors", "%llu", (unsigned long long)c->udp_tx_errors);
-	if (client) {
+	if (tun) {
 		kv(o, "tun_tx", "%llu", (unsigned long long)c->tun_tx);
 		kv(o, "tun_tx_errors", "%llu",
 		    (unsigned long long)c->tun_tx_errors);
@@ -173,6 +176,35 @@ server(struct out *o, const struct status_info *si)
 	drops(o, si->drops);
 }
 
+static void
+relay(struct out *o, const struct status_info *si)
+{
+	struct sw_relay_status st;
+	const struct sw_relay_stats *rs = &st.stats;
+	char a6[46], e4[24];
+
+	sw_relay_status(si->relay, &st);
+	common(o, si, "relay");
+	kv(o, "state", "relaying");
+	kv(o, "host_specific", "%s", si->host_specific ? "yes" : "no");
+	kv(o, "relay_address", "%s", sw_addr_format6(si->relay_addr, a6));
+	kv(o, "local", "%s", ep4(&si->local, e4));
+	kv(o, "peers", "%u", st.peers);
+	kv(o, "peers_max", "%u", st.capacity);
+	kv(o, "queued_bytes", "%zu", st.queued_bytes);
+	kv(o, "to_clients", "%llu", (unsigned long long)rs->to_clients);
+	kv(o, "to_native", "%llu", (unsigned long long)rs->to_native);
+	kv(o, "bubbles_sent", "%llu", (unsigned long long)rs->bubbles_sent);
+	kv(o, "bubbles_received", "%llu", (unsigned long long)rs->bubbles_rx);
+	kv(o, "queued", "%llu", (unsigned long long)rs->queued);
+	kv(o, "flushed", "%llu", (unsigned long long)rs->flushed);
+	kv(o, "peers_trusted", "%llu", (unsigned long long)rs->trusted);
+	kv(o, "peers_expired", "%llu", (unsigned long long)rs->expired);
+	kv(o, "peers_displaced", "%llu", (unsigned long long)rs->displaced);
+	counters(o, si, true);
+	drops(o, si->drops);
+}
+
 size_t
 status_format(const struct status_info *si, char *buf, size_t size)
 {
@@ -183,6 +215,8 @@ status_format(const struct status_info *si, char *buf, size_t size)
 		client(&o, si);
 	else if (si->server != NULL)
 		server(&o, si);
+	else if (si->relay != NULL)
+		relay(&o, si);
 	if (o.full) {
 		/* Room for the marker: drop whole lines from the end. */
 		while (o.len > 0 && o.size - o.len < sizeof "truncated=1\n") {

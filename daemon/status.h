@@ -14,6 +14,7 @@
 
 struct sw_client;
 struct sw_server;
+struct sw_relay;
 
 /* What the engine counts besides the core's drops. */
 struct engine_counters {
@@ -25,10 +26,12 @@ struct engine_counters {
 	uint64_t ip6_rx;		/* server: IPv6 packets read from the
 					   tunnel (for our clients) */
 	uint64_t tun_rx_errors;		/* reads from the tunnel that failed */
-	uint64_t tun_tx;		/* client: packets written to the tunnel */
+	uint64_t tun_tx;		/* client, relay: packets written to
+					   the tunnel */
 	uint64_t tun_tx_errors;
-	uint64_t tun_rx;		/* client: packets the host sent into
-					   the tunnel (to sw_client_send) */
+	uint64_t tun_rx;		/* client, relay: packets the host sent
+					   into the tunnel (to sw_client_send,
+					   sw_relay_send) */
 };
 
 struct status_info {
@@ -48,6 +51,10 @@ struct status_info {
 	uint32_t mtu;
 	bool require_auth;
 	size_t relay_max_payload;
+	/* relay (local: its socket) */
+	const struct sw_relay *relay;
+	const uint8_t *relay_addr;
+	bool host_specific;
 };
 
 /* Write the answer into buf (NUL-terminated); its length.  A buffer too

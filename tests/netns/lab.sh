@@ -19,6 +19,10 @@
 #                             starting SERVER's daemon: its tunnel needs
 #                             IPv6 enabled)
 #   lab_exec NAME CMD...      CMD in namespace NAME, in the foreground
+#   lab_native_net            the native IPv6 net: bridge br6, 2001:db8:6::/64
+#   lab_native_join NAME ADDR6 [GW6]   NAME (made if new) on br6; 2001::/32
+#                             via GW6 when given
+#   lab_relay NAME IP4 ADDR6  a relay host on br0 and br6, forwarding IPv6
 #   lab_run NAME CMD...       CMD in NAME, in the background; PID recorded
 #                             (and left in LAB_LAST_PID)
 #   lab_capture NAME IF FILE  tshark capture; lab_capture_stop [PID] ends
@@ -284,6 +288,56 @@ lab_native6() {
 		lab_die "route 2001::/32 on $name failed"
 	LAB_NATIVE6_ADDR[$name]="${net}:2" LAB_NATIVE6_GW[$name]="${net}:1"
 	LAB_NATIVE6_IF[$name]=$sif
+}
+
+# lab_native_net - the native IPv6 "internet": bridge br6 in the wan
+# namespace (beside br0; the wan namespace itself has no IPv6 addresses:
+# the bridge only switches frames), 2001:db8:6::/64.
+lab_native_net() {
+	local ns; ns=$(lab_ns wan)
+	ip -n "$ns" link add br6 type bridge || lab_die "bridge br6 failed"
+	ip -n "$ns" link set br6 up
+	LAB_NATIVE_PORTS=0
+}
+
+# lab_native_join NAME ADDR6 [GW6] - host NAME (made now when it does not
+# exist) on br6 by interface "six" with ADDR6/64; with GW6, the Teredo
+# prefix 2001::/32 is routed via GW6 (the relay).  NAME gets IPv6 on
+# interfaces made from now on (a daemon's tunnel needs it); no DAD.
+lab_native_join() {
+	local name=$1 addr=$2 gw=${3:-} ns wan port x found=
+	ns=$(lab_ns "$name") wan=$(lab_ns wan)
+	for x in "${LAB_NS[@]}"; do [ "$x" = "$ns" ] && found=1; done
+	[ -n "$found" ] || lab_netns "$name"
+	LAB_NATIVE_PORTS=$((LAB_NATIVE_PORTS + 1))
+	port="q$LAB_NATIVE_PORTS-$name"; port=${port:0:15}
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=0
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	ip -n "$wan" link add "$port" type veth peer name six netns "$ns" ||
+		lab_die "veth $port failed"
+	ip -n "$wan" link set "$port" master br6 up
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.six.disable_ipv6=0
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.six.accept_dad=0
+	ip -n "$ns" addr add "$addr/64" dev six nodad
+	ip -n "$ns" link set six up
+	if [ -n "$gw" ]; then
+		ip -n "$ns" -6 route add 2001::/32 via "$gw" dev six ||
+			lab_die "route 2001::/32 on $name failed"
+	fi
+	LAB_NATIVE6_ADDR[$name]=$addr
+}
+
+# lab_relay NAME IP4 ADDR6 - a public Teredo relay: IP4 on br0, ADDR6 on
+# br6, IPv6 forwarding on (it routes between br6 and its tunnel).
+lab_relay() {
+	local name=$1 ip4=$2 addr=$3 ns
+	lab_netns "$name"
+	lab_wan_attach "$name"
+	ns=$(lab_ns "$name")
+	ip -n "$ns" addr add "$ip4/24" dev wan
+	lab_public_routes "$name"
+	lab_native_join "$name" "$addr"
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
 # lab_run NAME CMD... - run CMD in namespace NAME in the background;
