@@ -536,6 +536,8 @@ status_answer(struct engine *e, struct control_conn *c)
 		.relay = e->relay,
 		.relay_addr = cf->conf.relay_addr,
 		.host_specific = cf->conf.host_specific,
+		.served = cf->conf.served,
+		.n_served = cf->conf.n_served,
 	};
 	size_t len = status_format(&si, e->status, sizeof e->status);
 	ssize_t n = send(c->fd, e->status, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -690,6 +692,7 @@ core_new(struct engine *e)
 		sw_relay_conf_default(&rc);
 		rc.prefix = cf->conf.prefix;
 		memcpy(rc.bubble_src, cf->conf.relay_addr, 16);
+		rc.n_served = 0;	/* not the default ::/0 */
 		for (unsigned i = 0; i < cf->conf.n_served &&
 		    i < SW_RELAY_MAX_SERVED; i++)
 			rc.served[rc.n_served++] = cf->conf.served[i];

@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "client.h"
+#include "conf.h"
 #include "relay.h"
 #include "server.h"
 #include "status.h"
@@ -176,6 +177,27 @@ server(struct out *o, const struct status_info *si)
 	drops(o, si->drops);
 }
 
+/* served=2001:db8::/32,2001:db8:1::5/128 (REL-RX-5, HSR-4) */
+static void
+served(struct out *o, const struct status_info *si)
+{
+	char list[SW_CONF_MAX_SERVED * 50], a6[46];
+	size_t len = 0;
+
+	list[0] = '\0';
+	for (unsigned i = 0; i < si->n_served && i < SW_CONF_MAX_SERVED;
+	    i++) {
+		int n = snprintf(list + len, sizeof list - len, "%s%s/%u",
+		    i > 0 ? "," : "", sw_addr_format6(si->served[i].addr, a6),
+		    si->served[i].plen);
+
+		if (n < 0 || (size_t)n >= sizeof list - len)
+			break;
+		len += (size_t)n;
+	}
+	kv(o, "served", "%s", list);
+}
+
 static void
 relay(struct out *o, const struct status_info *si)
 {
@@ -188,6 +210,7 @@ relay(struct out *o, const struct status_info *si)
 	kv(o, "state", "relaying");
 	kv(o, "host_specific", "%s", si->host_specific ? "yes" : "no");
 	kv(o, "relay_address", "%s", sw_addr_format6(si->relay_addr, a6));
+	served(o, si);
 	kv(o, "local", "%s", ep4(&si->local, e4));
 	kv(o, "peers", "%u", st.peers);
 	kv(o, "peers_max", "%u", st.capacity);

@@ -55,6 +55,8 @@ struct status_info {
 	const struct sw_relay *relay;
 	const uint8_t *relay_addr;
 	bool host_specific;
+	const struct sw_ip6_net *served;	/* ServedPrefix */
+	unsigned n_served;
 };
 
 /* Write the answer into buf (NUL-terminated); its length.  A buffer too

@@ -663,7 +663,7 @@ send_bubbles(struct sw_client *c, struct sw_peer *p, sw_time now,
 /* CLI-PING-2/3: echo request from our address to p, data = the nonce,
  * through our server; HARD-3: a global token bucket. */
 static void
-send_ping(struct sw_client *c, struct sw_peer *p, sw_time now,
+send_ping(struct sw_client *c, const struct sw_peer *p, sw_time now,
     struct sw_actions *acts)
 {
 	const struct sw_v4ep dst = { cur_server(c)->primary, SW_TEREDO_PORT };
@@ -689,7 +689,10 @@ send_ping(struct sw_client *c, struct sw_peer *p, sw_time now,
 		sw_actions_trim(acts, b, PING_LEN, 0);
 		return;
 	}
-	p->last_tx = now;
+	/* Not a transmission to p (CLI-BUB-3): the request goes to our
+	 * server.  A host-specific relay at p (HSR-5) bubbles from p's own
+	 * address while we test it, and its indirect bubble must be
+	 * answered at once (CLI-RX-3), not 2 s after each of our pings. */
 }
 
 /* One resolution attempt (CLI-TX-2/5, CLI-TX-7: both bubbles always). */

@@ -89,8 +89,8 @@ fi
 is "relay status: role relay, local 192.0.2.20:3544, not host-specific" \
     "$(sj rly rly role) $(sj rly rly local) $(sj rly rly host_specific)" \
     "relay 192.0.2.20:3544 no"
-is "relay status: relay_address $RLY6, no peers yet" \
-    "$(sj rly rly relay_address) $(sj rly rly peers)" "$RLY6 0"
+is "relay status: relay_address $RLY6, serves ::/0, no peers yet" \
+    "$(sj rly rly relay_address) $(sj rly rly served) $(sj rly rly peers)" "$RLY6 ::/0 0"
 is "relay tunnel $RTUN: up, MTU 1280, no address of its own" \
     "$(lab_exec rly ip -o link show dev "$RTUN" | grep -oE 'UP|mtu 1280' | sort -u | tr '\n' ' ')$(lab_exec rly ip -6 -o addr show dev "$RTUN" | wc -l)" \
     "UP mtu 1280 0"

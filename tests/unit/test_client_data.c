@@ -775,6 +775,37 @@ test_rx9_native_first(void **state)
 	fix_free(f);
 }
 
+/*
+ * HSR-5 with CLI-RX-3: while we ping-test a native host that is its own
+ * host-specific relay, its indirect bubble (from that same native
+ * address) is answered at once with a direct bubble to the origin: the
+ * ping went to our server, not to the peer (CLI-BUB-3 counts
+ * transmissions to the peer).  The next bubble within 2 s is refused.
+ */
+static void
+test_bubble_during_ping_test(void **state)
+{
+	struct fix *f = fix(32);
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	const struct sw_v4ep hsr = { SW_IP4(192, 0, 2, 30), 3544 };
+	uint8_t pkt[128], nonce[8], buf[128];
+	size_t n, bn;
+
+	(void)state;
+	n = mk_pkt(pkt, sizeof pkt, f->me, native1, 8, 0x61);
+	send6(f, pkt, n);
+	assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native1, nonce);
+	assert_int_equal(sw_wire_build_origin(buf, 8, &hsr), 8);
+	bn = 8 + mk_bubble(buf + 8, native1, f->me);
+	input(f, &srv, buf, bn);
+	assert_int_equal(f->acts.n, 1);
+	assert_bubble(f, nth(f, SW_ACT_SEND_UDP, 0), native1, &hsr);
+	f->now += SEC;
+	input(f, &srv, buf, bn);
+	assert_int_equal(f->acts.n, 0);		/* CLI-BUB-3 */
+	fix_free(f);
+}
+
 /* HARD-3: the global ping-test token bucket. */
 static void
 test_ping_rate_limit(void **state)
@@ -1112,6 +1143,7 @@ main(void)
 		cmocka_unit_test(test_ping_test_retries),
 		cmocka_unit_test(test_ping_reply_nonce),
 		cmocka_unit_test(test_rx9_native_first),
+		cmocka_unit_test(test_bubble_during_ping_test),
 		cmocka_unit_test(test_ping_rate_limit),
 		cmocka_unit_test(test_rx_destination),
 		cmocka_unit_test(test_rx_hygiene),
