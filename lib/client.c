@@ -848,6 +848,14 @@ answer_indirect(struct sw_client *c, sw_time now,
 		return;
 	}
 	p = get_peer(c, ip->src, acts);		/* CLI-BUB-1 */
+	/* A relay bubbles from its own native address, never the source
+	 * of the packets it relays, so no direct response would ever
+	 * restore the budget of CLI-BUB-4 for that entry: after 4 answers
+	 * in 300 s a client that only receives would stop answering and
+	 * lose its traffic (tests/sim relay/stale-quiet-5min).  Answers to
+	 * a non-Teredo source keep the 2 s spacing (CLI-BUB-3) only. */
+	if (!is_teredo(c, ip->src))
+		p->bubbles = 0;
 	send_bubbles(c, p, now, origin, NULL, acts);
 }
 

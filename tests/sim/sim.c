@@ -10,6 +10,7 @@
 #include "sim.h"
 #include "../common/prng.h"
 #include "addr.h"
+#include "wire.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME  0x100000001b3ull
@@ -102,7 +103,9 @@ sim_free(struct sim *sim)
 	for (unsigned i = 0; i < sim->n_node; i++) {
 		sw_client_free(sim->node[i].client);
 		sw_server_free(sim->node[i].server);
+		sw_relay_free(sim->node[i].relay);
 		free(sim->node[i].log);
+		free(sim->node[i].pkts);
 	}
 	free(sim);
 }
@@ -144,7 +147,8 @@ new_node(struct sim *sim, const char *name, enum sim_kind kind,
 	n->latency = SIM_LATENCY;
 	n->rng = mix_seed(sim->seed, n->idx);
 	n->log = calloc(SIM_LOG_MAX, sizeof *n->log);
-	if (n->log == NULL)
+	n->pkts = calloc(SIM_PKT_KEEP, sizeof *n->pkts);
+	if (n->log == NULL || n->pkts == NULL)
 		die("out of memory");
 	return n;
 }
@@ -190,6 +194,33 @@ sim_add_host(struct sim *sim, const char *name, struct sim_nat *nat,
 
 	n->addr[0] = addr;
 	n->n_addr = 1;
+	n->echo = echo;
+	return n;
+}
+
+struct sim_node *
+sim_add_relay(struct sim *sim, const char *name, struct sim_nat *nat,
+    uint32_t addr, uint16_t port, const struct sw_relay_conf *conf)
+{
+	struct sim_node *n = new_node(sim, name, SIM_RELAY, nat);
+
+	n->addr[0] = addr;
+	n->n_addr = 1;
+	n->port = port;
+	n->rconf = *conf;
+	n->rrng = (struct sw_rng){ .fill = prng_fill, .ctx = &n->rng };
+	if (sw_relay_new(&n->relay, &n->rconf, &n->rrng) != 0)
+		die("sw_relay_new failed");
+	return n;
+}
+
+struct sim_node *
+sim_add_native(struct sim *sim, const char *name, const uint8_t addr[16],
+    bool echo)
+{
+	struct sim_node *n = new_node(sim, name, SIM_NATIVE, NULL);
+
+	memcpy(n->ip6addr, addr, 16);
 	n->echo = echo;
 	return n;
 }
@@ -278,6 +309,8 @@ sim_ev_name(enum sim_ev_kind kind)
 	case SIM_EV_STATE:	return "state";
 	case SIM_EV_IP6:	return "ip6";
 	case SIM_EV_DELIVER:	return "deliver";
+	case SIM_EV_IP6_RECV:	return "ip6-recv";
+	case SIM_EV_TUN_SEND:	return "tun-send";
 	}
 	return "?";
 }
@@ -389,17 +422,24 @@ heap_pop(struct sim *sim)
 	return top;
 }
 
+/* A delivery of kind from `from` to `to` (IP6, TUN) or to dst (UDP);
+ * TUN entries are due now, the others after the sender's latency. */
 static void
-enqueue(struct sim_node *from, const struct sw_v4ep *src,
-    const struct sw_v4ep *dst, const void *buf, size_t len)
+enqueue_kind(struct sim_node *from, enum sim_dg_kind kind, unsigned to,
+    const struct sw_v4ep *src, const struct sw_v4ep *dst, const void *buf,
+    size_t len)
 {
 	struct sim *sim = from->sim;
 	struct sim_dgram *d;
-	sw_time delay = from->latency;
+	sw_time delay = 0;
 	unsigned slot;
 
-	if (from->jitter > 0)
-		delay += xorshift64(&sim->net_rng) % (from->jitter + 1);
+	if (kind != SIM_DG_TUN) {
+		delay = from->latency;
+		if (from->jitter > 0)
+			delay += xorshift64(&sim->net_rng) %
+			    (from->jitter + 1);
+	}
 	if (sim->n_free == 0 || len > SIM_DGRAM_MAX) {
 		sim->st.overflow++;
 		return;
@@ -408,12 +448,21 @@ enqueue(struct sim_node *from, const struct sw_v4ep *src,
 	d = &sim->dg[slot];
 	d->t = sim->now + delay;
 	d->seq = sim->seq++;
+	d->kind = kind;
 	d->from = from->idx;
-	d->src = *src;
-	d->dst = *dst;
+	d->to = to;
+	d->src = src != NULL ? *src : (struct sw_v4ep){ 0, 0 };
+	d->dst = dst != NULL ? *dst : (struct sw_v4ep){ 0, 0 };
 	d->len = len;
 	memcpy(d->buf, buf, len);
 	heap_push(sim, slot);
+}
+
+static void
+enqueue(struct sim_node *from, const struct sw_v4ep *src,
+    const struct sw_v4ep *dst, const void *buf, size_t len)
+{
+	enqueue_kind(from, SIM_DG_UDP, 0, src, dst, buf, len);
 }
 
 static void
@@ -447,6 +496,110 @@ sim_send_spoofed(struct sim_node *n, const struct sw_v4ep *src,
 	if (n->nat != NULL)
 		die("sim_send_spoofed from behind a NAT");
 	transmit(n, *src, dst, buf, len, false);
+}
+
+/* ---- the native IPv6 fabric ------------------------------------------------ */
+
+static uint64_t
+hash6(const void *buf, size_t len)
+{
+	return fnv(FNV_OFFSET, buf, len);
+}
+
+/* Keep a copy of a packet n delivered (client) or received (native). */
+static void
+keep_pkt(struct sim_node *n, const uint8_t *buf, size_t len)
+{
+	struct sim_pkt *k = &n->pkts[n->n_pkts++ % SIM_PKT_KEEP];
+
+	k->t = n->sim->now;
+	k->len = len;
+	memcpy(k->pkt, buf, len < SIM_PKT_MAX ? len : SIM_PKT_MAX);
+}
+
+unsigned
+sim_pkt_count(const struct sim_node *n)
+{
+	return n->n_pkts;
+}
+
+const struct sim_pkt *
+sim_pkt_get(const struct sim_node *n, unsigned i)
+{
+	if (i >= n->n_pkts || n->n_pkts - i > SIM_PKT_KEEP)
+		return NULL;
+	return &n->pkts[i % SIM_PKT_KEEP];
+}
+
+/*
+ * An ICMPv6 echo request to `self` in pkt: the reply (same identifier,
+ * sequence and data, hop limit 64) in out; its length, or 0 when pkt is
+ * not such a request.  A bad checksum is counted and not answered.
+ */
+static size_t
+echo_answer(struct sim_node *n, const uint8_t self[16], const uint8_t *pkt,
+    size_t len, uint8_t *out, size_t cap)
+{
+	struct sw_ip6_view ip;
+	struct sw_echo_view e;
+	enum sw_drop why;
+	int r;
+
+	if (sw_ip6_parse(pkt, len, &ip, &why) != 0 ||
+	    memcmp(ip.dst, self, 16) != 0 || sw_wire_parse_echo(&ip, &e) != 0 ||
+	    e.type != SW_ICMP6_ECHO_REQ)
+		return 0;
+	if (!sw_icmp6_checksum_ok(&ip)) {
+		n->st.bad_checksum++;
+		return 0;
+	}
+	r = sw_wire_build_echo(out, cap, SW_ICMP6_ECHO_REPLY, self, ip.src, 64,
+	    e.id, e.seq, e.data, e.data_len);
+	if (r <= 0)
+		return 0;
+	n->st.echo_replied++;
+	return (size_t)r;
+}
+
+/* Route an IPv6 packet that left `from` on the native side: the Teredo
+ * prefix to the relay, anything else to the native host that has the
+ * destination address. */
+static void
+route6(struct sim_node *from, const uint8_t *pkt, size_t len)
+{
+	struct sim *sim = from->sim;
+	struct sim_node *to = NULL;
+
+	if (lose(from))
+		return;
+	if (len < SW_IP6_HLEN) {
+		sim->st.no_route6++;
+		return;
+	}
+	for (unsigned i = 0; i < sim->n_node && to == NULL; i++) {
+		struct sim_node *n = &sim->node[i];
+
+		if (n->kind == SIM_RELAY &&
+		    sw_addr_is_teredo(pkt + 24, n->rconf.prefix))
+			to = n;
+		else if (n->kind == SIM_NATIVE &&
+		    memcmp(pkt + 24, n->ip6addr, 16) == 0)
+			to = n;
+	}
+	if (to == NULL) {
+		sim->st.no_route6++;
+		return;
+	}
+	enqueue_kind(from, SIM_DG_IP6, to->idx, NULL, NULL, pkt, len);
+}
+
+void
+sim_native_send(struct sim_node *n, const void *pkt, size_t len)
+{
+	log_add(n, (struct sim_ev){ .kind = SIM_EV_IP6, .len = len,
+	    .hash = hash6(pkt, len) });
+	n->st.ip6_out++;
+	route6(n, pkt, len);
 }
 
 /* ---- carrying out a core's actions ----------------------------------------- */
@@ -494,12 +647,30 @@ exec_actions(struct sim_node *n)
 			memcpy(sim->ip6[k].pkt, buf, keep);
 			log_add(n, (struct sim_ev){ .kind = SIM_EV_IP6,
 			    .len = len, .hash = fnv(FNV_OFFSET, buf, len) });
+			route6(n, buf, len);
 			break;
 		}
-		case SW_ACT_DELIVER:
+		case SW_ACT_DELIVER: {
+			uint8_t reply[SIM_DGRAM_MAX];
+			size_t rlen;
+
 			log_add(n, (struct sim_ev){ .kind = SIM_EV_DELIVER,
 			    .len = len, .hash = fnv(FNV_OFFSET, buf, len) });
+			if (n->kind == SIM_RELAY) {
+				/* its tunnel: the host routes it on */
+				route6(n, buf, len);
+				break;
+			}
+			keep_pkt(n, buf, len);
+			/* the client's IP stack answers pings (later, at
+			 * this same instant: actions never nest) */
+			if (n->kind == SIM_CLIENT && n->echo && n->has_addr &&
+			    (rlen = echo_answer(n, n->addr6, buf, len, reply,
+			    sizeof reply)) > 0)
+				enqueue_kind(n, SIM_DG_TUN, n->idx, NULL, NULL,
+				    reply, rlen);
 			break;
+		}
 		case SW_ACT_ADDR_SET: {
 			struct sim_ev ev = { .kind = SIM_EV_ADDR_SET };
 
@@ -562,12 +733,55 @@ receive(struct sim_node *n, enum sw_sock sock, const struct sw_v4ep *from,
 		sw_client_input(n->client, sim->now, from, buf, len,
 		    &sim->acts);
 		break;
+	case SIM_RELAY:
+		sw_relay_input(n->relay, sim->now, from, buf, len,
+		    &sim->acts);
+		break;
 	case SIM_HOST:
+		keep_pkt(n, buf, len);
 		if (n->echo)
 			transmit(n, *to, from, buf, len, true);
 		break;
+	case SIM_NATIVE:
+		break;
 	}
 	exec_actions(n);
+}
+
+static void
+client_send(struct sim_node *n, const uint8_t *pkt, size_t len)
+{
+	log_add(n, (struct sim_ev){ .kind = SIM_EV_TUN_SEND, .len = len,
+	    .hash = hash6(pkt, len) });
+	begin(n);
+	sw_client_send(n->client, n->sim->now, pkt, len, &n->sim->acts);
+	exec_actions(n);
+}
+
+/* An IPv6 packet from the native fabric reached n. */
+static void
+receive6(struct sim_node *n, const uint8_t *buf, size_t len)
+{
+	struct sim *sim = n->sim;
+	uint8_t reply[SIM_DGRAM_MAX];
+	size_t rlen;
+
+	if (lose(n))
+		return;
+	log_add(n, (struct sim_ev){ .kind = SIM_EV_IP6_RECV, .len = len,
+	    .hash = hash6(buf, len) });
+	n->st.ip6_in++;
+	sim->st.ip6_delivered++;
+	if (n->kind == SIM_RELAY) {
+		begin(n);
+		sw_relay_send(n->relay, sim->now, buf, len, &sim->acts);
+		exec_actions(n);
+		return;
+	}
+	keep_pkt(n, buf, len);
+	if (n->echo && (rlen = echo_answer(n, n->ip6addr, buf, len, reply,
+	    sizeof reply)) > 0)
+		sim_native_send(n, reply, rlen);
 }
 
 static void
@@ -575,6 +789,17 @@ deliver(struct sim *sim, const struct sim_dgram *d)
 {
 	struct sw_v4ep to = d->dst;
 
+	if (d->kind == SIM_DG_IP6) {
+		receive6(&sim->node[d->to], d->buf, d->len);
+		return;
+	}
+	if (d->kind == SIM_DG_TUN) {
+		struct sim_node *n = &sim->node[d->to];
+
+		if (n->has_addr)	/* else the stack has no source */
+			client_send(n, d->buf, d->len);
+		return;
+	}
 	if (sim->hook != NULL && !sim->hook(sim->hook_ctx, sim, d)) {
 		sim->st.hook_drop++;
 		return;
@@ -686,11 +911,57 @@ sim_server_input_ip6(struct sim_node *n, const void *pkt, size_t len)
 	exec_actions(n);
 }
 
+void
+sim_client_send(struct sim_node *n, const void *pkt, size_t len)
+{
+	if (n->kind != SIM_CLIENT)
+		die("sim_client_send on a non-client");
+	client_send(n, pkt, len);
+	check_invariants(n->sim);
+}
+
+void
+sim_relay_send(struct sim_node *n, const void *pkt, size_t len)
+{
+	if (n->kind != SIM_RELAY)
+		die("sim_relay_send on a non-relay");
+	receive6(n, pkt, len);
+}
+
+void
+sim_relay_restart(struct sim_node *n)
+{
+	if (n->kind != SIM_RELAY)
+		die("sim_relay_restart on a non-relay");
+	sw_relay_free(n->relay);
+	n->relay = NULL;
+	if (sw_relay_new(&n->relay, &n->rconf, &n->rrng) != 0)
+		die("sw_relay_new failed");
+	n->restarts++;
+}
+
+void
+sim_relay_status(const struct sim_node *n, struct sw_relay_status *st)
+{
+	if (n->kind != SIM_RELAY)
+		die("sim_relay_status on a non-relay");
+	sw_relay_status(n->relay, st);
+}
+
 static sw_time
 node_deadline(const struct sim_node *n)
 {
-	return n->kind == SIM_CLIENT ? sw_client_next_deadline(n->client) :
-	    SW_TIME_NEVER;
+	switch (n->kind) {
+	case SIM_CLIENT:
+		return sw_client_next_deadline(n->client);
+	case SIM_RELAY:
+		return sw_relay_next_deadline(n->relay);
+	case SIM_SERVER:
+	case SIM_HOST:
+	case SIM_NATIVE:
+		break;
+	}
+	return SW_TIME_NEVER;
 }
 
 int
@@ -726,7 +997,12 @@ sim_run_until(struct sim *sim, sw_time until)
 			if (tick_t > sim->now)
 				sim->now = tick_t;
 			begin(tick_n);
-			sw_client_tick(tick_n->client, sim->now, &sim->acts);
+			if (tick_n->kind == SIM_RELAY)
+				sw_relay_tick(tick_n->relay, sim->now,
+				    &sim->acts);
+			else
+				sw_client_tick(tick_n->client, sim->now,
+				    &sim->acts);
 			exec_actions(tick_n);
 		}
 		sim->st.steps++;

@@ -34,6 +34,24 @@
  *    outbound traffic only; full cone, restricted, port-restricted (all
  *    endpoint-independent mapping) and symmetric (one external port per
  *    destination endpoint).  Unsolicited inbound is dropped and counted.
+ *  - A relay node drives struct sw_relay (relay.h) on a UDP socket like a
+ *    client's (public or behind a NAT); sim_relay_restart() replaces its
+ *    core with a fresh one (empty peer table), same address and port.
+ *  - The native IPv6 fabric: SEND_IP6 of every node (a server's echo
+ *    test) and DELIVER of a relay (its tunnel; the host routes on) go to
+ *    sim_route6(): a destination in the Teredo prefix goes to the relay
+ *    (sw_relay_send), any other to the native host with that address, else
+ *    it is dropped (no_route6).  Native packets are deliveries in the same
+ *    heap (sender's latency + jitter; both links' loss and cut apply);
+ *    the hook does not see them.  A native host logs SIM_EV_IP6_RECV,
+ *    keeps what it received, and answers ICMPv6 echo requests (checksum
+ *    verified) when its echo flag is set; tests send from it with
+ *    sim_native_send().
+ *  - Clients: sim_client_send() hands the core an IPv6 packet as if read
+ *    from the tunnel; each DELIVER is logged and kept (sim_pkt_*).  With
+ *    the client's echo flag, a delivered echo request to its address is
+ *    answered by its "IP stack": an echo reply goes through
+ *    sw_client_send() at the same virtual time (a zero-delay heap entry).
  *  - After every step the driver checks its invariants on each client: the
  *    tunnel holds at most one Teredo address, and it is the one the core's
  *    status reports (with the service prefix and the current server), an
@@ -53,6 +71,7 @@
 #include "sw.h"
 #include "action.h"
 #include "client.h"
+#include "relay.h"
 #include "server.h"
 
 #define SIM_MAX_NODES     16
@@ -65,6 +84,8 @@
 #define SIM_NAT_RELEASED  64	/* released ports not handed out again */
 #define SIM_LATENCY       (10 * SW_MSEC)
 #define SIM_IP6_KEEP      8	/* native IPv6 packets kept by the sink */
+#define SIM_PKT_KEEP      128	/* packets kept per node (sim_pkt_get) */
+#define SIM_PKT_MAX       1280	/* bytes kept of each */
 
 struct sim;
 
@@ -148,7 +169,7 @@ bool sim_nat_in(struct sim_nat *nat, sw_time now, const struct sw_v4ep *src,
 
 /* ---- nodes and their event logs ----------------------------------------- */
 
-enum sim_kind { SIM_SERVER, SIM_CLIENT, SIM_HOST };
+enum sim_kind { SIM_SERVER, SIM_CLIENT, SIM_HOST, SIM_RELAY, SIM_NATIVE };
 
 enum sim_ev_kind {
 	SIM_EV_SEND,		/* the node sent (src: its own socket) */
@@ -156,8 +177,20 @@ enum sim_ev_kind {
 	SIM_EV_ADDR_SET,
 	SIM_EV_ADDR_CLEAR,
 	SIM_EV_STATE,
-	SIM_EV_IP6,		/* SEND_IP6: to the native IPv6 side */
+	SIM_EV_IP6,		/* SEND_IP6, or a native host's send: to
+				   the native IPv6 side */
 	SIM_EV_DELIVER,		/* DELIVER: to the tunnel interface */
+	SIM_EV_IP6_RECV,	/* a relay or native host received an IPv6
+				   packet from the native side */
+	SIM_EV_TUN_SEND,	/* sim_client_send(): from the tunnel */
+};
+
+/* A packet a client delivered, a native host received (IPv6), or a plain
+ * host received (the UDP payload). */
+struct sim_pkt {
+	sw_time t;
+	size_t len;			/* as delivered (only SIM_PKT_MAX kept) */
+	uint8_t pkt[SIM_PKT_MAX];
 };
 
 struct sim_ev {
@@ -175,6 +208,10 @@ struct sim_node_stats {
 	uint64_t lost;		/* on this node's link, either direction */
 	uint64_t cut;		/* dropped because the node is cut */
 	uint64_t no_port;	/* arrived for a port with no socket */
+	uint64_t ip6_in;	/* native: IPv6 packets received */
+	uint64_t ip6_out;	/* native: IPv6 packets sent */
+	uint64_t echo_replied;	/* native host, client stack: answered */
+	uint64_t bad_checksum;	/* native host: ICMPv6 checksum wrong */
 };
 
 struct sim_node {
@@ -189,7 +226,14 @@ struct sim_node {
 	struct sw_server *server;
 	struct sw_client *client;
 	struct sw_client_conf cconf;	/* client: as given, rng set */
-	bool echo;			/* host: send every datagram back */
+	struct sw_relay *relay;
+	struct sw_relay_conf rconf;	/* relay: as given */
+	struct sw_rng rrng;		/* relay: its seeded rng */
+	uint64_t restarts;		/* relay: sim_relay_restart() calls */
+	uint8_t ip6addr[16];		/* native host: its address */
+	bool echo;			/* host: send every datagram back;
+					   native host, client: answer ICMPv6
+					   echo requests */
 
 	/* the link: tests may set these at any time */
 	double loss;			/* 0..1 per crossing */
@@ -210,13 +254,27 @@ struct sim_node {
 	struct sim_ev *log;		/* SIM_LOG_MAX entries */
 	unsigned n_log;
 	uint64_t log_lost;		/* events beyond SIM_LOG_MAX */
+
+	/* client: DELIVERed packets; native host: IPv6 packets received;
+	 * plain host: UDP payloads received */
+	struct sim_pkt *pkts;		/* SIM_PKT_KEEP, a ring */
+	unsigned n_pkts;		/* ever */
 };
 
-/* A datagram on the public fabric (after NAT translation). */
+enum sim_dg_kind {
+	SIM_DG_UDP,			/* public IPv4 fabric */
+	SIM_DG_IP6,			/* native IPv6 fabric, to node `to` */
+	SIM_DG_TUN,			/* client `to`'s stack sends buf */
+};
+
+/* A datagram on the public fabric (after NAT translation), or an IPv6
+ * packet on the native fabric (kind, to). */
 struct sim_dgram {
 	sw_time t;			/* delivery time */
 	uint64_t seq;
+	enum sim_dg_kind kind;
 	unsigned from;			/* sending node index */
+	unsigned to;			/* IP6, TUN: receiving node index */
 	struct sw_v4ep src, dst;
 	size_t len;
 	uint8_t buf[SIM_DGRAM_MAX];
@@ -234,6 +292,8 @@ struct sim_stats {
 	uint64_t no_route;	/* public destination unknown */
 	uint64_t hook_drop;
 	uint64_t overflow;	/* too many in flight / too big */
+	uint64_t ip6_delivered;	/* native fabric */
+	uint64_t no_route6;	/* native destination unknown (or no relay) */
 };
 
 struct sim {
@@ -255,7 +315,8 @@ struct sim {
 	sim_hook_fn hook;
 	void *hook_ctx;
 
-	/* the native IPv6 sink (SEND_IP6 of every node) */
+	/* the native IPv6 sink (SEND_IP6 of every node; they are routed
+	 * on by sim_route6 as well) */
 	uint64_t ip6_count;
 	struct { unsigned from; size_t len; uint8_t pkt[1280]; }
 	    ip6[SIM_IP6_KEEP];		/* the last ones, ring */
@@ -279,6 +340,34 @@ struct sim_node *sim_add_client(struct sim *sim, const char *name,
     const struct sw_client_conf *conf);
 struct sim_node *sim_add_host(struct sim *sim, const char *name,
     struct sim_nat *nat, uint32_t addr, bool echo);
+
+/* A relay (relay.h) with one UDP socket, addr:port (nat NULL: public);
+ * its peer table key comes from the node's seeded rng. */
+struct sim_node *sim_add_relay(struct sim *sim, const char *name,
+    struct sim_nat *nat, uint32_t addr, uint16_t port,
+    const struct sw_relay_conf *conf);
+/* A native IPv6 host (no IPv4). */
+struct sim_node *sim_add_native(struct sim *sim, const char *name,
+    const uint8_t addr[16], bool echo);
+
+/* The relay restarts: its core is freed and a new one created with the
+ * same configuration (empty peer table, no queues), same address/port. */
+void sim_relay_restart(struct sim_node *n);
+void sim_relay_status(const struct sim_node *n, struct sw_relay_status *st);
+/* An IPv6 packet reaching the relay from the native side, now
+ * (sw_relay_send), bypassing the native fabric. */
+void sim_relay_send(struct sim_node *n, const void *pkt, size_t len);
+
+/* An IPv6 packet from the client's tunnel, now (sw_client_send). */
+void sim_client_send(struct sim_node *n, const void *pkt, size_t len);
+/* An IPv6 packet from a node onto the native fabric (sim_route6). */
+void sim_native_send(struct sim_node *n, const void *pkt, size_t len);
+
+/* Packets a client delivered to its tunnel / a native host received / a
+ * plain host received (UDP payloads): how many ever, and the i-th
+ * (0-based; NULL once overwritten). */
+unsigned sim_pkt_count(const struct sim_node *n);
+const struct sim_pkt *sim_pkt_get(const struct sim_node *n, unsigned i);
 
 /* sw_client_start() now, actions carried out. */
 void sim_client_start(struct sim_node *n);
