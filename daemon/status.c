@@ -152,6 +152,14 @@ client(struct out *o, const struct status_info *si)
 	    (unsigned long long)st.qualifications);
 	kv(o, "address_changes", "%llu",
 	    (unsigned long long)st.address_changes);
+	/* local discovery (DISC-1..9) */
+	kv(o, "discovery", "%s", st.discovery ? "on" : "off");
+	if (st.discovery) {
+		kv(o, "discovery_sent", "%llu",
+		    (unsigned long long)st.discovery_sent);
+		kv(o, "discovery_accepted", "%llu",
+		    (unsigned long long)st.discovery_accepted);
+	}
 	counters(o, si, true);
 	drops(o, si->drops);
 }
@@ -224,6 +232,10 @@ relay(struct out *o, const struct status_info *si)
 	kv(o, "peers_trusted", "%llu", (unsigned long long)rs->trusted);
 	kv(o, "peers_expired", "%llu", (unsigned long long)rs->expired);
 	kv(o, "peers_displaced", "%llu", (unsigned long long)rs->displaced);
+	kv(o, "unreachable_sent", "%llu",
+	    (unsigned long long)rs->unreachable_sent);
+	kv(o, "unreachable_limited", "%llu",
+	    (unsigned long long)rs->unreachable_limited);
 	counters(o, si, true);
 	drops(o, si->drops);
 }

@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "peer.h"
+#include "ratelimit.h"
 #include "relay.h"
 #include "timerq.h"
 #include "wire.h"
@@ -30,6 +31,8 @@ struct sw_relay {
 	struct sw_timerq timers;	/* retry deadlines (timerq.h) */
 	size_t memsize;
 	struct sw_relay_stats stats;
+	struct sw_tb icmp_tb;		/* SEC-9: ICMPv6 errors */
+	bool icmp_tb_ready;
 };
 
 void
@@ -46,6 +49,8 @@ sw_relay_conf_default(struct sw_relay_conf *conf)
 	conf->retry_interval = 2 * SW_SEC;		/* REL-TX-4 */
 	conf->retries = 3;
 	conf->decrement_hop_limit = true;
+	conf->icmp_rate.interval = 100 * SW_MSEC;	/* SEC-9: 10/s */
+	conf->icmp_rate.burst = 10;
 	conf->valid = 30 * SW_SEC;			/* rfc-notes 17 */
 }
 
@@ -453,6 +458,56 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
 
 /* ---- timers --------------------------------------------------------------- */
 
+/*
+ * The client never answered: its queued packets are dropped (D21), and
+ * each of their senders hears ICMPv6 Destination Unreachable, code 3
+ * (address unreachable, RFC 4443 §3.1: what a router says when it cannot
+ * reach the next hop), from our native address, through the tunnel to
+ * the host that routes it back.  SEC-9: one token bucket for all errors;
+ * none about errors or multicast (sw_icmp6_error_allowed).
+ */
+static void
+unreachable(struct sw_relay *r, const struct sw_peer *p, sw_time now,
+    struct sw_actions *acts)
+{
+	const uint8_t *q;
+	size_t len;
+	uint8_t *b;
+
+	if (r->conf.icmp_rate.burst == 0)
+		return;				/* errors turned off */
+	if (!r->icmp_tb_ready) {
+		sw_tb_init(&r->icmp_tb, &r->conf.icmp_rate, now);
+		r->icmp_tb_ready = true;
+	}
+	while ((q = sw_peer_queue_front(r->peers, p, &len)) != NULL) {
+		struct sw_action *a;
+		size_t cap = SW_IP6_HLEN + 8 + len;
+		int n;
+
+		if (cap > SW_ICMP6_ERROR_MAX)
+			cap = SW_ICMP6_ERROR_MAX;
+		if (!sw_icmp6_error_allowed(q, len))
+			;
+		else if (!sw_tb_take(&r->icmp_tb, &r->conf.icmp_rate, now))
+			r->stats.unreachable_limited++;
+		else if ((b = sw_actions_alloc(acts, cap)) != NULL) {
+			n = sw_wire_build_icmp6_error(b, cap,
+			    SW_ICMP6_DST_UNREACH, SW_ICMP6_UNREACH_ADDR, 0,
+			    r->conf.bubble_src, q, len);
+			if (n <= 0 || (a = sw_actions_push(acts,
+			    SW_ACT_DELIVER)) == NULL)
+				sw_actions_trim(acts, b, cap, 0);
+			else {
+				a->seg[0] = (struct sw_seg){ b, (size_t)n };
+				r->stats.unreachable_sent++;
+			}
+		}
+		sw_peer_queue_pop(r->peers, (struct sw_peer *)(uintptr_t)p);
+		sw_actions_drop(acts, SW_DROP_QUEUE_PEER_GONE);
+	}
+}
+
 void
 sw_relay_tick(struct sw_relay *r, sw_time now, struct sw_actions *acts)
 {
@@ -470,6 +525,7 @@ sw_relay_tick(struct sw_relay *r, sw_time now, struct sw_actions *acts)
 			bubble_round(r, p, now, acts);
 		} else {			/* REL-TX-4 end, D21 */
 			r->stats.expired++;
+			unreachable(r, p, now, acts);
 			sw_peer_remove(r->peers, p, acts->drops);
 		}
 	}

@@ -56,12 +56,16 @@
  * The relay is a router: every packet it forwards, either way, leaves
  * with its hop limit decremented (decrement_hop_limit, the default; a
  * daemon whose kernel forwards between the tunnel and the native side
- * turns it off, or each hop would count twice).  The 40-byte IPv6 header is copied into
- * the action arena (seg[0]) and modified there; seg[1] points at the rest
- * of the packet in place: the caller's buffer for sw_relay_send() and
- * sw_relay_input(), the queue slot for flushed packets.  No ICMPv6 Time
- * Exceeded or Destination Unreachable is generated.  Segments are valid
+ * turns it off, or each hop would count twice, and the kernel sends the
+ * Time Exceeded errors).  The 40-byte IPv6 header is copied into the
+ * action arena (seg[0]) and modified there; seg[1] points at the rest of
+ * the packet in place: the caller's buffer for sw_relay_send() and
+ * sw_relay_input(), the queue slot for flushed packets.  Without the
+ * decrement, seg[0] is the whole packet in place.  Segments are valid
  * until the caller reuses its buffer or calls into the relay again.
+ * When an untrusted entry runs out of retries, each packet of its queue
+ * is answered with ICMPv6 Destination Unreachable, code 3, from
+ * bubble_src (SW_ACT_DELIVER), under the icmp_rate token bucket (SEC-9).
  *
  * Timers: retries and removals of untrusted entries sit in a FIFO ring of
  * (address, due time), 2 x capacity records.  Every record is pushed with
@@ -88,6 +92,7 @@
 #include "sw.h"
 #include "action.h"
 #include "check.h"
+#include "ratelimit.h"
 
 #define SW_RELAY_MAX_SERVED 16
 
@@ -112,6 +117,9 @@ struct sw_relay_conf {
 	sw_time valid;			/* trusted entry validity: 30 s
 					   (rfc-notes 17) */
 	bool always_direct_bubble;	/* REL-TX-6, HSR-5 */
+	struct sw_tb_conf icmp_rate;	/* SEC-9: ICMPv6 errors for queues
+					   given up (one per 100 ms, burst 10;
+					   burst 0: none) */
 	bool decrement_hop_limit;	/* true: the relay routes (hop limit
 					   checked and decremented, header
 					   copied); false: the host's IP stack
@@ -133,6 +141,8 @@ struct sw_relay_stats {
 	uint64_t displaced;		/* untrusted entries removed to make
 					   room for a new one (HARD-6) */
 	uint64_t timer_overflows;	/* timer ring full, processed early */
+	uint64_t unreachable_sent;	/* ICMPv6 errors for given-up queues */
+	uint64_t unreachable_limited;	/* ... not sent: SEC-9 rate limit */
 };
 
 struct sw_relay_status {

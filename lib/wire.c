@@ -359,6 +359,62 @@ sw_wire_build_echo(uint8_t *out, size_t cap, uint8_t type,
 	return (int)(SW_IP6_HLEN + plen);
 }
 
+/*
+ * RFC 4443 §2.4: no error about an error, a redirect, or a packet sent to
+ * multicast (e.2, e.3), nor to a source that cannot take one (e.6: the
+ * unspecified, multicast or loopback address).  The invoking packet's
+ * first bytes are taken as they are: a truncated ICMPv6 header counts as
+ * an error message.
+ */
+bool
+sw_icmp6_error_allowed(const uint8_t *inv, size_t len)
+{
+	static const uint8_t zero[16];
+	const uint8_t *src = inv + 8, *dst = inv + 24;
+
+	if (len < SW_IP6_HLEN || (inv[0] >> 4) != 6)
+		return false;
+	if (dst[0] == 0xff || src[0] == 0xff || memcmp(src, zero, 16) == 0 ||
+	    (memcmp(src, zero, 15) == 0 && src[15] == 1))
+		return false;
+	if (inv[6] == SW_NH_ICMP6 &&
+	    (len < SW_IP6_HLEN + 1 || inv[SW_IP6_HLEN] < 128 ||
+	    inv[SW_IP6_HLEN] == 137))
+		return false;
+	return true;
+}
+
+int
+sw_wire_build_icmp6_error(uint8_t *out, size_t cap, uint8_t type,
+    uint8_t code, uint32_t param, const uint8_t src[static 16],
+    const uint8_t *inv, size_t inv_len)
+{
+	uint8_t *m;
+	size_t take, plen;
+
+	if (!sw_icmp6_error_allowed(inv, inv_len))
+		return -EINVAL;
+	/* RFC 4443 §2.4(c): as much of it as fits in the minimum MTU. */
+	take = SW_ICMP6_ERROR_MAX - SW_IP6_HLEN - ICMP6_HLEN;
+	if (inv_len < take)
+		take = inv_len;
+	plen = ICMP6_HLEN + take;
+	if (cap < SW_IP6_HLEN || cap - SW_IP6_HLEN < plen)
+		return -EMSGSIZE;
+	m = out + SW_IP6_HLEN;
+	/* the invoking packet first: out may not overlap it, but dst is
+	 * read from it before the header is written */
+	memmove(m + ICMP6_HLEN, inv, take);
+	sw_ip6_build(out, cap, src, m + ICMP6_HLEN + 8, SW_NH_ICMP6, 64,
+	    (uint16_t)plen);
+	m[0] = type;
+	m[1] = code;
+	sw_put16(m + 2, 0);
+	sw_put32(m + 4, param);
+	finish_icmp6(out, plen);
+	return (int)(SW_IP6_HLEN + plen);
+}
+
 int
 sw_wire_parse_echo(const struct sw_ip6_view *ip, struct sw_echo_view *e)
 {

@@ -162,6 +162,21 @@ struct sw_echo_view {
  * a valid checksum; else -EBADMSG. */
 int sw_wire_parse_echo(const struct sw_ip6_view *ip, struct sw_echo_view *e);
 
+/*
+ * ICMPv6 errors (RFC 4443 §2.4, spec SEC-9): the message about the
+ * invoking packet inv (its first inv_len bytes, IPv6 header first), from
+ * src to inv's source, hop limit 64, carrying as much of inv as keeps
+ * the whole within SW_ICMP6_ERROR_MAX bytes.  -EINVAL when no error may
+ * be sent about inv (sw_icmp6_error_allowed), -EMSGSIZE when cap is too
+ * small.  out and inv must not overlap.  The caller rate-limits.
+ */
+#define SW_ICMP6_ERROR_MAX    1280	/* RFC 4443 §2.4(c) */
+#define SW_ICMP6_UNREACH_ADDR 3		/* Destination Unreachable code */
+bool sw_icmp6_error_allowed(const uint8_t *inv, size_t len);
+int sw_wire_build_icmp6_error(uint8_t *out, size_t cap, uint8_t type,
+    uint8_t code, uint32_t param, const uint8_t src[static 16],
+    const uint8_t *inv, size_t inv_len);
+
 /* A bubble: bare IPv6 header, NH 59, PL 0 (COM-BUB-1). */
 int sw_wire_build_bubble(uint8_t *out, size_t cap,
     const uint8_t src[static 16], const uint8_t dst[static 16], uint8_t hlim);

@@ -235,6 +235,38 @@ want_forward(const struct fx *f, const struct sw_action *a,
 	}
 }
 
+static unsigned
+count_kind(const struct fx *f, enum sw_action_kind k)
+{
+	unsigned c = 0;
+
+	for (unsigned i = 0; i < f->acts.n; i++)
+		c += f->acts.a[i].kind == k;
+	return c;
+}
+
+/* A DELIVER action: ICMPv6 Destination Unreachable code 3 from the relay
+ * to pkt's source, carrying pkt whole. */
+static void
+want_unreach(const struct sw_action *a, const uint8_t *pkt, size_t len)
+{
+	struct sw_ip6_view ip;
+	enum sw_drop why;
+
+	assert_int_equal(a->kind, SW_ACT_DELIVER);
+	assert_int_equal(a->seg[1].len, 0);
+	assert_int_equal(sw_ip6_parse(a->seg[0].p, a->seg[0].len, &ip, &why),
+	    0);
+	assert_memory_equal(ip.src, relay_ip, 16);
+	assert_memory_equal(ip.dst, pkt + 8, 16);
+	assert_int_equal(ip.nxt, SW_NH_ICMP6);
+	assert_true(sw_icmp6_checksum_ok(&ip));
+	assert_int_equal(ip.payload[0], SW_ICMP6_DST_UNREACH);
+	assert_int_equal(ip.payload[1], SW_ICMP6_UNREACH_ADDR);
+	assert_int_equal(ip.plen, 8 + len);
+	assert_memory_equal(ip.payload + 8, pkt, len);
+}
+
 /*
  * Make the peer at addr (mapping m) trusted: a first packet creates the
  * entry (bubble, queued), then the client's bubble answers.  Returns with
@@ -575,7 +607,12 @@ test_tx_retry_exhaustion(void **state)
 			rounds++;
 		} else {
 			assert_int_equal(now, t0 + 8 * SEC);
-			assert_int_equal(f->acts.n, 0);
+			/* each sender hears Destination Unreachable, code
+			 * 3, from the relay, with its packet (SEC-9) */
+			assert_int_equal(f->acts.n, 3);
+			for (unsigned i = 0; i < 3; i++)
+				want_unreach(&f->acts.a[i], p, n);
+			assert_int_equal(st(f).stats.unreachable_sent, 3);
 			assert_int_equal(f->drops.n[SW_DROP_QUEUE_PEER_GONE], 3);
 			assert_int_equal(ndrops(f), 3);
 			assert_int_equal(st(f).peers, 0);
@@ -642,6 +679,56 @@ test_kernel_routes(void **state)
 	f = fx_new();
 	tx(f, SEC, p, n);
 	want_drop(f, SW_DROP_HOP_LIMIT, "hop limit 1, decrementing");
+	fx_free(f);
+}
+
+/*
+ * SEC-9: errors for given-up queues share one token bucket (here 2, one
+ * more per second); none about an ICMPv6 error; burst 0 turns them off.
+ */
+static void
+test_unreach_rate_limit(void **state)
+{
+	struct sw_relay_conf c;
+	struct fx *f;
+	uint8_t p[6][100], dst[6][16];
+	size_t n[6];
+	sw_time t = 10 * SEC;
+
+	(void)state;
+	fx_conf(&c);
+	c.icmp_rate.interval = SEC;
+	c.icmp_rate.burst = 2;
+	f = fx_new_conf(&c);
+	for (unsigned i = 0; i < 6; i++) {
+		struct sw_v4ep m = { map_a.addr, (uint16_t)(map_a.port + i) };
+
+		teredo(dst[i], SERVER, &m, 0);
+		n[i] = mkpkt(p[i], native, dst[i], SW_NH_UDP, 64, 8,
+		    (uint8_t)i);
+	}
+	/* an ICMPv6 error as the only packet of peer 5 */
+	n[5] = mkpkt(p[5], native, dst[5], SW_NH_ICMP6, 64, 8, 0);
+	p[5][40] = SW_ICMP6_DST_UNREACH;
+	for (unsigned i = 0; i < 6; i++)
+		tx(f, t, p[i], n[i]);
+	for (unsigned r = 1; r <= 4; r++)
+		tick(f, t + 2 * r * SEC);
+	assert_int_equal(st(f).stats.expired, 6);
+	assert_int_equal(count_kind(f, SW_ACT_DELIVER), 2);
+	assert_int_equal(st(f).stats.unreachable_sent, 2);
+	assert_int_equal(st(f).stats.unreachable_limited, 3);
+	assert_int_equal(f->drops.n[SW_DROP_QUEUE_PEER_GONE], 6);
+	fx_free(f);
+	/* off */
+	fx_conf(&c);
+	c.icmp_rate.burst = 0;
+	f = fx_new_conf(&c);
+	tx(f, t, p[0], n[0]);
+	for (unsigned r = 1; r <= 4; r++)
+		tick(f, t + 2 * r * SEC);
+	assert_int_equal(count_kind(f, SW_ACT_DELIVER), 0);
+	assert_int_equal(f->drops.n[SW_DROP_QUEUE_PEER_GONE], 1);
 	fx_free(f);
 }
 
@@ -1143,6 +1230,7 @@ main(void)
 		cmocka_unit_test(test_tx_retry_exhaustion),
 		cmocka_unit_test(test_trust_flush),
 		cmocka_unit_test(test_kernel_routes),
+		cmocka_unit_test(test_unreach_rate_limit),
 		cmocka_unit_test(test_trust_expiry),
 		cmocka_unit_test(test_rx_checks),
 		cmocka_unit_test(test_rx_refreshes),

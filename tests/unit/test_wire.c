@@ -1361,6 +1361,83 @@ test_truncation_ip6(void **state)
 	}
 }
 
+/*
+ * RFC 4443 §2.4 (SEC-9): an error about an invoking packet: addressed to
+ * its source, carrying it from the start, cut so that the whole is at
+ * most 1280 bytes (c), with a valid checksum; never about an ICMPv6
+ * error, a redirect, a packet to multicast, or from ::, ::1 or multicast
+ * (e); an informational message (echo) may get one.
+ */
+static void
+test_icmp6_error(void **state)
+{
+	static uint8_t inv[1500], out[1400];
+	static const uint8_t relay6[16] = { 0x20, 0x01, 0x0d, 0xb8, 6,
+	    [15] = 3 };
+	struct sw_ip6_view ip;
+	enum sw_drop why;
+	int n;
+
+	(void)state;
+	/* a small UDP packet from native_b to teredo_a */
+	assert_int_equal(sw_ip6_build(inv, sizeof inv, native_b, teredo_a,
+	    SW_NH_UDP, 64, 16), 40);
+	memset(inv + 40, 0xab, 16);
+	n = sw_wire_build_icmp6_error(out, sizeof out, SW_ICMP6_DST_UNREACH,
+	    SW_ICMP6_UNREACH_ADDR, 0, relay6, inv, 56);
+	assert_int_equal(n, 40 + 8 + 56);
+	assert_int_equal(sw_ip6_parse(out, (size_t)n, &ip, &why), 0);
+	assert_memory_equal(ip.src, relay6, 16);
+	assert_memory_equal(ip.dst, native_b, 16);
+	assert_int_equal(ip.nxt, SW_NH_ICMP6);
+	assert_int_equal(ip.hlim, 64);
+	assert_true(sw_icmp6_checksum_ok(&ip));
+	assert_int_equal(ip.payload[0], 1);
+	assert_int_equal(ip.payload[1], 3);
+	assert_memory_equal(ip.payload + 4, "\0\0\0\0", 4);
+	assert_memory_equal(ip.payload + 8, inv, 56);
+	/* a 1500-byte packet: cut to 1280 in all */
+	assert_int_equal(sw_ip6_build(inv, sizeof inv, native_b, teredo_a,
+	    SW_NH_UDP, 64, 1460), 40);
+	n = sw_wire_build_icmp6_error(out, sizeof out, 1, 3, 0, relay6, inv,
+	    1500);
+	assert_int_equal(n, 1280);
+	assert_int_equal(sw_ip6_parse(out, (size_t)n, &ip, &why), 0);
+	assert_true(sw_icmp6_checksum_ok(&ip));
+	assert_memory_equal(ip.payload + 8, inv, 1280 - 48);
+	/* too small a buffer */
+	assert_int_equal(sw_wire_build_icmp6_error(out, 100, 1, 3, 0, relay6,
+	    inv, 1500), -EMSGSIZE);
+	/* allowed: UDP, echo request; refused: errors, redirect, multicast
+	 * destination, unspecified / loopback / multicast source, short */
+	assert_true(sw_icmp6_error_allowed(inv, 56));
+	assert_int_equal(sw_wire_build_echo(inv, sizeof inv,
+	    SW_ICMP6_ECHO_REQ, native_b, teredo_a, 64, 1, 1, NULL, 0), 48);
+	assert_true(sw_icmp6_error_allowed(inv, 48));
+	inv[40] = SW_ICMP6_DST_UNREACH;
+	assert_false(sw_icmp6_error_allowed(inv, 48));
+	inv[40] = 137;
+	assert_false(sw_icmp6_error_allowed(inv, 48));
+	assert_false(sw_icmp6_error_allowed(inv, 40));	/* no type byte */
+	inv[40] = SW_ICMP6_ECHO_REQ;
+	inv[24] = 0xff;
+	assert_false(sw_icmp6_error_allowed(inv, 48));
+	assert_int_equal(sw_wire_build_icmp6_error(out, sizeof out, 1, 3, 0,
+	    relay6, inv, 48), -EINVAL);
+	inv[24] = teredo_a[0];
+	memset(inv + 8, 0, 16);
+	assert_false(sw_icmp6_error_allowed(inv, 48));
+	inv[23] = 1;
+	assert_false(sw_icmp6_error_allowed(inv, 48));
+	inv[8] = 0xff;
+	assert_false(sw_icmp6_error_allowed(inv, 48));
+	memcpy(inv + 8, native_b, 16);
+	assert_true(sw_icmp6_error_allowed(inv, 48));
+	assert_false(sw_icmp6_error_allowed(inv, 39));
+	inv[0] = 0x40;
+	assert_false(sw_icmp6_error_allowed(inv, 48));
+}
+
 int
 main(void)
 {
@@ -1388,6 +1465,7 @@ main(void)
 		cmocka_unit_test(test_bubble_with_trailers),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_truncation_ip6),
+		cmocka_unit_test(test_icmp6_error),
 	};
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }
