@@ -38,7 +38,7 @@ tap_require_bins "$B"
 BLOB="$HERE/tcp_blob.py"
 
 TYPES=(full-cone restricted port-restricted)
-PLAN=$(( 6 + ${#TYPES[@]} * 6 + 6 ))
+PLAN=$(( 6 + ${#TYPES[@]} * 6 + 8 ))
 
 PREFIX="swrl$$"
 lab_init "$PREFIX"
@@ -163,6 +163,22 @@ is "relay: no packet dropped but the kernel's MLD reports" \
     "$(nonzero_drops rly rly | tr ' ' '\n' | grep -v '^relay-destination-not-teredo=' | tr '\n' ' ')" ""
 is "relay: no tunnel or UDP errors" \
     "$(cnt rly rly tun_tx_errors) $(cnt rly rly udp_tx_errors) $(cnt rly rly tun_rx_errors)" "0 0 0"
+
+# ---- a client that never answers: ICMPv6 Destination Unreachable --------------
+# A Teredo address on nat1's public address, at a port nat1 has not
+# mapped: the NAT drops the bubbles, the relay gives up after 4 rounds
+# (8 s) and tells n6 the address is unreachable (code 3, rate-limited).
+NOBODY=$(python3 -c '
+import ipaddress, struct
+srv = int(ipaddress.IPv4Address("192.0.2.10"))
+ip = int(ipaddress.IPv4Address("198.51.100.11")) ^ 0xffffffff
+print(ipaddress.IPv6Address(struct.pack("!IIHHI", 0x20010000, srv, 0, 9 ^ 0xffff, ip)))')
+out=$(lab_exec n6 ping -6 -n -c 1 -W 12 "$NOBODY" 2>&1)
+check "an unanswered client: n6 hears 'Address unreachable' from the relay" \
+    grep -q "From $RLY6.*Address unreachable" <<<"$out"
+[ "$failed" -eq 0 ] || diag "ping: $(tr '\n' ' ' <<<"$out")"
+is "relay: one entry expired, one error sent" \
+    "$(cnt rly rly peers_expired) $(cnt rly rly unreachable_sent)" "1 1"
 
 # ---- shut down ----------------------------------------------------------------
 RPID=${LAB_DAEMON_PID[rly]}
