@@ -148,6 +148,8 @@ client(struct out *o, const struct status_info *si)
 		kv(o, "address_flags", "0x%04x", t.flags);
 		kv(o, "address_mapped", "%s", ep4(&t.mapped, e4));
 	}
+	kv(o, "peers", "%u", st.peers);
+	kv(o, "queued_bytes", "%zu", st.queued_bytes);
 	kv(o, "qualifications", "%llu",
 	    (unsigned long long)st.qualifications);
 	kv(o, "address_changes", "%llu",
