@@ -357,7 +357,12 @@ udp_input(struct engine *e, unsigned s)
 		    i++) {
 			if (acts_low(&e->acts))
 				flush(e);
-			if (e->client != NULL)
+			if (e->client != NULL && s == SW_SOCK_DISCOVERY)
+				/* 224.0.0.253:3544 (DISC-1) */
+				sw_client_input_discovery(e->client, now,
+				    &b->from[i], b->buf[i], b->len[i],
+				    &e->acts);
+			else if (e->client != NULL)
 				sw_client_input(e->client, now, &b->from[i],
 				    b->buf[i], b->len[i], &e->acts);
 			else if (e->relay != NULL)
@@ -683,6 +688,11 @@ core_new(struct engine *e)
 		cc.v4.attached = es->attached;
 		cc.v4.n_attached = es->n_attached;
 		cc.rng = sys_rng();
+		/* DISC-1..9: only with the discovery socket the parent
+		 * opened (LocalDiscovery yes); the attached subnets are the
+		 * "local IPv4 subnet" of DISC-4. */
+		cc.discovery = cf->conf.local_discovery &&
+		    es->n_udp > SW_SOCK_DISCOVERY;
 		if ((r = sw_client_new(&e->client, &cc)) != 0)
 			fatalx("client: %s", strerror(-r));
 	} else if (cf->conf.role == SW_ROLE_RELAY) {

@@ -33,8 +33,11 @@ struct engine_setup {
 	gid_t gid;
 	int ipc;			/* socketpair end to the parent */
 	int ctl;			/* control socket, listening */
-	int udp[ENGINE_MAX_UDP];	/* client: [0]; server: primary,
-					   secondary (port 3544) */
+	int udp[ENGINE_MAX_UDP];	/* client: [0] service, [1] local
+					   discovery, 224.0.0.253:3544
+					   (receive only, when n_udp == 2);
+					   server: primary, secondary
+					   (port 3544) */
 	struct sw_v4ep local[ENGINE_MAX_UDP];	/* their local endpoints; client: the
 					   address the host would use, when
 					   bound to any (NAT type NONE) */

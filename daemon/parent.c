@@ -555,6 +555,36 @@ tun_open(struct parent *p)
 	return 0;
 }
 
+/*
+ * Local discovery (DISC-1, LocalDiscovery): discovery bubbles leave from
+ * the service socket (their UDP source is what peers learn as our local
+ * endpoint) with TTL 1, out of the interface of our local address; they
+ * arrive on a second socket bound to 224.0.0.253:3544 (SW_SOCK_DISCOVERY).
+ * Not fatal: without it the client works, only without discovery (e.g.
+ * when BindPort 3544 holds the port without address reuse).
+ */
+static void
+open_discovery(struct engine_setup *es)
+{
+	int r;
+
+	if ((r = sys_udp_multicast_out(es->udp[SW_SOCK_PRIMARY],
+	    es->local[SW_SOCK_PRIMARY].addr)) < 0) {
+		log_warnx("local discovery off: multicast options: %s",
+		    strerror(-r));
+		return;
+	}
+	if ((r = sys_udp_open_group(SW_DISCOVERY_V4, SW_TEREDO_PORT)) < 0) {
+		log_warnx("local discovery off: 224.0.0.253:%u: %s",
+		    SW_TEREDO_PORT, strerror(-r));
+		return;
+	}
+	es->udp[SW_SOCK_DISCOVERY] = r;
+	es->local[SW_SOCK_DISCOVERY].addr = SW_DISCOVERY_V4;
+	es->local[SW_SOCK_DISCOVERY].port = SW_TEREDO_PORT;
+	es->n_udp = SW_SOCK_DISCOVERY + 1;
+}
+
 static int
 open_client(struct parent *p)
 {
@@ -569,6 +599,8 @@ open_client(struct parent *p)
 	es->n_udp = 1;
 	if (es->local[0].addr == 0 && p->cf->n_servers > 0)
 		es->local[0].addr = local_guess(p->cf->servers[0].primary);
+	if (c->local_discovery)
+		open_discovery(es);
 	return 0;
 }
 

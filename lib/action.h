@@ -35,11 +35,14 @@ enum sw_action_kind {
 	SW_ACT_STATE,		/* the FSM changed state (status, logs) */
 };
 
-/* Which local UDP socket: the server has two addresses, the client one
- * service port (and later a discovery socket). */
+/* Which local UDP socket: the server has two addresses; the client one
+ * service port, and a receive-only local discovery socket (224.0.0.253:
+ * 3544, DISC-1) in the second slot: the core sends nothing there, its
+ * discovery bubbles leave from the service port. */
 enum sw_sock {
 	SW_SOCK_PRIMARY = 0,
 	SW_SOCK_SECONDARY = 1,
+	SW_SOCK_DISCOVERY = 1,
 };
 
 struct sw_seg {

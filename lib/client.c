@@ -88,6 +88,29 @@
  *
  * The address changing or going away removes every peer (their queued
  * packets carry the old source): O(peers), on that rare event only.
+ *
+ * Local discovery (RFC 4380 §5.2.8, §5.2.3 case 4/5, §5.2.4 case 3; spec
+ * §6), only with conf.discovery and while QUALIFIED.  More peer fields:
+ *	local, local_peer, last_discovery	DISC-6/8: the peer's LAN
+ *						endpoint, heard on 224.0.0.253
+ *						within 600 s (is_local())
+ * One more deadline, c->disc_next: the next discovery bubble (DISC-2,
+ * 200-300 s apart, drawn at each send).  It is due at once when QUALIFIED
+ * is entered or the address changes (announce ourselves), and is pulled
+ * in (never sooner than 2 s after the last one, DISC_GAP) when:
+ *  - a discovery bubble comes from a peer that was not local (IMPL): the
+ *    newcomer may have missed ours, and without it its host drops our
+ *    unicast answers (no local entry for CLI-RX-8) until our next periodic
+ *    bubble, minutes later.  Terminates: a peer is new once per 600 s;
+ *  - CLI-TX-3 tries to reach a local peer: our discovery bubble makes the
+ *    peer answer with a unicast bubble (DISC-7) from its local address,
+ *    which is what trusts it here (CLI-RX-8).
+ * Discovery bubbles come in through their own entry point,
+ * sw_client_input_discovery(), so they never meet case 1 (CLI-RX-11): the
+ * DISC-7 answer goes out even to a trusted local peer (subject to
+ * CLI-BUB-3/4), or that peer could never come to trust us.
+ * A local peer is trusted at its local endpoint (mapped := the LAN
+ * address), so its data goes over the LAN, never through the NAT.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -110,6 +133,11 @@
 #define BUB_WINDOW	(300 * SW_SEC)		/* CLI-BUB-4, rfc-notes 6 */
 #define RETRIES_PER_TICK 16			/* <= 2 actions each */
 #define DATA_HLIM	64			/* bubbles and pings */
+#define DISC_MIN	(200 * SW_SEC)		/* DISC-2 */
+#define DISC_MAX	(300 * SW_SEC)
+#define DISC_GAP	(2 * SW_SEC)		/* IMPL: extra ones no closer */
+#define DISC_HLIM	1			/* §6 table */
+#define LOCAL_LIFE	(600 * SW_SEC)		/* DISC-8 */
 #define PING_LEN	(SW_IP6_HLEN + 8 + SW_PEER_NONCE_LEN)
 
 /* One pending retry (see the data path comment above). */
@@ -162,7 +190,16 @@ struct sw_client {
 	struct sw_timerq rq;		/* retry deadlines (timerq.h) */
 	struct sw_tb ping_tb;		/* HARD-3 */
 	bool ping_tb_ready;
+
+	/* local discovery (conf.discovery) */
+	sw_time disc_next;		/* next discovery bubble, or NEVER */
+	sw_time disc_last;		/* the last one sent, or NEVER */
+	uint64_t disc_sent;
+	uint64_t disc_accepted;
 };
+
+/* ff02::1, the destination of discovery bubbles (§6). */
+static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 
 static const char *const state_names[SW_CLIENT__STATES] = {
 	[SW_CLIENT_OFFLINE] = "offline",
@@ -252,6 +289,7 @@ clear_address(struct sw_client *c, struct sw_actions *acts)
 	peers_reset(c, acts);
 	c->has_addr = false;
 	memset(c->addr, 0, sizeof c->addr);
+	c->disc_next = SW_TIME_NEVER;	/* nothing to announce */
 	(void)sw_actions_push(acts, SW_ACT_ADDR_CLEAR);
 }
 
@@ -421,6 +459,8 @@ enter_qualified(struct sw_client *c, sw_time now, struct sw_actions *acts)
 	set_address(c, &c->m1, acts);
 	emit_state(c, acts);
 	schedule_refresh(c, now);
+	if (c->conf.discovery)
+		c->disc_next = now;	/* announce ourselves (§6) */
 }
 
 /*
@@ -540,12 +580,19 @@ ev_ra(struct sw_client *c, sw_time now, const struct sw_ra_info *info,
 			    acts);
 		}
 		break;
-	case SW_CLIENT_QUALIFIED:
+	case SW_CLIENT_QUALIFIED: {
+		uint64_t changes = c->address_changes;
+
 		/* CLI-MNT-5: a new mapping replaces the address. */
 		c->nat = nat_of(c, &info->mapped);
 		set_address(c, &info->mapped, acts);
 		schedule_refresh(c, now);
+		/* The local peers were forgotten with the old address:
+		 * announce the new one. */
+		if (c->conf.discovery && c->address_changes != changes)
+			c->disc_next = now;
 		break;
+	}
 	default:
 		break;
 	}
@@ -571,6 +618,13 @@ static bool
 is_teredo(const struct sw_client *c, const uint8_t a[static 16])
 {
 	return sw_addr_is_teredo(a, c->conf.prefix);
+}
+
+/* DISC-8, CLI-TX-3: a discovery bubble came from p within 600 s. */
+static bool
+is_local(const struct sw_peer *p, sw_time now)
+{
+	return p->local_peer && within(now, p->last_discovery, LOCAL_LIFE);
 }
 
 /* Find or create; a new entry has last rx = last tx = "now - 30 s" and
@@ -660,6 +714,77 @@ send_bubbles(struct sw_client *c, struct sw_peer *p, sw_time now,
 		(void)push_udp(acts, indirect, b, SW_IP6_HLEN);
 }
 
+/* DISC-2: the next interval, uniform in [200 s, 300 s]. */
+static sw_time
+discovery_interval(const struct sw_client *c)
+{
+	uint8_t b[8];
+
+	sw_rng_fill(&c->conf.rng, b, sizeof b);
+	return DISC_MIN + ((uint64_t)sw_get32(b) << 32 | sw_get32(b + 4)) %
+	    (DISC_MAX - DISC_MIN + 1);
+}
+
+/*
+ * A discovery bubble (§6 table: our address to ff02::1, hop limit 1) to
+ * 224.0.0.253:3544 from the service port; the next one 200-300 s later.
+ * The driver sends it with IPv4 TTL 1.
+ */
+static void
+discovery_send(struct sw_client *c, sw_time now, struct sw_actions *acts)
+{
+	static const struct sw_v4ep group = {
+		SW_DISCOVERY_V4, SW_TEREDO_PORT
+	};
+	uint8_t *b;
+
+	c->disc_last = now;
+	c->disc_next = after(now, discovery_interval(c));
+	if ((b = sw_actions_alloc(acts, SW_IP6_HLEN)) == NULL) {
+		sw_actions_drop(acts, SW_DROP_ACTIONS_FULL);
+		return;
+	}
+	if (sw_wire_build_bubble(b, SW_IP6_HLEN, c->addr, all_nodes,
+	    DISC_HLIM) != SW_IP6_HLEN ||
+	    push_udp(acts, &group, b, SW_IP6_HLEN) == NULL) {
+		sw_actions_trim(acts, b, SW_IP6_HLEN, 0);
+		return;
+	}
+	c->disc_sent++;
+}
+
+/* A discovery bubble now, or as soon as DISC_GAP allows (see the data
+ * path comment: new local peers, CLI-TX-3). */
+static void
+discovery_soon(struct sw_client *c, sw_time now, struct sw_actions *acts)
+{
+	sw_time at;
+
+	if (!c->conf.discovery || c->state != SW_CLIENT_QUALIFIED ||
+	    !c->has_addr)
+		return;
+	at = c->disc_last == SW_TIME_NEVER ? now :
+	    after(c->disc_last, DISC_GAP);
+	if (at <= now)
+		discovery_send(c, now, acts);
+	else if (at < c->disc_next)
+		c->disc_next = at;
+}
+
+/* The periodic discovery bubble, when due. */
+static void
+discovery_tick(struct sw_client *c, sw_time now, struct sw_actions *acts)
+{
+	if (c->disc_next > now)
+		return;
+	if (!c->conf.discovery || c->state != SW_CLIENT_QUALIFIED ||
+	    !c->has_addr) {
+		c->disc_next = SW_TIME_NEVER;
+		return;
+	}
+	discovery_send(c, now, acts);
+}
+
 /* CLI-PING-2/3: echo request from our address to p, data = the nonce,
  * through our server; HARD-3: a global token bucket. */
 static void
@@ -695,7 +820,12 @@ send_ping(struct sw_client *c, const struct sw_peer *p, sw_time now,
 	 * answered at once (CLI-RX-3), not 2 s after each of our pings. */
 }
 
-/* One resolution attempt (CLI-TX-2/5, CLI-TX-7: both bubbles always). */
+/*
+ * One resolution attempt (CLI-TX-2/5, CLI-TX-7: both bubbles always;
+ * CLI-TX-3: to a local peer, a unicast bubble to its local endpoint, no
+ * COM-V4G check there (it is on our link, DISC-4), and a discovery
+ * bubble, which makes it answer from there, DISC-7).
+ */
 static void
 attempt(struct sw_client *c, struct sw_peer *p, sw_time now,
     struct sw_actions *acts)
@@ -707,6 +837,11 @@ attempt(struct sw_client *c, struct sw_peer *p, sw_time now,
 	p->ping_sent = now;
 	if (!is_teredo(c, p->addr)) {
 		send_ping(c, p, now, acts);
+		return;
+	}
+	if (is_local(p, now)) {
+		send_bubbles(c, p, now, &p->local, NULL, acts);
+		discovery_soon(c, now, acts);
 		return;
 	}
 	sw_addr_decode(p->addr, &t);
@@ -916,7 +1051,13 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 	struct sw_peer *p;
 	enum sw_drop why;
 
-	/* CLI-RX-2, HARD-7 (no local discovery: ff02::1 is dropped too) */
+	/* DISC-3 (D7): a discovery bubble sent to our unicast address. */
+	if (c->conf.discovery && memcmp(ip->dst, all_nodes, 16) == 0) {
+		sw_actions_drop(acts, SW_DROP_DISC_UNICAST);
+		return;
+	}
+	/* CLI-RX-2, HARD-7 (ff02::1 too: discovery bubbles arrive through
+	 * sw_client_input_discovery) */
 	if ((why = sw_check_ip6_dst_unicast(ip->dst, false)) != SW_DROP_NONE) {
 		sw_actions_drop(acts, why);
 		return;
@@ -976,13 +1117,80 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 			return;
 		}
 	}
+	/* CLI-RX-8 (case 5): a local peer at its local endpoint (the one
+	 * its discovery bubble came from); the data then stays on the LAN. */
+	if (is_teredo(c, ip->src) && p != NULL && is_local(p, now) &&
+	    sw_v4ep_eq(&p->local, from)) {
+		trust(c, p, from, now, acts);
+		accept_pkt(v, bubble, acts);
+		return;
+	}
 	/* A Teredo source that does not embed the UDP source: spoofable
-	 * and not verifiable by a ping test (RX-7/8 are not implemented). */
+	 * and not verifiable by a ping test. */
 	if (is_teredo(c, ip->src)) {
 		sw_actions_drop(acts, SW_DROP_SRC_MAPPING);
 		return;
 	}
 	unsolicited(c, p, now, v, ip, bubble, acts);
+}
+
+/*
+ * CLI-RX-7 (case 4), DISC-3..7: a datagram from the discovery socket.
+ * Only a bubble to ff02::1 is a discovery bubble; it must pass DISC-3..5
+ * (sw_check_discovery: multicast, Teredo source, on-link IPv4 source,
+ * our NAT's mapped address), come from another Teredo address than ours
+ * and from a real port.
+ */
+static void
+discovery_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
+    const struct sw_ip6_view *ip, struct sw_actions *acts)
+{
+	struct sw_peer *p;
+	enum sw_drop why;
+	bool created, known;
+
+	if (memcmp(ip->dst, all_nodes, 16) != 0) {
+		sw_actions_drop(acts, ip->dst[0] == 0xff ?
+		    SW_DROP_DST_MULTICAST : SW_DROP_DST_NOT_OURS);
+		return;
+	}
+	if (!sw_ip6_is_bubble(ip)) {
+		sw_actions_drop(acts, SW_DROP_DST_MULTICAST);	/* HARD-7 */
+		return;
+	}
+	if ((why = sw_check_discovery(ip, c->conf.prefix, true, from->addr,
+	    c->conf.v4.attached, c->conf.v4.n_attached,
+	    c->flags_mapped.addr)) != SW_DROP_NONE) {
+		sw_actions_drop(acts, why);		/* D7, D8, D9 */
+		return;
+	}
+	if (memcmp(ip->src, c->addr, 16) == 0) {
+		sw_actions_drop(acts, SW_DROP_OWN_ADDRESS);	/* our echo */
+		return;
+	}
+	if (from->port == 0) {
+		sw_actions_drop(acts, SW_DROP_SRC_PORT_ZERO);	/* HARD-8 */
+		return;
+	}
+	c->disc_accepted++;
+	/* DISC-6: a new entry is untrusted, last reception now, last
+	 * transmission "now - 30 s", no bubble sent. */
+	p = sw_peer_insert(c->peers, ip->src, &created, acts->drops);
+	if (created) {
+		p->last_rx = now;
+		p->last_tx = SW_TIME_NEVER;
+		p->ping_sent = SW_TIME_NEVER;
+		p->trusted = false;
+	}
+	known = !created && is_local(p, now) && sw_v4ep_eq(&p->local, from);
+	p->local = *from;
+	p->local_peer = true;
+	p->last_discovery = now;			/* DISC-8 */
+	/* DISC-7: a unicast bubble to its local endpoint, CLI-BUB-3/4. */
+	send_bubbles(c, p, now, &p->local, NULL, acts);
+	/* IMPL: a newcomer may have missed our discovery bubble. */
+	if (!known)
+		discovery_soon(c, now, acts);
 }
 
 void
@@ -1128,6 +1336,8 @@ sw_client_new(struct sw_client **out, const struct sw_client_conf *conf)
 	c->backoff = conf->backoff_min;
 	c->last_server_rx = SW_TIME_NEVER;
 	c->next_refresh = SW_TIME_NEVER;
+	c->disc_next = SW_TIME_NEVER;
+	c->disc_last = SW_TIME_NEVER;
 	arm(c, TIMER_NONE, SW_TIME_NEVER);
 	*out = c;
 	return 0;
@@ -1226,28 +1436,51 @@ sw_client_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 }
 
 void
+sw_client_input_discovery(struct sw_client *c, sw_time now,
+    const struct sw_v4ep *from, const uint8_t *buf, size_t len,
+    struct sw_actions *acts)
+{
+	struct sw_teredo_view v;
+	struct sw_ip6_view ip;
+	enum sw_drop why = SW_DROP_NONE;
+
+	/* D1, D2 (CLI-RX-1) */
+	if (sw_wire_parse(buf, len, &v, &why) != 0 ||
+	    sw_ip6_parse(v.ip6, v.ip6_len, &ip, &why) != 0) {
+		sw_actions_drop(acts, why);
+		return;
+	}
+	/* DISC-5 needs our mapping, DISC-7 our address. */
+	if (!c->conf.discovery || c->state != SW_CLIENT_QUALIFIED ||
+	    !c->has_addr) {
+		sw_actions_drop(acts, SW_DROP_CLIENT_NOT_READY);
+		return;
+	}
+	discovery_input(c, now, from, &ip, acts);
+}
+
+void
 sw_client_tick(struct sw_client *c, sw_time now, struct sw_actions *acts)
 {
 	enum timer t = c->timer;
 
-	if (t == TIMER_NONE || now < c->deadline) {
-		data_tick(c, now, acts);
-		return;
+	if (t != TIMER_NONE && now >= c->deadline) {
+		arm(c, TIMER_NONE, SW_TIME_NEVER);
+		switch (t) {
+		case TIMER_RS:
+			ev_rs_timeout(c, now, acts);
+			break;
+		case TIMER_BACKOFF:
+			ev_backoff(c, now, acts);
+			break;
+		case TIMER_REFRESH:
+			ev_refresh(c, now, acts);
+			break;
+		default:
+			break;
+		}
 	}
-	arm(c, TIMER_NONE, SW_TIME_NEVER);
-	switch (t) {
-	case TIMER_RS:
-		ev_rs_timeout(c, now, acts);
-		break;
-	case TIMER_BACKOFF:
-		ev_backoff(c, now, acts);
-		break;
-	case TIMER_REFRESH:
-		ev_refresh(c, now, acts);
-		break;
-	default:
-		break;
-	}
+	discovery_tick(c, now, acts);
 	data_tick(c, now, acts);
 }
 
@@ -1255,6 +1488,9 @@ sw_time
 sw_client_next_deadline(const struct sw_client *c)
 {
 	sw_time d = c->deadline;
+
+	if (c->disc_next < d)
+		d = c->disc_next;
 
 	/* The queue is sorted: its head is the earliest retry. */
 	if (sw_timerq_next(&c->rq) < d)
@@ -1287,6 +1523,10 @@ sw_client_status(const struct sw_client *c, struct sw_client_status *st)
 	st->address_changes = c->address_changes;
 	st->peers = sw_peer_count(c->peers);
 	st->queued_bytes = sw_peer_queue_total(c->peers);
+	st->discovery = c->conf.discovery;
+	st->next_discovery = c->disc_next;
+	st->discovery_sent = c->disc_sent;
+	st->discovery_accepted = c->disc_accepted;
 }
 
 const char *

@@ -1,7 +1,8 @@
 /*
  * client.h - the Teredo client's qualification and maintenance, pure
  * (RFC 4380 §5.2.1, §5.2.2, §5.2.5 as updated by RFC 5991 §3.2; spec §2.2,
- * §2.4, §2.5, §2.9).  The data path (§2.6-2.8) arrives with [relay].
+ * §2.4, §2.5, §2.9), its data path (§2.6-2.8, §2.11) and local discovery
+ * (§5.2.8, spec §6).
  *
  *          start                      RA ok (mapping M1)
  *  OFFLINE ------> PROBE_PRIMARY ----------------------> PROBE_SECONDARY
@@ -39,9 +40,33 @@
  *    delivers the queue.  HARD-3: bubbles never start a test, one test
  *    at a time per source under the global ping token bucket, and a valid
  *    trusted entry is not replaced (SRC_MAPPING).  A Teredo source that
- *    does not embed its UDP source is dropped (SRC_MAPPING).  Local
- *    discovery (CLI-RX-7/8, CLI-TX-3) and ICMPv6 unreachable on abandoned
- *    queues (CLI-TX-8) are not done.
+ *    does not embed its UDP source is dropped (SRC_MAPPING) unless it is
+ *    a local peer at its local address (CLI-RX-8).  ICMPv6 unreachable on
+ *    abandoned queues (CLI-TX-8) is not done.
+ *
+ * Local discovery (RFC 4380 §5.2.8, spec §6 DISC-1..9), when
+ * conf.discovery is set (off by default in the core; DISC-9: a forged
+ * discovery bubble can divert traffic, so it is the caller's choice):
+ *  - discovery bubbles (our Teredo address -> ff02::1, hop limit 1) go out
+ *    as SEND_UDP on SW_SOCK_PRIMARY (the service port: peers learn our
+ *    local endpoint from its source) to 224.0.0.253:3544, once when
+ *    QUALIFIED is entered or the address changes, then every 200-300 s
+ *    (DISC-2, uniform, from conf.rng), and sooner when needed: a newly
+ *    discovered local peer and CLI-TX-3 ask for one (at most one every
+ *    2 s).  The driver must send them with IPv4 TTL 1.
+ *  - sw_client_input_discovery() takes what the driver received on the
+ *    224.0.0.253:3544 socket: DISC-3..5 (D7-D9, conf.v4.attached are the
+ *    local subnets), DISC-6 (the peer becomes "local" at the UDP source
+ *    for 600 s, DISC-8), DISC-7 (a unicast bubble to it).  A discovery
+ *    bubble reaching sw_client_input() (the service port: unicast) is
+ *    DISC_UNICAST.  Being a separate entry point, discovery bubbles are
+ *    never seen by case 1 (CLI-RX-11).
+ *  - CLI-RX-8 (case 5): a Teredo source not at its embedded mapping but
+ *    at the local address of a local entry is trusted there; CLI-TX-3: to
+ *    a local peer that is not a valid trusted one, queue and send a
+ *    unicast bubble to its local address plus a discovery bubble.  A
+ *    trusted local peer's mapping is its local address: the data stays
+ *    on the LAN.
  */
 #ifndef SW_CLIENT_H
 #define SW_CLIENT_H
@@ -107,6 +132,7 @@ struct sw_client_conf {
 	uint32_t queue_total_bytes;	/* all queues: 256 KiB */
 	struct sw_tb_conf ping_rate;	/* HARD-3 global ping-test limit:
 					   one per 100 ms, burst 10 */
+	bool discovery;			/* local discovery (§6): false */
 };
 
 struct sw_client_status {
@@ -126,6 +152,11 @@ struct sw_client_status {
 	/* data path */
 	uint32_t peers;			/* entries in the peer table */
 	size_t queued_bytes;		/* bytes waiting in peer queues */
+	/* local discovery (§6) */
+	bool discovery;			/* conf.discovery */
+	sw_time next_discovery;		/* next discovery bubble, or NEVER */
+	uint64_t discovery_sent;	/* discovery bubbles sent */
+	uint64_t discovery_accepted;	/* received and accepted (DISC-6) */
 };
 
 struct sw_client;
@@ -143,6 +174,19 @@ void sw_client_start(struct sw_client *c, sw_time now, struct sw_actions *acts);
 
 /* A UDP datagram received on the service port from `from`. */
 void sw_client_input(struct sw_client *c, sw_time now,
+    const struct sw_v4ep *from, const uint8_t *buf, size_t len,
+    struct sw_actions *acts);
+
+/*
+ * A UDP datagram received on the local discovery socket (bound to
+ * 224.0.0.253:3544, so only multicast to that group arrives there) from
+ * `from` (DISC-1, CLI-RX-7).  Drops: D1/D2, CLIENT_NOT_READY (not
+ * QUALIFIED, or conf.discovery off), DST_NOT_OURS / DST_MULTICAST (not a
+ * bubble to ff02::1), DISC_NOT_TEREDO, DISC_OFF_LINK (IPv4 source outside
+ * conf.v4.attached), DISC_FOREIGN (another NAT's mapping), OWN_ADDRESS,
+ * SRC_PORT_ZERO.
+ */
+void sw_client_input_discovery(struct sw_client *c, sw_time now,
     const struct sw_v4ep *from, const uint8_t *buf, size_t len,
     struct sw_actions *acts);
 

@@ -60,6 +60,7 @@ enum setting_id {
 	S_REFRESH,
 	S_CLIENT_ID,
 	S_KEY_FILE,
+	S_LOCAL_DISC,
 	S_SRV_BIND,
 	S_SRV_SECONDARY,
 	S_REQUIRE_AUTH,
@@ -768,6 +769,14 @@ set_relay_addr(const struct ctx *x, const struct tok *v, size_t nv)
 	return 0;
 }
 
+/* DISC-1..9: local client discovery (yes by default, DISC-9). */
+static int
+set_local_disc(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return yes_no(x, &v[0], &x->c->local_discovery);
+}
+
 static int
 set_host_specific(const struct ctx *x, const struct tok *v, size_t nv)
 {
@@ -821,6 +830,8 @@ static const struct setting settings[S__COUNT] = {
 	    set_client_id },
 	[S_KEY_FILE] = { "KeyFile", R_CLIENT, 1, 1, false,
 	    set_key_file },
+	[S_LOCAL_DISC] = { "LocalDiscovery", R_CLIENT, 1, 1, false,
+	    set_local_disc },
 	[S_SRV_BIND] = { "ServerBindAddress", R_SERVER, 1, 1, false,
 	    set_srv_bind },
 	[S_SRV_SECONDARY] = { "SecondaryBindAddress", R_SERVER, 1, 1,
@@ -861,6 +872,7 @@ sw_conf_init(struct sw_conf *c)
 	c->mtu = MTU_DEFAULT;
 	c->v4_policy = SW_V4_HARDENED;
 	c->refresh = REFRESH_DEFAULT;
+	c->local_discovery = true;		/* RFC 4380 §5.2.8: SHOULD */
 	c->relay_max_payload = PAYLOAD_DEFAULT;
 }
 

@@ -61,6 +61,7 @@ struct sw_conf {
 	uint8_t client_id[SW_CONF_ID_MAX];	/* ClientId, hex */
 	uint8_t client_id_len;
 	char key_file[SW_CONF_PATH_MAX];	/* KeyFile ("" = none) */
+	bool local_discovery;			/* LocalDiscovery (yes) */
 
 	/* server */
 	uint32_t server_primary;		/* ServerBindAddress */

@@ -12,8 +12,10 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <ifaddrs.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -90,6 +92,95 @@ sys_udp_open(const struct sw_v4ep *local, struct sw_v4ep *bound)
 		}
 		bound->addr = ntohl(sin.sin_addr.s_addr);
 		bound->port = ntohs(sin.sin_port);
+	}
+	return fd;
+
+ err_close:
+	close(fd);
+	return rc;
+}
+
+/*
+ * Local discovery, sending side (DISC-1, §6 table): multicast from the
+ * service socket leaves with TTL 1, is not looped back to this host, and
+ * goes out of the interface holding ifaddr (0: the routing table's
+ * choice).  The service socket takes no multicast in (IP_MULTICAST_ALL
+ * off): bound to 0.0.0.0:3544 it would otherwise receive the discovery
+ * bubbles meant for the discovery socket too.
+ */
+int
+sys_udp_multicast_out(int fd, uint32_t ifaddr)
+{
+	struct in_addr	 a = { .s_addr = htonl(ifaddr) };
+	int		 rc;
+
+	if ((rc = setsockopt_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, 1)) < 0 ||
+	    (rc = setsockopt_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0)) < 0 ||
+	    (rc = setsockopt_int(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0)) < 0)
+		return rc;
+	if (ifaddr != 0 &&
+	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)) == -1)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Local discovery, receiving side (DISC-1): a socket bound to group:port
+ * (so that only datagrams sent to the group arrive: DISC-3 holds by
+ * construction), address reuse on (other Teredo clients on this host
+ * bind it too), joined on every IPv4 interface that is up, not loopback
+ * and multicast-capable.  Returns the fd, -ENODEV when no interface could
+ * join, or -errno.
+ */
+int
+sys_udp_open_group(uint32_t group, uint16_t port)
+{
+	struct sockaddr_in	 sin;
+	struct ifaddrs		*ifa, *i;
+	unsigned		 joined = 0;
+	int			 fd, rc;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -errno;
+	if ((rc = setsockopt_int(fd, SOL_SOCKET, SO_REUSEADDR, 1)) < 0 ||
+	    (rc = setsockopt_int(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0)) < 0)
+		goto err_close;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(group);
+	sin.sin_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		rc = -errno;
+		goto err_close;
+	}
+	if (getifaddrs(&ifa) == -1) {
+		rc = -errno;
+		goto err_close;
+	}
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		struct ip_mreqn mr;
+
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    (i->ifa_flags & IFF_UP) == 0 ||
+		    (i->ifa_flags & IFF_LOOPBACK) != 0 ||
+		    (i->ifa_flags & IFF_MULTICAST) == 0)
+			continue;
+		memset(&mr, 0, sizeof(mr));
+		mr.imr_multiaddr.s_addr = htonl(group);
+		mr.imr_ifindex = (int)if_nametoindex(i->ifa_name);
+		if (mr.imr_ifindex == 0)
+			continue;
+		/* An interface with several addresses joins once
+		 * (EADDRINUSE the second time). */
+		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr,
+		    sizeof(mr)) == 0 || errno == EADDRINUSE)
+			joined++;
+	}
+	freeifaddrs(ifa);
+	if (joined == 0) {
+		rc = -ENODEV;
+		goto err_close;
 	}
 	return fd;
 

@@ -23,6 +23,13 @@
  * choice).  Returns the fd or -errno.  *bound gets the bound address. */
 int sys_udp_open(const struct sw_v4ep *local, struct sw_v4ep *bound);
 
+/* Local discovery (DISC-1): the service socket's multicast output (TTL 1,
+ * no loopback, out of the interface of ifaddr unless 0, no multicast in);
+ * the receive-only socket bound to group:port and joined on every IPv4
+ * multicast interface (fd, -ENODEV when none, or -errno). */
+int sys_udp_multicast_out(int fd, uint32_t ifaddr);
+int sys_udp_open_group(uint32_t group, uint16_t port);
+
 /* A receive batch: n datagrams, each with its source and length. */
 struct sys_udp_batch {
 	unsigned n;
