@@ -85,7 +85,13 @@ bad duplicate "Role client\nServerAddress 192.0.2.10\n${LAB}AddressPolicy lab\n"
 bad wrong-role "Role client\nServerAddress 192.0.2.10\nServerBindAddress 192.0.2.10\n$LAB" \
     "" "ServerBindAddress:" "only for Role server"
 bad server-missing-bind "Role server\n$LAB" "" "ServerBindAddress:" "missing"
-bad relay "Role relay\n$LAB" "" "Role:" "relay"
+good relay-lab "Role relay\nRelayAddress 2001:db8:6::3\n$LAB"
+good relay-host-specific "Role relay\nRelayAddress 2001:db8:6::4\nHostSpecific yes\n$LAB"
+bad relay-missing-address "Role relay\n$LAB" "" "RelayAddress:" "missing"
+bad relay-teredo-address "Role relay\nRelayAddress 2001:0:c000:20a::1\n$LAB" \
+    "" "RelayAddress:" "Teredo"
+bad relay-served-teredo "Role relay\nRelayAddress 2001:db8:6::3\nServedPrefix 2001::/32\n$LAB" \
+    "" "ServedPrefix:" "Teredo prefix"
 
 # A host name that resolves to an address that is not global (CLI-CFG-4):
 # "localhost" comes from /etc/hosts, no DNS needed.
