@@ -190,6 +190,8 @@ struct sw_client {
 	struct sw_timerq rq;		/* retry deadlines (timerq.h) */
 	struct sw_tb ping_tb;		/* HARD-3 */
 	bool ping_tb_ready;
+	struct sw_tb icmp_tb;		/* CLI-TX-8, SEC-9 */
+	bool icmp_tb_ready;
 
 	/* local discovery (conf.discovery) */
 	sw_time disc_next;		/* next discovery bubble, or NEVER */
@@ -661,16 +663,6 @@ push_udp(struct sw_actions *acts, const struct sw_v4ep *dst,
 	return a;
 }
 
-static void
-drop_queue(struct sw_client *c, struct sw_peer *p, enum sw_drop why,
-    struct sw_actions *acts)
-{
-	unsigned n = sw_peer_queue_clear(c->peers, p);
-
-	while (n-- > 0)
-		sw_actions_drop(acts, why);
-}
-
 /*
  * CLI-BUB-3/4/5: may a bubble go to p now?  If so it is accounted for
  * (last transmission = now, count + 1).  The count restarts when 300 s
@@ -916,11 +908,51 @@ trust(struct sw_client *c, struct sw_peer *p, const struct sw_v4ep *from,
 	flush(c, p, now, acts);
 }
 
-/* Retries exhausted (CLI-TX-8; the ICMPv6 error is not sent). */
+/*
+ * CLI-TX-8: the queue of a peer that never answered is dropped; for each
+ * packet the host sent, the host's stack hears ICMPv6 Destination
+ * Unreachable, code 3 (address unreachable), from our address, so that
+ * the application learns at once (ping prints it, connect() fails).
+ * SEC-9: one token bucket; no error about an error (RFC 4443 §2.4(e)).
+ * Packets the peer sent us (CLI-RX-9) are dropped silently.
+ */
 static void
-give_up(struct sw_client *c, struct sw_peer *p, struct sw_actions *acts)
+give_up(struct sw_client *c, struct sw_peer *p, sw_time now,
+    struct sw_actions *acts)
 {
-	drop_queue(c, p, SW_DROP_QUEUE_UNRESOLVED, acts);
+	bool errors = c->conf.icmp_rate.burst > 0;
+	const uint8_t *q;
+	size_t len;
+
+	if (errors && !c->icmp_tb_ready) {
+		sw_tb_init(&c->icmp_tb, &c->conf.icmp_rate, now);
+		c->icmp_tb_ready = true;
+	}
+	while ((q = sw_peer_queue_front(c->peers, p, &len)) != NULL) {
+		size_t cap = SW_IP6_HLEN + 8 + len;
+		struct sw_action *a;
+		uint8_t *b;
+		int n;
+
+		if (cap > SW_ICMP6_ERROR_MAX)
+			cap = SW_ICMP6_ERROR_MAX;
+		if (errors && len >= SW_IP6_HLEN &&
+		    memcmp(q + 8, c->addr, 16) == 0 &&
+		    sw_icmp6_error_allowed(q, len) &&
+		    sw_tb_take(&c->icmp_tb, &c->conf.icmp_rate, now) &&
+		    (b = sw_actions_alloc(acts, cap)) != NULL) {
+			n = sw_wire_build_icmp6_error(b, cap,
+			    SW_ICMP6_DST_UNREACH, SW_ICMP6_UNREACH_ADDR, 0,
+			    c->addr, q, len);
+			if (n <= 0 ||
+			    (a = sw_actions_push(acts, SW_ACT_DELIVER)) == NULL)
+				sw_actions_trim(acts, b, cap, 0);
+			else
+				a->seg[0] = (struct sw_seg){ b, (size_t)n };
+		}
+		sw_peer_queue_pop(c->peers, p);
+		sw_actions_drop(acts, SW_DROP_QUEUE_UNRESOLVED);
+	}
 	p->retries = 0;
 	if (!is_teredo(c, p->addr))
 		sw_peer_remove(c->peers, p, acts->drops);	/* HARD-6 */
@@ -942,7 +974,7 @@ data_tick(struct sw_client *c, sw_time now, struct sw_actions *acts)
 		    after(p->ping_sent, RETRY_DELAY) != r.due)
 			continue;		/* stale */
 		if (p->retries >= ATTEMPTS) {
-			give_up(c, p, acts);
+			give_up(c, p, now, acts);
 			continue;
 		}
 		attempt(c, p, now, acts);
@@ -1277,6 +1309,8 @@ sw_client_conf_default(struct sw_client_conf *conf)
 	conf->queue_total_bytes = 256 * 1024;
 	conf->ping_rate.interval = 100 * SW_MSEC;	/* HARD-3 */
 	conf->ping_rate.burst = 10;
+	conf->icmp_rate.interval = 100 * SW_MSEC;	/* CLI-TX-8, SEC-9 */
+	conf->icmp_rate.burst = 10;
 }
 
 int
@@ -1317,6 +1351,10 @@ sw_client_new(struct sw_client **out, const struct sw_client_conf *conf)
 		c->conf.queue_peer_bytes = 1280;
 	if (c->conf.queue_total_bytes == 0)
 		c->conf.queue_total_bytes = 256 * 1024;
+	if (c->conf.icmp_rate.interval == 0) {
+		c->conf.icmp_rate.interval = 100 * SW_MSEC;
+		c->conf.icmp_rate.burst = 10;
+	}
 	if (c->conf.ping_rate.interval == 0 || c->conf.ping_rate.burst == 0) {
 		c->conf.ping_rate.interval = 100 * SW_MSEC;
 		c->conf.ping_rate.burst = 10;

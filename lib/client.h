@@ -41,8 +41,10 @@
  *    at a time per source under the global ping token bucket, and a valid
  *    trusted entry is not replaced (SRC_MAPPING).  A Teredo source that
  *    does not embed its UDP source is dropped (SRC_MAPPING) unless it is
- *    a local peer at its local address (CLI-RX-8).  ICMPv6 unreachable on
- *    abandoned queues (CLI-TX-8) is not done.
+ *    a local peer at its local address (CLI-RX-8).  A queue given up
+ *    (CLI-TX-8) is answered to the host with ICMPv6 Destination
+ *    Unreachable, code 3, from our address, for each packet it sent,
+ *    under the icmp_rate token bucket (SEC-9).
  *
  * Local discovery (RFC 4380 §5.2.8, spec §6 DISC-1..9), when
  * conf.discovery is set (off by default in the core; DISC-9: a forged
@@ -132,6 +134,9 @@ struct sw_client_conf {
 	uint32_t queue_total_bytes;	/* all queues: 256 KiB */
 	struct sw_tb_conf ping_rate;	/* HARD-3 global ping-test limit:
 					   one per 100 ms, burst 10 */
+	struct sw_tb_conf icmp_rate;	/* CLI-TX-8 errors to the host: one
+					   per 100 ms, burst 10; burst 0 with
+					   interval > 0: none */
 	bool discovery;			/* local discovery (§6): false */
 };
 

@@ -38,7 +38,7 @@ tap_require_bins "$B"
 BLOB="$HERE/tcp_blob.py"
 
 TYPES=(full-cone restricted port-restricted)
-PLAN=$(( 6 + ${#TYPES[@]} * 6 + 8 ))
+PLAN=$(( 6 + ${#TYPES[@]} * 6 + 9 ))
 
 PREFIX="swrl$$"
 lab_init "$PREFIX"
@@ -179,6 +179,12 @@ check "an unanswered client: n6 hears 'Address unreachable' from the relay" \
 [ "$failed" -eq 0 ] || diag "ping: $(tr '\n' ' ' <<<"$out")"
 is "relay: one entry expired, one error sent" \
     "$(cnt rly rly peers_expired) $(cnt rly rly unreachable_sent)" "1 1"
+# The same from a client: its own peer never answers (CLI-TX-8).
+NOBODY2=$(sed 's/:fff6:/:fff5:/' <<<"$NOBODY")
+addr3=$(sj cl3 cl3 address)
+out=$(lab_exec cl3 ping -6 -n -c 1 -W 12 "$NOBODY2" 2>&1)
+check "an unanswered Teredo peer: the client's host hears 'Address unreachable' (CLI-TX-8)" \
+    grep -q "From $addr3.*Address unreachable" <<<"$out"
 
 # ---- shut down ----------------------------------------------------------------
 RPID=${LAB_DAEMON_PID[rly]}

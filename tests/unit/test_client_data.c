@@ -296,6 +296,28 @@ assert_ping(const struct fix *f, const struct sw_action *a,
 	memcpy(nonce, e.data, 8);
 }
 
+/* CLI-TX-8: a DELIVER of ICMPv6 Destination Unreachable, code 3, from
+ * our address to our address, carrying pkt. */
+static void
+want_unreach(const struct fix *f, const struct sw_action *a,
+    const uint8_t *pkt, size_t len)
+{
+	struct sw_ip6_view ip;
+	enum sw_drop why;
+
+	assert_int_equal(a->kind, SW_ACT_DELIVER);
+	assert_int_equal(sw_ip6_parse(a->seg[0].p, a->seg[0].len, &ip, &why),
+	    0);
+	assert_memory_equal(ip.src, f->me, 16);
+	assert_memory_equal(ip.dst, f->me, 16);
+	assert_int_equal(ip.nxt, SW_NH_ICMP6);
+	assert_true(sw_icmp6_checksum_ok(&ip));
+	assert_int_equal(ip.payload[0], SW_ICMP6_DST_UNREACH);
+	assert_int_equal(ip.payload[1], SW_ICMP6_UNREACH_ADDR);
+	assert_int_equal(ip.plen, 8 + len);
+	assert_memory_equal(ip.payload + 8, pkt, len);
+}
+
 /* An echo reply from `src` to us carrying data. */
 static size_t
 mk_reply(const struct fix *f, uint8_t *buf, size_t cap, const uint8_t src[16],
@@ -387,10 +409,13 @@ test_send_teredo_bubbles_and_retries(void **state)
 		assert_bubble(f, nth(f, SW_ACT_SEND_UDP, 0), peer, &pmap);
 		assert_bubble(f, nth(f, SW_ACT_SEND_UDP, 1), peer, &ind);
 	}
-	/* 2 s after the last one: the queue is given up (CLI-TX-8) */
+	/* 2 s after the last one: the queue is given up, and the host
+	 * hears "address unreachable" about each packet (CLI-TX-8) */
 	assert_true(sw_client_next_deadline(f->c) == t0 + 8 * SEC);
 	tick_at(f, t0 + 8 * SEC);
-	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->acts.n, 2);
+	want_unreach(f, &f->acts.a[0], pkt, n);
+	want_unreach(f, &f->acts.a[1], pkt, n);
 	assert_int_equal(f->drops.n[SW_DROP_QUEUE_UNRESOLVED], 2);
 	assert_int_equal(status(f).queued_bytes, 0);
 	/* the next deadline is the FSM's refresh again */
@@ -403,8 +428,9 @@ test_send_teredo_bubbles_and_retries(void **state)
 	assert_int_equal(status(f).queued_bytes, n);
 	for (unsigned r = 1; r <= 4; r++) {
 		tick_at(f, f->now + 2 * SEC);
-		assert_int_equal(f->acts.n, 0);
+		assert_int_equal(f->acts.n, r < 4 ? 0 : 1);
 	}
+	want_unreach(f, &f->acts.a[0], pkt, n);
 	assert_int_equal(f->drops.n[SW_DROP_QUEUE_UNRESOLVED], 3);
 	fix_free(f);
 }
@@ -620,7 +646,8 @@ test_ping_test_retries(void **state)
 		assert_memory_equal(again, nonce, 8);
 	}
 	tick_at(f, t0 + 8 * SEC);
-	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->acts.n, 1);
+	want_unreach(f, &f->acts.a[0], pkt, n);
 	assert_int_equal(f->drops.n[SW_DROP_QUEUE_UNRESOLVED], 1);
 	assert_int_equal(status(f).peers, 0);
 	/* a new test has a fresh nonce */
@@ -803,6 +830,54 @@ test_bubble_during_ping_test(void **state)
 	f->now += SEC;
 	input(f, &srv, buf, bn);
 	assert_int_equal(f->acts.n, 0);		/* CLI-BUB-3 */
+	fix_free(f);
+}
+
+/* CLI-TX-8 limits (SEC-9): one bucket for all errors; none for what a
+ * peer sent us (CLI-RX-9 queue) or about an ICMPv6 error; burst 0: none. */
+static void
+test_unreach_limits(void **state)
+{
+	struct fix *f = fix_conf(33);
+	uint8_t pkt[3][128], in[128];
+	size_t n[3], in_n;
+	sw_time t0;
+
+	(void)state;
+	f->conf.icmp_rate.interval = 10 * SEC;
+	f->conf.icmp_rate.burst = 1;
+	qualify(f);
+	for (unsigned i = 0; i < 3; i++)
+		n[i] = mk_pkt(pkt[i], sizeof pkt[i], f->me, native1, 8,
+		    (uint8_t)i);
+	/* an ICMPv6 error first: never answered with one */
+	pkt[0][6] = SW_NH_ICMP6;
+	pkt[0][40] = SW_ICMP6_DST_UNREACH;
+	for (unsigned i = 0; i < 3; i++)
+		send6(f, pkt[i], n[i]);
+	/* and native2 speaks to us: its packet waits for a test too */
+	in_n = mk_pkt(in, sizeof in, native2, f->me, 8, 0x99);
+	input(f, &relay, in, in_n);
+	t0 = f->now;
+	for (unsigned r = 1; r <= 4; r++)
+		tick_at(f, t0 + 2 * r * SEC);
+	/* pkt[1] gets the one token; pkt[2] is over the limit */
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	want_unreach(f, nth(f, SW_ACT_DELIVER, 0), pkt[1], n[1]);
+	assert_int_equal(f->drops.n[SW_DROP_QUEUE_UNRESOLVED], 4);
+	fix_free(f);
+	/* burst 0: no error at all */
+	f = fix_conf(34);
+	f->conf.icmp_rate.interval = SEC;
+	f->conf.icmp_rate.burst = 0;
+	qualify(f);
+	n[1] = mk_pkt(pkt[1], sizeof pkt[1], f->me, native1, 8, 1);
+	send6(f, pkt[1], n[1]);
+	t0 = f->now;
+	for (unsigned r = 1; r <= 4; r++)
+		tick_at(f, t0 + 2 * r * SEC);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+	assert_int_equal(f->drops.n[SW_DROP_QUEUE_UNRESOLVED], 1);
 	fix_free(f);
 }
 
@@ -1144,6 +1219,7 @@ main(void)
 		cmocka_unit_test(test_ping_reply_nonce),
 		cmocka_unit_test(test_rx9_native_first),
 		cmocka_unit_test(test_bubble_during_ping_test),
+		cmocka_unit_test(test_unreach_limits),
 		cmocka_unit_test(test_ping_rate_limit),
 		cmocka_unit_test(test_rx_destination),
 		cmocka_unit_test(test_rx_hygiene),
