@@ -6,11 +6,14 @@
  *   cfg(1)   bits 0-1: servers - 1; bit 2: key (secure qualification);
  *            bit 3: local address 203.0.113.5:40000 (an answer with
  *            that mapping means no NAT);
- *            bit 4: rs_tries 1 instead of 3
+ *            bit 4: rs_tries 1 instead of 3; bit 5: local discovery,
+ *            the host on 10.1.0.0/16 and 192.0.2.0/24
  *   seed(8)  the RNG seed (nonces, flag bits, refresh jitter)
  *   records, each: op(1) step(2, ms, big-endian), then by op % 7:
  *     0 tick        -
- *     1 datagram    from IPv4(4) port(2) len(2) bytes(len)
+ *     1 datagram    from IPv4(4) port(2) len(2) bytes(len); with op bit 7
+ *                   and discovery on, as received on 224.0.0.253:3544
+ *                   (sw_client_input_discovery)
  *     2 answer      sel(1) mapped IPv4(4) port(2) conf(1) flip(2)
  *                   an RA as the server would send it, echoing the nonce
  *                   of the last RS (so the fuzzer reaches QUALIFIED):
@@ -375,7 +378,7 @@ answer(struct run *r, struct input *in)
 }
 
 static void
-datagram(struct run *r, struct input *in, bool from_server)
+datagram(struct run *r, struct input *in, bool from_server, bool disc)
 {
 	struct sw_client_status st;
 	struct sw_v4ep from;
@@ -395,7 +398,11 @@ datagram(struct run *r, struct input *in, bool from_server)
 	if (len > in->left)
 		len = in->left;
 	begin();
-	sw_client_input(r->c, r->now, &from, in->p, len, &acts);
+	if (disc)
+		sw_client_input_discovery(r->c, r->now, &from, in->p, len,
+		    &acts);
+	else
+		sw_client_input(r->c, r->now, &from, in->p, len, &acts);
 	in->p += len;
 	in->left -= len;
 	check_step(r);
@@ -441,6 +448,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (cfg & 16)
 		r.conf.rs_tries = 1;
+	if (cfg & 32) {
+		static const struct sw_v4_net lans[] = {
+			{ SW_IP4(10, 1, 0, 0), 16 },
+			{ SW_IP4(192, 0, 2, 0), 24 },
+		};
+
+		r.conf.discovery = true;
+		r.conf.v4.attached = lans;
+		r.conf.v4.n_attached = 2;
+	}
 	r.now = SW_SEC;
 	require(sw_client_new(&r.c, &r.conf) == 0);
 
@@ -456,7 +473,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0:
 			break;
 		case 1:
-			datagram(&r, &in, false);
+			datagram(&r, &in, false, (op & 0x80) && (cfg & 32));
 			break;
 		case 2:
 			answer(&r, &in);
@@ -472,7 +489,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				advance(&r, d - r.now);
 			break;
 		case 5:
-			datagram(&r, &in, true);
+			datagram(&r, &in, true, false);
 			break;
 		default:
 			tun_packet(&r, &in);

@@ -79,10 +79,14 @@ check(const struct sw_relay_conf *c, const uint8_t *in, size_t in_len)
 
 			if (g->len == 0)
 				continue;
-			/* seg[0] is always the header copy or the bubble */
+			/* seg[0] is always the header copy, the bubble or
+			 * an ICMPv6 error, in the arena */
 			if (s == 0)
 				require(within(g, acts.arena, acts.used) &&
-				    g->len == SW_IP6_HLEN);
+				    (g->len == SW_IP6_HLEN ||
+				    (a->kind == SW_ACT_DELIVER &&
+				    a->seg[1].len == 0 &&
+				    g->len <= SW_ICMP6_ERROR_MAX)));
 			require(len + g->len <= sizeof flat);
 			memcpy(flat + len, g->p, g->len);
 			len += g->len;
@@ -108,6 +112,19 @@ check(const struct sw_relay_conf *c, const uint8_t *in, size_t in_len)
 				    ip.hlim < 255);
 			break;
 		case SW_ACT_DELIVER:
+			if (a->seg[0].len > SW_IP6_HLEN) {
+				/* an error for a queue given up (SEC-9) */
+				require(memcmp(ip.src, relay_ip, 16) == 0);
+				require(ip.nxt == SW_NH_ICMP6 && ip.plen >= 8 +
+				    SW_IP6_HLEN);
+				require(ip.payload[0] == SW_ICMP6_DST_UNREACH &&
+				    ip.payload[1] == SW_ICMP6_UNREACH_ADDR);
+				require(sw_icmp6_checksum_ok(&ip));
+				require(sw_icmp6_error_allowed(ip.payload + 8,
+				    ip.plen - 8u));
+				require(memcmp(ip.dst, ip.payload + 16, 16) == 0);
+				break;
+			}
 			require(!sw_addr_is_teredo(ip.dst, c->prefix));
 			require(ip.dst[0] != 0xff);
 			require(!sw_addr_is_link_local(ip.dst));
