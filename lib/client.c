@@ -998,8 +998,14 @@ accept_pkt(const struct sw_teredo_view *v, bool bubble,
 	}
 }
 
-/* CLI-RX-3 (rfc-notes item 4): an indirect bubble relayed by our server
- * is answered with a direct bubble to its origin, under CLI-BUB-3/4. */
+/*
+ * CLI-RX-3 (rfc-notes item 4): an indirect bubble relayed by our server
+ * is answered with a direct bubble to its origin, under CLI-BUB-3/4.
+ * The bubble's source may be link-local: Miredo's relays and clients
+ * bubble from fe80::<hash of the target's mapping> and know the answer by
+ * it.  That address only becomes the destination of our answer, sent
+ * over UDP to the origin; nothing of it reaches the host (HARD-7).
+ */
 static void
 answer_indirect(struct sw_client *c, sw_time now,
     const struct sw_ip6_view *ip, const struct sw_v4ep *origin,
@@ -1009,7 +1015,8 @@ answer_indirect(struct sw_client *c, sw_time now,
 	struct sw_peer *p;
 
 	if ((why = sw_check_udp_dst(&c->conf.v4, origin)) != SW_DROP_NONE ||
-	    (why = sw_check_ip6_dst_global(ip->src)) != SW_DROP_NONE ||
+	    (!sw_addr_is_link_local(ip->src) &&
+	    (why = sw_check_ip6_dst_global(ip->src)) != SW_DROP_NONE) ||
 	    (why = sw_check_ip6_dst_unicast(ip->src, false)) != SW_DROP_NONE) {
 		sw_actions_drop(acts, why);	/* D6, HARD-7, HARD-8 */
 		return;

@@ -881,6 +881,45 @@ test_unreach_limits(void **state)
 	fix_free(f);
 }
 
+/*
+ * CLI-RX-3 with Miredo (interop): its relays and clients bubble from a
+ * link-local address, fe80::<hash>, and know our answer by it: the
+ * indirect bubble is answered with one direct bubble to the origin, to
+ * that address.  Still refused: the unspecified and loopback sources;
+ * and a link-local source is never delivered (HARD-7).
+ */
+static void
+test_rx3_link_local_bubble(void **state)
+{
+	struct fix *f = fix(35);
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	static const uint8_t ll[16] = { 0xfe, 0x80, [8] = 0x12, 0x34, 0x56,
+	    0x78, 0x9a, 0xbc, 0xde, 0xf0 };
+	static const uint8_t lo[16] = { [15] = 1 };
+	uint8_t buf[128], pkt[128];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(sw_wire_build_origin(buf, 8, &relay), 8);
+	n = 8 + mk_bubble(buf + 8, ll, f->me);
+	input(f, &srv, buf, n);
+	assert_int_equal(f->acts.n, 1);
+	assert_bubble(f, nth(f, SW_ACT_SEND_UDP, 0), ll, &relay);
+	assert_int_equal(total_drops(f), 0);
+	/* ::1 and :: are no peers */
+	f->now += 10 * SEC;
+	n = 8 + mk_bubble(buf + 8, lo, f->me);
+	input(f, &srv, buf, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(total_drops(f), 1);
+	/* data from the link-local source: not delivered */
+	n = mk_pkt(pkt, sizeof pkt, ll, f->me, 8, 0);
+	input(f, &relay, pkt, n);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+	assert_int_equal(f->drops.n[SW_DROP_SRC_LINK_LOCAL], 1);
+	fix_free(f);
+}
+
 /* HARD-3: the global ping-test token bucket. */
 static void
 test_ping_rate_limit(void **state)
@@ -1220,6 +1259,7 @@ main(void)
 		cmocka_unit_test(test_rx9_native_first),
 		cmocka_unit_test(test_bubble_during_ping_test),
 		cmocka_unit_test(test_unreach_limits),
+		cmocka_unit_test(test_rx3_link_local_bubble),
 		cmocka_unit_test(test_ping_rate_limit),
 		cmocka_unit_test(test_rx_destination),
 		cmocka_unit_test(test_rx_hygiene),
