@@ -227,6 +227,49 @@ text_server(FILE *f, const struct report *r)
 	}
 }
 
+#define G(k) dflt(report_get(r, (k)), "?")
+
+static void
+text_relay(FILE *f, const struct report *r)
+{
+	const char *v;
+	char buf[160];
+
+	row_key(f, r, "State", "state");
+	if ((v = report_get(r, "host_specific")) != NULL)
+		row(f, "Relay Type", strcmp(v, "yes") == 0 ?
+		    "host-specific (this host only)" : "public");
+	row_key(f, r, "Relay Address", "relay_address");
+	row_key(f, r, "Served Prefixes", "served");
+	row_key(f, r, "Local Mapping", "local");
+	(void)snprintf(buf, sizeof buf, "%s of %s, %s bytes queued",
+	    G("peers"), G("peers_max"), G("queued_bytes"));
+	row(f, "Peers", buf);
+	(void)snprintf(buf, sizeof buf, "%s trusted, %s expired, %s displaced",
+	    G("peers_trusted"), G("peers_expired"), G("peers_displaced"));
+	row(f, "Peer Entries", buf);
+	(void)snprintf(buf, sizeof buf, "%s sent, %s received",
+	    G("bubbles_sent"), G("bubbles_received"));
+	row(f, "Bubbles", buf);
+	(void)snprintf(buf, sizeof buf, "%s to clients, %s to IPv6",
+	    G("to_clients"), G("to_native"));
+	row(f, "Relayed", buf);
+	(void)snprintf(buf, sizeof buf, "%s queued, %s flushed", G("queued"),
+	    G("flushed"));
+	row(f, "Queued Packets", buf);
+	(void)snprintf(buf, sizeof buf, "%s sent, %s rate-limited",
+	    G("unreachable_sent"), G("unreachable_limited"));
+	row(f, "Unreachable Errors", buf);
+	(void)snprintf(buf, sizeof buf, "%s received, %s sent, %s refused",
+	    G("udp_rx"), G("udp_tx"), G("udp_tx_errors"));
+	row(f, "Datagrams", buf);
+	(void)snprintf(buf, sizeof buf, "%s from the host, %s to the host, "
+	    "%s refused", G("tun_rx"), G("tun_tx"), G("tun_tx_errors"));
+	row(f, "Tunnel Packets", buf);
+}
+
+#undef G
+
 void
 report_text(FILE *f, const struct report *r)
 {
@@ -248,6 +291,8 @@ report_text(FILE *f, const struct report *r)
 		text_client(f, r);
 	else if (strcmp(role, "server") == 0)
 		text_server(f, r);
+	else if (strcmp(role, "relay") == 0)
+		text_relay(f, r);
 
 	fprintf(f, "\nDiscarded Packets\n");
 	fprintf(f, "---------------------------------------------\n");

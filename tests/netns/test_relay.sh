@@ -38,7 +38,7 @@ tap_require_bins "$B"
 BLOB="$HERE/tcp_blob.py"
 
 TYPES=(full-cone restricted port-restricted)
-PLAN=$(( 6 + ${#TYPES[@]} * 6 + 9 ))
+PLAN=$(( 7 + ${#TYPES[@]} * 6 + 9 ))
 
 PREFIX="swrl$$"
 lab_init "$PREFIX"
@@ -91,6 +91,9 @@ is "relay status: role relay, local 192.0.2.20:3544, not host-specific" \
     "relay 192.0.2.20:3544 no"
 is "relay status: relay_address $RLY6, serves ::/0, no peers yet" \
     "$(sj rly rly relay_address) $(sj rly rly served) $(sj rly rly peers)" "$RLY6 ::/0 0"
+txt=$(lab_status rly rly 2>&1)
+check "shipworm status (text): Type relay, Relay Type public, Served ::/0" \
+    grep -qzE 'Type +: relay.*Relay Type +: public.*Served Prefixes +: ::/0' <<<"$txt"
 is "relay tunnel $RTUN: up, MTU 1280, no address of its own" \
     "$(lab_exec rly ip -o link show dev "$RTUN" | grep -oE 'UP|mtu 1280' | sort -u | tr '\n' ' ')$(lab_exec rly ip -6 -o addr show dev "$RTUN" | wc -l)" \
     "UP mtu 1280 0"
