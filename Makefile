@@ -65,7 +65,7 @@ BENCH_BIN := $(BENCH_SRC:%.c=$(O)/%)
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(notdir $(FUZZ_SRC:.c=))
 
-.PHONY: demo lint-man all check fuzz fuzz-build fuzz-smoke asan ubsan bench install \
+.PHONY: demo lint-man all check fuzz fuzz-build fuzz-smoke asan ubsan bench bench-relay install \
 	uninstall clean deps check-pure
 
 all: $(LIB_A) $(PROGS) $(UNIT_BIN) $(SIMT_BIN) $(CONF_BIN) $(BENCH_BIN) \
@@ -169,6 +169,11 @@ check: deps
 
 bench: all
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+# iperf3 through client + relay, ours vs Miredo vs an in-kernel VXLAN, in
+# network namespaces (as root; about 4 minutes; installs iperf3).
+bench-relay: all
+	bash bench/relay.sh $(O)
 
 # A Teredo server and two clients behind two kinds of NAT, in network
 # namespaces (as root); builds first (scripts/deps, make O=$(O)).

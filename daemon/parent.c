@@ -799,6 +799,13 @@ start_engine(struct parent *p, const sigset_t *mask)
 		if ((r = sys_rtnl_link_addrgen_none(p->rtnl, p->ifindex)) != 0)
 			log_warnx("%s: addrgenmode none: %s",
 			    p->cf->conf.ifname, strerror(-r));
+		/* A TUN's default queue, 500 packets, overflows while the
+		 * engine waits for the CPU under a TCP burst (bench/relay.sh:
+		 * thousands of retransmits; none with 5000). */
+		if ((r = sys_rtnl_link_txqlen(p->rtnl, p->ifindex,
+		    PARENT_TUN_TXQLEN)) != 0)
+			log_warnx("%s: txqueuelen %u: %s", p->cf->conf.ifname,
+			    PARENT_TUN_TXQLEN, strerror(-r));
 		if (p->cf->conf.role == SW_ROLE_CLIENT)
 			link_set(p, false);	/* the MTU, link down */
 		else {

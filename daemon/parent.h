@@ -19,6 +19,7 @@
 /* Metrics of the routes via the tunnel: the Teredo prefix, and a default
  * route that any native default route (metric 1024 or less) beats. */
 #define PARENT_METRIC_PREFIX	1024
+#define PARENT_TUN_TXQLEN	4096	/* packets; a TUN's default is 500 */
 #define PARENT_METRIC_DEFAULT	1029
 
 #define PARENT_STOP_TIMEOUT	5	/* seconds for the engine to exit */

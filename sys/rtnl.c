@@ -202,6 +202,22 @@ sys_rtnl_link(struct sys_rtnl *r, int ifindex, bool up, uint32_t mtu)
 }
 
 int
+sys_rtnl_link_txqlen(struct sys_rtnl *r, int ifindex, uint32_t qlen)
+{
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+
+	if (ifindex <= 0 || qlen == 0)
+		return -EINVAL;
+	nlh = rtnl_msg(r, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, qlen);
+	return rtnl_talk(r, nlh);
+}
+
+int
 sys_rtnl_link_addrgen_none(struct sys_rtnl *r, int ifindex)
 {
 	struct nlmsghdr		*nlh;

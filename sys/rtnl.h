@@ -24,6 +24,9 @@ int sys_rtnl_link(struct sys_rtnl *r, int ifindex, bool up, uint32_t mtu);
  * made before stays.
  */
 int sys_rtnl_link_addrgen_none(struct sys_rtnl *r, int ifindex);
+/* The link's transmit queue length (packets the host queues for the
+ * engine to read from a tunnel). */
+int sys_rtnl_link_txqlen(struct sys_rtnl *r, int ifindex, uint32_t qlen);
 
 /* Add or delete an IPv6 address with prefix length plen.  nodad: no
  * duplicate address detection (IFA_F_NODAD: a tunnel has no neighbours). */

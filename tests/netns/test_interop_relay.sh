@@ -56,94 +56,9 @@ tap_require_bins "$B"
 BLOB="$HERE/tcp_blob.py"
 
 # ---- Miredo: install if needed, never in the root namespace ------------------
-
-MY_NETNS=$(readlink /proc/$$/ns/net)
-# root_miredo - PIDs of live miredo / miredo-server processes in this
-# shell's network namespace (the lab's are elsewhere).
-root_miredo() {
-	local p comm
-	for p in /proc/[0-9]*; do
-		comm=$(cat "$p/comm" 2>/dev/null) || continue
-		case $comm in miredo | miredo-server) ;; *) continue ;; esac
-		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$MY_NETNS" ] || continue
-		lab_alive "${p#/proc/}" && echo "${p#/proc/}"
-	done
-	return 0
-}
-
-POLICY=/usr/sbin/policy-rc.d
-POLICY_TEXT='#!/bin/sh
-# shipworm tests/netns/test_interop_relay.sh: no service starts while it installs Miredo
-exit 101'
-POLICY_OURS=0
-remove_policy() {
-	if [ "$POLICY_OURS" = 1 ] && [ "$(cat "$POLICY" 2>/dev/null)" = "$POLICY_TEXT" ]; then
-		rm -f "$POLICY"
-	fi
-	POLICY_OURS=0
-}
-
-# install_miredo - apt-get install miredo miredo-server with no service
-# started; prints a reason and fails if it cannot.
-install_miredo() {
-	local rc log
-	if [ -e "$POLICY" ]; then
-		"$POLICY" miredo start >/dev/null 2>&1; rc=$?
-		if [ "$rc" -ne 101 ]; then
-			echo "an existing $POLICY allows service starts (exit $rc for 'miredo start'): install miredo miredo-server by hand"
-			return 1
-		fi
-	else
-		trap 'remove_policy' EXIT
-		trap 'remove_policy; trap - INT; kill -INT $$' INT
-		trap 'remove_policy; exit 143' TERM
-		POLICY_OURS=1
-		if ! { printf '%s\n' "$POLICY_TEXT" >"$POLICY" && chmod 755 "$POLICY"; }; then
-			remove_policy; echo "cannot write $POLICY"; return 1
-		fi
-	fi
-	log=$(mktemp "${TMPDIR:-/tmp}/shipworm-interop-relay-apt.XXXXXX")
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -q --no-install-recommends miredo miredo-server >"$log" 2>&1 ||
-		{ apt-get update -q >>"$log" 2>&1 &&
-		  apt-get install -y -q --no-install-recommends miredo miredo-server >>"$log" 2>&1; }
-	rc=$?
-	remove_policy
-	trap - EXIT INT TERM
-	if [ $rc -ne 0 ]; then
-		echo "apt-get install miredo miredo-server failed: $(tail -1 "$log")"
-		rm -f "$log"
-		return 1
-	fi
-	rm -f "$log"
-	update-rc.d miredo disable >/dev/null 2>&1
-	update-rc.d miredo-server disable >/dev/null 2>&1
-	return 0
-}
-
-PRE_MIREDO=$(root_miredo | tr '\n' ' ')
-if [ -n "$PRE_MIREDO" ]; then
-	echo "1..0 # SKIP a Miredo this test did not start runs in the root namespace (PIDs ${PRE_MIREDO% }): stop it first"
-	exit 0
-fi
-INSTALL_NOTE="miredo and miredo-server were installed already"
-if ! command -v miredo >/dev/null || ! command -v miredo-server >/dev/null; then
-	if [ -n "${SHIPWORM_NO_INSTALL:-}" ]; then
-		echo "1..0 # SKIP miredo / miredo-server not installed (SHIPWORM_NO_INSTALL set)"; exit 0
-	fi
-	t0=$(date +%s)
-	if ! why=$(install_miredo); then echo "1..0 # SKIP $why"; exit 0; fi
-	INSTALL_NOTE="installed miredo and miredo-server with apt-get in $(($(date +%s) - t0)) s, service starts denied, disabled at boot"
-	for pid in $(root_miredo); do
-		INSTALL_NOTE+="; ended a Miredo the install started (PID $pid)"
-		kill -TERM "$pid" 2>/dev/null
-		lab_wait_pid "$pid" 2 || { kill -KILL "$pid" 2>/dev/null; lab_wait_pid "$pid" 2; }
-	done
-	if ! command -v miredo >/dev/null || ! command -v miredo-server >/dev/null; then
-		echo "1..0 # SKIP miredo / miredo-server still missing after apt-get install"; exit 0
-	fi
-fi
-MIREDO_VERSION=$(dpkg-query -W -f '${Version}' miredo 2>/dev/null)
+# shellcheck source=tests/netns/miredo.sh
+. "$HERE/miredo.sh"
+miredo_require
 
 # ---- TAP -----------------------------------------------------------------------
 

@@ -94,9 +94,9 @@ is "relay status: relay_address $RLY6, serves ::/0, no peers yet" \
 txt=$(lab_status rly rly 2>&1)
 check "shipworm status (text): Type relay, Relay Type public, Served ::/0" \
     grep -qzE 'Type +: relay.*Relay Type +: public.*Served Prefixes +: ::/0' <<<"$txt"
-is "relay tunnel $RTUN: up, MTU 1280, no address of its own" \
-    "$(lab_exec rly ip -o link show dev "$RTUN" | grep -oE 'UP|mtu 1280' | sort -u | tr '\n' ' ')$(lab_exec rly ip -6 -o addr show dev "$RTUN" | wc -l)" \
-    "UP mtu 1280 0"
+is "relay tunnel $RTUN: up, MTU 1280, queue 4096, no address of its own" \
+    "$(lab_exec rly ip -o link show dev "$RTUN" | grep -oE 'UP|mtu 1280|qlen 4096' | sort -u | tr '\n' ' ')$(lab_exec rly ip -6 -o addr show dev "$RTUN" | wc -l)" \
+    "UP mtu 1280 qlen 4096 0"
 is "route 2001::/32 via $RTUN on the relay (REL-GEN-1)" \
     "$(lab_exec rly ip -6 route show 2001::/32 | awk '{print $1, $2, $3}')" \
     "2001::/32 dev $RTUN"
