@@ -22,6 +22,7 @@
 #include "client.h"
 #include "wire.h"
 #include "../common/prng.h"
+#include "acts.h"
 
 /* RFC 5737 addresses throughout, with the SW_V4_LAB policy. */
 #define S1		SW_IP4(192, 0, 2, 10)	/* secondary: .11 */
@@ -106,8 +107,7 @@ fix_free(struct fix *f)
 static void
 reset(struct fix *f)
 {
-	sw_actions_reset(&f->acts);
-	f->acts.drops = &f->drops;
+	acts_reset(&f->acts, &f->drops);
 }
 
 static struct sw_client_status
@@ -129,21 +129,14 @@ start(struct fix *f)
 static unsigned
 count(const struct fix *f, enum sw_action_kind k)
 {
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < f->acts.n; i++)
-		n += f->acts.a[i].kind == k;
-	return n;
+	return acts_count(&f->acts, k);
 }
 
+/* The first action of kind k. */
 static const struct sw_action *
 find(const struct fix *f, enum sw_action_kind k)
 {
-	for (unsigned i = 0; i < f->acts.n; i++)
-		if (f->acts.a[i].kind == k)
-			return &f->acts.a[i];
-	fail_msg("no action of kind %d", (int)k);
-	abort();	/* not reached: fail_msg() does not return */
+	return acts_nth(&f->acts, k, 0);
 }
 
 /* The one STATE action of the last call: its state and reason. */

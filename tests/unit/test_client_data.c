@@ -9,188 +9,16 @@
  * relays and the server (sw_client_input).
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
 
-#include "addr.h"
-#include "client.h"
-#include "wire.h"
-#include "../common/prng.h"
+#include "client_fix.h"
 
-/* RFC 5737 addresses throughout, with the SW_V4_LAB policy. */
-#define S1		SW_IP4(192, 0, 2, 10)		/* our server */
-#define S2		SW_IP4(198, 51, 100, 20)	/* the peers' server */
 #define RELAY		SW_IP4(198, 51, 100, 99)	/* a native peer's relay */
-#define T0		(1000 * SW_SEC)
-#define SEC		SW_SEC
 
-static const struct sw_v4ep map1 = { SW_IP4(203, 0, 113, 5), 40000 };
 static const struct sw_v4ep pmap = { SW_IP4(203, 0, 113, 50), 50000 };
 static const struct sw_v4ep relay = { RELAY, 3545 };
-
-struct fix {
-	struct sw_client *c;
-	struct sw_client_conf conf;
-	struct sw_drop_counters drops;
-	struct sw_actions acts;
-	uint64_t seed;
-	sw_time now;
-	uint8_t me[16];		/* our Teredo address */
-};
+static const uint8_t native2[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 
 /* ---- fixture ------------------------------------------------------------- */
-
-static struct fix *
-fix_conf(uint64_t seed)
-{
-	struct fix *f = calloc(1, sizeof *f);
-
-	assert_non_null(f);
-	f->seed = seed;
-	f->now = T0;
-	sw_client_conf_default(&f->conf);
-	f->conf.servers[0].primary = S1;
-	f->conf.n_servers = 1;
-	f->conf.v4.policy = SW_V4_LAB;
-	f->conf.rng.fill = prng_fill;
-	f->conf.rng.ctx = &f->seed;
-	return f;
-}
-
-static void
-reset(struct fix *f)
-{
-	sw_actions_reset(&f->acts);
-	f->acts.drops = &f->drops;
-}
-
-static struct sw_client_status
-status(const struct fix *f)
-{
-	struct sw_client_status st;
-
-	sw_client_status(f->c, &st);
-	return st;
-}
-
-static unsigned
-count(const struct fix *f, enum sw_action_kind k)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < f->acts.n; i++)
-		n += f->acts.a[i].kind == k;
-	return n;
-}
-
-/* The i-th action of kind k (0-based). */
-static const struct sw_action *
-nth(const struct fix *f, enum sw_action_kind k, unsigned i)
-{
-	for (unsigned j = 0; j < f->acts.n; j++)
-		if (f->acts.a[j].kind == k && i-- == 0)
-			return &f->acts.a[j];
-	fail_msg("no action %u of kind %d", i, (int)k);
-	abort();
-}
-
-/* SEND_UDPs to dst. */
-static unsigned
-count_to(const struct fix *f, const struct sw_v4ep *dst)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < f->acts.n; i++)
-		n += f->acts.a[i].kind == SW_ACT_SEND_UDP &&
-		    sw_v4ep_eq(&f->acts.a[i].dst, dst);
-	return n;
-}
-
-static uint64_t
-total_drops(const struct fix *f)
-{
-	uint64_t n = 0;
-
-	for (unsigned i = 0; i < SW_DROP__COUNT; i++)
-		n += f->drops.n[i];
-	return n;
-}
-
-static void
-input(struct fix *f, const struct sw_v4ep *from, const uint8_t *buf,
-    size_t len)
-{
-	reset(f);
-	sw_client_input(f->c, f->now, from, buf, len, &f->acts);
-}
-
-static void
-send6(struct fix *f, const uint8_t *pkt, size_t len)
-{
-	reset(f);
-	sw_client_send(f->c, f->now, pkt, len, &f->acts);
-}
-
-static void
-tick_at(struct fix *f, sw_time t)
-{
-	f->now = t;
-	reset(f);
-	sw_client_tick(f->c, f->now, &f->acts);
-}
-
-/* ---- the fake server (qualification) --------------------------------------- */
-
-static void
-answer_rs(struct fix *f)
-{
-	const struct sw_action *a = nth(f, SW_ACT_SEND_UDP, 0);
-	struct sw_ra ra = {
-		.retrans = 2000, .prefix_count = 1, .prefix_len = 64,
-		.pio_flags = 0x40, .valid = UINT32_MAX,
-		.preferred = UINT32_MAX, .has_mtu = true, .mtu = 1280,
-	};
-	struct sw_teredo_view v;
-	struct sw_v4ep from = { a->dst.addr, SW_TEREDO_PORT };
-	uint8_t src[16], dst[16], ip6[256], buf[512];
-	enum sw_drop why;
-	int len, alen;
-
-	assert_int_equal(sw_wire_parse(a->seg[0].p, a->seg[0].len, &v, &why),
-	    0);
-	assert_true(v.has_auth);
-	sw_put32(ra.prefix, f->conf.prefix);
-	sw_put32(ra.prefix + 4, S1);
-	sw_addr_server_ll(src, S1);
-	sw_addr_client_ll(dst, false);
-	len = sw_wire_build_ra(ip6, sizeof ip6, src, dst, &ra);
-	assert_true(len > 0);
-	alen = sw_wire_build_auth(buf, sizeof buf, NULL, 0, NULL, 0,
-	    v.auth.nonce, 0);
-	assert_int_equal(alen, SW_AUTH_MIN_LEN);
-	assert_int_equal(sw_wire_build_origin(buf + alen, 8, &map1), 8);
-	memcpy(buf + alen + 8, ip6, (size_t)len);
-	input(f, &from, buf, (size_t)alen + 8 + (size_t)len);
-}
-
-static void
-qualify(struct fix *f)
-{
-	assert_int_equal(sw_client_new(&f->c, &f->conf), 0);
-	reset(f);
-	sw_client_start(f->c, f->now, &f->acts);
-	answer_rs(f);
-	assert_int_equal(status(f).state, SW_CLIENT_PROBE_SECONDARY);
-	answer_rs(f);
-	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
-	memcpy(f->me, status(f).addr, 16);
-	memset(&f->drops, 0, sizeof f->drops);
-}
 
 static struct fix *
 fix(uint64_t seed)
@@ -201,49 +29,7 @@ fix(uint64_t seed)
 	return f;
 }
 
-static void
-fix_free(struct fix *f)
-{
-	sw_client_free(f->c);
-	free(f);
-}
-
 /* ---- packets ---------------------------------------------------------------- */
-
-static void
-teredo_addr(uint8_t a[16], uint32_t server, const struct sw_v4ep *m,
-    uint16_t flags)
-{
-	const struct sw_teredo t = {
-		.prefix = SW_TEREDO_PREFIX, .server = server, .flags = flags,
-		.mapped = *m,
-	};
-
-	sw_addr_encode(a, &t);
-}
-
-static const uint8_t native1[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-static const uint8_t native2[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
-
-/* An IPv6 packet with plen bytes of UDP-ish payload filled with `fill`. */
-static size_t
-mk_pkt(uint8_t *buf, size_t cap, const uint8_t src[16], const uint8_t dst[16],
-    size_t plen, uint8_t fill)
-{
-	assert_true(SW_IP6_HLEN + plen <= cap);
-	assert_int_equal(sw_ip6_build(buf, cap, src, dst, SW_NH_UDP, 64,
-	    (uint16_t)plen), SW_IP6_HLEN);
-	memset(buf + SW_IP6_HLEN, fill, plen);
-	return SW_IP6_HLEN + plen;
-}
-
-static size_t
-mk_bubble(uint8_t *buf, const uint8_t src[16], const uint8_t dst[16])
-{
-	assert_int_equal(sw_wire_build_bubble(buf, SW_IP6_HLEN, src, dst, 64),
-	    SW_IP6_HLEN);
-	return SW_IP6_HLEN;
-}
 
 /* A sent datagram, parsed: its IPv6 view. */
 static void
@@ -316,18 +102,6 @@ want_unreach(const struct fix *f, const struct sw_action *a,
 	assert_int_equal(ip.payload[1], SW_ICMP6_UNREACH_ADDR);
 	assert_int_equal(ip.plen, 8 + len);
 	assert_memory_equal(ip.payload + 8, pkt, len);
-}
-
-/* An echo reply from `src` to us carrying data. */
-static size_t
-mk_reply(const struct fix *f, uint8_t *buf, size_t cap, const uint8_t src[16],
-    const uint8_t data[8])
-{
-	int n = sw_wire_build_echo(buf, cap, SW_ICMP6_ECHO_REPLY, src, f->me,
-	    64, 7, 0, data, 8);
-
-	assert_true(n > 0);
-	return (size_t)n;
 }
 
 /* ---- transmission --------------------------------------------------------- */

@@ -12,26 +12,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
 
-#include "addr.h"
-#include "client.h"
+#include "client_fix.h"
 #include "conf.h"
-#include "wire.h"
-#include "../common/prng.h"
 
-#define S1		SW_IP4(192, 0, 2, 10)		/* our server */
-#define S2		SW_IP4(198, 51, 100, 20)	/* another server */
-#define T0		(1000 * SW_SEC)
-#define SEC		SW_SEC
-
-static const struct sw_v4ep map1 = { SW_IP4(203, 0, 113, 5), 40000 };
 static const struct sw_v4ep map2 = { SW_IP4(203, 0, 113, 6), 40000 };
 static const struct sw_v4ep lmap = { SW_IP4(203, 0, 113, 5), 40001 };
 static const struct sw_v4ep lan1 = { SW_IP4(10, 1, 0, 3), 50001 };
@@ -43,117 +27,27 @@ static const struct sw_v4_net lan_net[] = {
 	{ SW_IP4(172, 16, 0, 0), 12 },
 };
 static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
-static const uint8_t native1[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-
-struct fix {
-	struct sw_client *c;
-	struct sw_client_conf conf;
-	struct sw_drop_counters drops;
-	struct sw_actions acts;
-	uint64_t seed;
-	sw_time now;
-	struct sw_v4ep map;	/* what the fake server's RAs say */
-	uint8_t me[16];		/* our Teredo address */
-	uint8_t peer[16];	/* L's Teredo address */
-};
 
 /* ---- fixture ------------------------------------------------------------- */
 
-static struct fix *
-fix_conf(uint64_t seed, bool discovery)
+/* Once qualified, L is at f->peer. */
+static void
+set_peer(struct fix *f)
 {
-	struct fix *f = calloc(1, sizeof *f);
+	teredo_addr(f->peer, S1, &lmap, 0x1234);
+}
 
-	assert_non_null(f);
-	f->seed = seed;
-	f->now = T0;
-	f->map = map1;
-	sw_client_conf_default(&f->conf);
-	f->conf.servers[0].primary = S1;
-	f->conf.n_servers = 1;
-	f->conf.v4.policy = SW_V4_LAB;
+/* On the LAN lan_net; the client is not created yet. */
+static struct fix *
+disc_conf(uint64_t seed, bool discovery)
+{
+	struct fix *f = fix_conf(seed);
+
 	f->conf.v4.attached = lan_net;
 	f->conf.v4.n_attached = 2;
-	f->conf.rng.fill = prng_fill;
-	f->conf.rng.ctx = &f->seed;
 	f->conf.discovery = discovery;
+	f->qualified = set_peer;
 	return f;
-}
-
-static void
-reset(struct fix *f)
-{
-	sw_actions_reset(&f->acts);
-	f->acts.drops = &f->drops;
-}
-
-static struct sw_client_status
-status(const struct fix *f)
-{
-	struct sw_client_status st;
-
-	sw_client_status(f->c, &st);
-	return st;
-}
-
-static unsigned
-count(const struct fix *f, enum sw_action_kind k)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < f->acts.n; i++)
-		n += f->acts.a[i].kind == k;
-	return n;
-}
-
-static const struct sw_action *
-nth(const struct fix *f, enum sw_action_kind k, unsigned i)
-{
-	for (unsigned j = 0; j < f->acts.n; j++)
-		if (f->acts.a[j].kind == k && i-- == 0)
-			return &f->acts.a[j];
-	fail_msg("no action %u of kind %d", i, (int)k);
-	abort();
-}
-
-/* The first SEND_UDP to dst, or NULL. */
-static const struct sw_action *
-sent_to(const struct fix *f, const struct sw_v4ep *dst)
-{
-	for (unsigned i = 0; i < f->acts.n; i++)
-		if (f->acts.a[i].kind == SW_ACT_SEND_UDP &&
-		    sw_v4ep_eq(&f->acts.a[i].dst, dst))
-			return &f->acts.a[i];
-	return NULL;
-}
-
-static unsigned
-count_to(const struct fix *f, const struct sw_v4ep *dst)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < f->acts.n; i++)
-		n += f->acts.a[i].kind == SW_ACT_SEND_UDP &&
-		    sw_v4ep_eq(&f->acts.a[i].dst, dst);
-	return n;
-}
-
-static uint64_t
-total_drops(const struct fix *f)
-{
-	uint64_t n = 0;
-
-	for (unsigned i = 0; i < SW_DROP__COUNT; i++)
-		n += f->drops.n[i];
-	return n;
-}
-
-static void
-input(struct fix *f, const struct sw_v4ep *from, const uint8_t *buf,
-    size_t len)
-{
-	reset(f);
-	sw_client_input(f->c, f->now, from, buf, len, &f->acts);
 }
 
 static void
@@ -164,100 +58,11 @@ input_disc(struct fix *f, const struct sw_v4ep *from, const uint8_t *buf,
 	sw_client_input_discovery(f->c, f->now, from, buf, len, &f->acts);
 }
 
-static void
-send6(struct fix *f, const uint8_t *pkt, size_t len)
-{
-	reset(f);
-	sw_client_send(f->c, f->now, pkt, len, &f->acts);
-}
-
-static void
-tick_at(struct fix *f, sw_time t)
-{
-	f->now = t;
-	reset(f);
-	sw_client_tick(f->c, f->now, &f->acts);
-}
-
-/* ---- the fake server -------------------------------------------------------- */
-
-/* Answer the RS among the current actions with an RA for f->map. */
-static void
-answer_rs(struct fix *f)
-{
-	const struct sw_action *a = NULL;
-	struct sw_ra ra = {
-		.retrans = 2000, .prefix_count = 1, .prefix_len = 64,
-		.pio_flags = 0x40, .valid = UINT32_MAX,
-		.preferred = UINT32_MAX, .has_mtu = true, .mtu = 1280,
-	};
-	struct sw_teredo_view v;
-	struct sw_v4ep from;
-	uint8_t src[16], dst[16], ip6[256], buf[512];
-	enum sw_drop why;
-	int len, alen;
-
-	for (unsigned i = 0; i < f->acts.n; i++)
-		if (f->acts.a[i].kind == SW_ACT_SEND_UDP &&
-		    f->acts.a[i].dst.port == SW_TEREDO_PORT &&
-		    (f->acts.a[i].dst.addr == S1 ||
-		    f->acts.a[i].dst.addr == S1 + 1))
-			a = &f->acts.a[i];
-	if (a == NULL) {
-		fail_msg("no RS to answer");
-		abort();
-	}
-	from.addr = a->dst.addr;
-	from.port = SW_TEREDO_PORT;
-	assert_int_equal(sw_wire_parse(a->seg[0].p, a->seg[0].len, &v, &why),
-	    0);
-	assert_true(v.has_auth);
-	sw_put32(ra.prefix, f->conf.prefix);
-	sw_put32(ra.prefix + 4, S1);
-	sw_addr_server_ll(src, S1);
-	sw_addr_client_ll(dst, false);
-	len = sw_wire_build_ra(ip6, sizeof ip6, src, dst, &ra);
-	assert_true(len > 0);
-	alen = sw_wire_build_auth(buf, sizeof buf, NULL, 0, NULL, 0,
-	    v.auth.nonce, 0);
-	assert_int_equal(alen, SW_AUTH_MIN_LEN);
-	assert_int_equal(sw_wire_build_origin(buf + alen, 8, &f->map), 8);
-	memcpy(buf + alen + 8, ip6, (size_t)len);
-	input(f, &from, buf, (size_t)alen + 8 + (size_t)len);
-}
-
-static void
-teredo_addr(uint8_t a[16], uint32_t server, const struct sw_v4ep *m,
-    uint16_t flags)
-{
-	const struct sw_teredo t = {
-		.prefix = SW_TEREDO_PREFIX, .server = server, .flags = flags,
-		.mapped = *m,
-	};
-
-	sw_addr_encode(a, &t);
-}
-
-static void
-qualify(struct fix *f)
-{
-	assert_int_equal(sw_client_new(&f->c, &f->conf), 0);
-	reset(f);
-	sw_client_start(f->c, f->now, &f->acts);
-	answer_rs(f);
-	assert_int_equal(status(f).state, SW_CLIENT_PROBE_SECONDARY);
-	answer_rs(f);
-	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
-	memcpy(f->me, status(f).addr, 16);
-	teredo_addr(f->peer, S1, &lmap, 0x1234);
-	memset(&f->drops, 0, sizeof f->drops);
-}
-
 /* Qualified, with the announcement at T0 sent, now T0 + 10 s. */
 static struct fix *
 fix(uint64_t seed)
 {
-	struct fix *f = fix_conf(seed, true);
+	struct fix *f = disc_conf(seed, true);
 
 	qualify(f);
 	tick_at(f, f->now);
@@ -266,34 +71,7 @@ fix(uint64_t seed)
 	return f;
 }
 
-static void
-fix_free(struct fix *f)
-{
-	sw_client_free(f->c);
-	free(f);
-}
-
 /* ---- packets ------------------------------------------------------------------ */
-
-static size_t
-mk_bubble(uint8_t *buf, const uint8_t src[16], const uint8_t dst[16],
-    uint8_t hlim)
-{
-	assert_int_equal(sw_wire_build_bubble(buf, SW_IP6_HLEN, src, dst,
-	    hlim), SW_IP6_HLEN);
-	return SW_IP6_HLEN;
-}
-
-static size_t
-mk_pkt(uint8_t *buf, size_t cap, const uint8_t src[16], const uint8_t dst[16],
-    size_t plen, uint8_t fill)
-{
-	assert_true(SW_IP6_HLEN + plen <= cap);
-	assert_int_equal(sw_ip6_build(buf, cap, src, dst, SW_NH_UDP, 64,
-	    (uint16_t)plen), SW_IP6_HLEN);
-	memset(buf + SW_IP6_HLEN, fill, plen);
-	return SW_IP6_HLEN + plen;
-}
 
 /* A discovery bubble from src (L by default) arriving from `from` on the
  * discovery socket. */
@@ -302,7 +80,7 @@ discover(struct fix *f, const uint8_t *src, const struct sw_v4ep *from)
 {
 	uint8_t b[SW_IP6_HLEN];
 
-	mk_bubble(b, src != NULL ? src : f->peer, all_nodes, 1);
+	mk_bubble_hlim(b, src != NULL ? src : f->peer, all_nodes, 1);
 	input_disc(f, from, b, sizeof b);
 }
 
@@ -344,7 +122,7 @@ static void
 test_off_by_default(void **state)
 {
 	struct sw_client_conf conf;
-	struct fix *f = fix_conf(1, false);
+	struct fix *f = disc_conf(1, false);
 	uint8_t b[SW_IP6_HLEN];
 
 	(void)state;
@@ -360,7 +138,7 @@ test_off_by_default(void **state)
 	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 1);
 	assert_int_equal(f->acts.n, 0);
 	assert_int_equal(status(f).peers, 0);
-	mk_bubble(b, f->peer, all_nodes, 1);
+	mk_bubble_hlim(b, f->peer, all_nodes, 1);
 	input(f, &lan1, b, sizeof b);
 	assert_int_equal(f->drops.n[SW_DROP_DST_MULTICAST], 1);
 	assert_int_equal(f->drops.n[SW_DROP_DISC_UNICAST], 0);
@@ -374,7 +152,7 @@ test_off_by_default(void **state)
 static void
 test_announce_and_interval(void **state)
 {
-	struct fix *f = fix_conf(2, true);
+	struct fix *f = disc_conf(2, true);
 	const struct sw_action *a;
 	struct sw_ip6_view ip;
 	sw_time lo = SW_TIME_NEVER, hi = 0, last;
@@ -439,7 +217,7 @@ test_filters(void **state)
 
 	(void)state;
 	/* DISC-3: via unicast (the service port) */
-	mk_bubble(b, f->peer, all_nodes, 1);
+	mk_bubble_hlim(b, f->peer, all_nodes, 1);
 	input(f, &lan1, b, SW_IP6_HLEN);
 	assert_int_equal(f->drops.n[SW_DROP_DISC_UNICAST], 1);
 	assert_int_equal(f->acts.n, 0);
@@ -472,12 +250,12 @@ test_filters(void **state)
 	n = mk_pkt(pkt, sizeof pkt, f->peer, all_nodes, 8, 0);
 	input_disc(f, &lan1, pkt, n);
 	assert_int_equal(f->drops.n[SW_DROP_DST_MULTICAST], 1);
-	mk_bubble(b, f->peer, f->me, 1);
+	mk_bubble_hlim(b, f->peer, f->me, 1);
 	input_disc(f, &lan1, b, SW_IP6_HLEN);
 	assert_int_equal(f->drops.n[SW_DROP_DST_NOT_OURS], 1);
 	memcpy(src, all_nodes, 16);
 	src[1] = 0x05;			/* ff05::1 */
-	mk_bubble(b, f->peer, src, 1);
+	mk_bubble_hlim(b, f->peer, src, 1);
 	input_disc(f, &lan1, b, SW_IP6_HLEN);
 	assert_int_equal(f->drops.n[SW_DROP_DST_MULTICAST], 2);
 	/* D1/D2: cut short */
@@ -510,7 +288,7 @@ test_filters(void **state)
 static void
 test_not_ready_no_subnets(void **state)
 {
-	struct fix *f = fix_conf(4, true);
+	struct fix *f = disc_conf(4, true);
 
 	(void)state;
 	f->conf.v4.attached = NULL;
@@ -566,7 +344,7 @@ test_reply_and_case5(void **state)
 	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
 
 	/* case 5 accepts: L's bubble from lan1 (consumed), then data */
-	mk_bubble(pkt, f->peer, f->me, 64);
+	mk_bubble(pkt, f->peer, f->me);
 	input(f, &lan1, pkt, SW_IP6_HLEN);
 	assert_int_equal(f->acts.n, 0);
 	assert_int_equal(f->drops.n[SW_DROP_SRC_MAPPING], 2);
@@ -617,7 +395,7 @@ test_tx3(void **state)
 	assert_int_equal(count_to(f, &lmap) + count_to(f, &srv), 0);
 	/* L answers from the LAN: trusted there, the queue goes there */
 	f->now += 100 * SW_MSEC;
-	mk_bubble(b, f->peer, f->me, 64);
+	mk_bubble(b, f->peer, f->me);
 	input(f, &lan1, b, sizeof b);
 	assert_int_equal(count(f, SW_ACT_SEND_UDP), 1);
 	parse_sent(sent_to(f, &lan1), &ip);
@@ -702,7 +480,7 @@ test_rx11_and_bubble_rules(void **state)
 	(void)state;
 	discover(f, NULL, &lan1);
 	f->now += 1 * SEC;
-	mk_bubble(b, f->peer, f->me, 64);
+	mk_bubble(b, f->peer, f->me);
 	input(f, &lan1, b, sizeof b);		/* case 5: trusted */
 	f->now += 5 * SEC;
 	discover(f, NULL, &lan1);		/* trusted and local */
@@ -740,7 +518,7 @@ test_rx11_and_bubble_rules(void **state)
 static void
 test_newcomer_gap(void **state)
 {
-	struct fix *f = fix_conf(9, true);
+	struct fix *f = disc_conf(9, true);
 	uint8_t other[16];
 
 	(void)state;

@@ -28,6 +28,7 @@
 #include "relay.h"
 #include "wire.h"
 #include "../common/prng.h"
+#include "acts.h"
 
 #define SERVER	SW_IP4(192, 0, 2, 10)
 #define SEC	SW_SEC
@@ -158,11 +159,7 @@ tick(struct fx *f, sw_time now)
 static uint64_t
 ndrops(const struct fx *f)
 {
-	uint64_t n = 0;
-
-	for (int i = 0; i < SW_DROP__COUNT; i++)
-		n += f->drops.n[i];
-	return n;
+	return drops_total(&f->drops);
 }
 
 static struct sw_relay_status
@@ -238,11 +235,7 @@ want_forward(const struct fx *f, const struct sw_action *a,
 static unsigned
 count_kind(const struct fx *f, enum sw_action_kind k)
 {
-	unsigned c = 0;
-
-	for (unsigned i = 0; i < f->acts.n; i++)
-		c += f->acts.a[i].kind == k;
-	return c;
+	return acts_count(&f->acts, k);
 }
 
 /* A DELIVER action: ICMPv6 Destination Unreachable code 3 from the relay
