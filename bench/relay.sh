@@ -114,16 +114,11 @@ bench_exit() {
 }
 trap bench_exit EXIT
 
-N6=2001:db8:6::2 RLY6=2001:db8:6::3 SRV6=2001:db8:6::1
+N6=$LAB_N6 RLY6=$LAB_RLY6 SRV6=$LAB_SRV6
 NATPUB=198.51.100.11 CLIP=10.41.0.2
 VX_CL=2001:db8:7::2 VX_RLY=2001:db8:7::1
 
-lab_wan
-lab_native_net
-lab_server srv 192.0.2.10 192.0.2.11
-lab_native_join srv "$SRV6"
-lab_relay rly 192.0.2.20 "$RLY6"
-lab_native_join n6 "$N6" "$RLY6"
+lab_relay_world
 lab_exec n6 ip -6 route add 2001:db8:7::/64 via "$RLY6" dev six
 lab_nat nat full-cone "$NATPUB" 10.41.0.0/24
 lab_client cl nat

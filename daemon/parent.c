@@ -525,8 +525,23 @@ udp_open(uint32_t addr, uint16_t port, struct sw_v4ep *bound)
 	return fd;
 }
 
+/* The first character of a /proc/sys file ('0', '1'), or -1. */
+static int
+proc_flag(const char *path)
+{
+	char v;
+	int fd, r = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (read(fd, &v, 1) == 1)
+		r = (unsigned char)v;
+	close(fd);
+	return r;
+}
+
 /*
- * The tunnel, both roles.  A link made while
+ * The tunnel, every role.  A link made while
  * net.ipv6.conf.default.disable_ipv6 is 1 has IPv6 off and can carry
  * nothing: say so (the setting is the administrator's to change).
  */
@@ -534,8 +549,8 @@ static int
 tun_open(struct parent *p)
 {
 	const struct sw_conf *c = &p->cf->conf;
-	char path[96], v = 0;
-	int r, fd;
+	char path[96];
+	int r;
 
 	if ((r = sys_tun_open(c->ifname, &p->ifindex)) < 0) {
 		log_warnx("tunnel %s: %s", c->ifname, strerror(-r));
@@ -545,13 +560,10 @@ tun_open(struct parent *p)
 	p->es.tun = r;
 	(void)snprintf(path, sizeof path,
 	    "/proc/sys/net/ipv6/conf/%s/disable_ipv6", c->ifname);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-		if (read(fd, &v, 1) == 1 && v == '1')
-			log_warnx("%s: IPv6 is disabled on the tunnel "
-			    "(net.ipv6.conf.default.disable_ipv6 = 1?): it "
-			    "carries nothing", c->ifname);
-		close(fd);
-	}
+	if (proc_flag(path) == '1')
+		log_warnx("%s: IPv6 is disabled on the tunnel "
+		    "(net.ipv6.conf.default.disable_ipv6 = 1?): it carries "
+		    "nothing", c->ifname);
 	return 0;
 }
 
@@ -585,8 +597,9 @@ open_discovery(struct engine_setup *es)
 	es->n_udp = SW_SOCK_DISCOVERY + 1;
 }
 
+/* Client and relay: the tunnel and one UDP socket, BindAddress:BindPort. */
 static int
-open_client(struct parent *p)
+open_tun_udp(struct parent *p)
 {
 	const struct sw_conf *c = &p->cf->conf;
 	struct engine_setup *es = &p->es;
@@ -597,6 +610,17 @@ open_client(struct parent *p)
 	    &es->local[0])) < 0)
 		return -1;
 	es->n_udp = 1;
+	return 0;
+}
+
+static int
+open_client(struct parent *p)
+{
+	const struct sw_conf *c = &p->cf->conf;
+	struct engine_setup *es = &p->es;
+
+	if (open_tun_udp(p) != 0)
+		return -1;
 	if (es->local[0].addr == 0 && p->cf->n_servers > 0)
 		es->local[0].addr = local_guess(p->cf->servers[0].primary);
 	if (c->local_discovery)
@@ -615,26 +639,14 @@ static int
 open_relay(struct parent *p)
 {
 	const struct sw_conf *c = &p->cf->conf;
-	struct engine_setup *es = &p->es;
-	char v = 0;
-	int fd;
 
-	if (tun_open(p) != 0)
+	if (open_tun_udp(p) != 0)
 		return -1;
-	if ((es->udp[0] = udp_open(c->bind_addr, c->bind_port,
-	    &es->local[0])) < 0)
-		return -1;
-	es->n_udp = 1;
-	if (!c->host_specific && (fd = open(
-	    "/proc/sys/net/ipv6/conf/all/forwarding", O_RDONLY | O_CLOEXEC))
-	    != -1) {
-		if (read(fd, &v, 1) == 1 && v == '0')
-			log_warnx("IPv6 forwarding is off "
-			    "(net.ipv6.conf.all.forwarding = 0): the relay "
-			    "cannot route between %s and the native side",
-			    c->ifname);
-		close(fd);
-	}
+	if (!c->host_specific &&
+	    proc_flag("/proc/sys/net/ipv6/conf/all/forwarding") == '0')
+		log_warnx("IPv6 forwarding is off "
+		    "(net.ipv6.conf.all.forwarding = 0): the relay cannot "
+		    "route between %s and the native side", c->ifname);
 	return 0;
 }
 

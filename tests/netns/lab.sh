@@ -23,6 +23,7 @@
 #   lab_native_join NAME ADDR6 [GW6]   NAME (made if new) on br6; 2001::/32
 #                             via GW6 when given
 #   lab_relay NAME IP4 ADDR6  a relay host on br0 and br6, forwarding IPv6
+#   lab_relay_world           wan, br6, server srv, relay host rly, native n6
 #   lab_run NAME CMD...       CMD in NAME, in the background; PID recorded
 #                             (and left in LAB_LAST_PID)
 #   lab_capture NAME IF FILE  tshark capture; lab_capture_stop [PID] ends
@@ -35,6 +36,9 @@
 #   lab_status NS NAME [--json]    `shipworm status` of daemon NAME
 #   status_get NS NAME KEY    one key of `shipworm status --json`
 #   status_is NS NAME KEY VALUE    quick test of one key, for wait_for
+#   status_num NS NAME KEY    a counter (0 when absent)
+#   status_drops NS NAME      "reason=count ..." of the drops counted
+#   lab_ping_replies NS DST N echo replies to N pings
 #   wait_for TIMEOUT CMD...   run CMD every 50 ms until it succeeds
 #   lab_teredo_addrs NAME IF  global IPv6 addresses on IF
 #   lab_teredo_decode ADDR    "server client_ip client_port flags"
@@ -340,6 +344,20 @@ lab_relay() {
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
+# lab_relay_world - the world of the relay tests: wan (br0) and native
+# (br6) nets; server "srv" (192.0.2.10/.11, $LAB_SRV6 on br6), relay
+# host "rly" (192.0.2.20, $LAB_RLY6), native host "n6" ($LAB_N6, the
+# Teredo prefix via the relay).  No daemon is started.
+LAB_SRV6=2001:db8:6::1 LAB_N6=2001:db8:6::2 LAB_RLY6=2001:db8:6::3
+lab_relay_world() {
+	lab_wan
+	lab_native_net
+	lab_server srv 192.0.2.10 192.0.2.11
+	lab_native_join srv "$LAB_SRV6"
+	lab_relay rly 192.0.2.20 "$LAB_RLY6"
+	lab_native_join n6 "$LAB_N6" "$LAB_RLY6"
+}
+
 # lab_run NAME CMD... - run CMD in namespace NAME in the background;
 # the PID (that of CMD itself: ip netns exec execs it) is in LAB_LAST_PID.
 lab_run() {
@@ -535,6 +553,27 @@ for part in path:
         sys.exit(1)
 print(str(v).lower() if isinstance(v, bool) else v)
 ' "$3"
+}
+
+# status_num NS NAME KEY - a counter from status_get, 0 when absent (drop
+# counters appear once they count)
+status_num() {
+	local v
+	v=$(status_get "$1" "$2" "$3") && [ -n "$v" ] && echo "$v" || echo 0
+}
+
+# status_drops NS NAME - "reason=count ..." of the nonzero drop counters
+status_drops() {
+	lab_status "$1" "$2" --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin).get("drops", {})
+print(" ".join("%s=%s" % (k, v) for k, v in sorted(d.items()) if v))'
+}
+
+# lab_ping_replies NS DST COUNT - how many echo replies `ping -6` gets
+lab_ping_replies() {
+	lab_exec "$1" ping -6 -q -n -c "$3" -i 0.3 -W 3 "$2" 2>/dev/null |
+	    sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p'
 }
 
 # status_is NS NAME KEY VALUE - KEY is VALUE in `shipworm status --json`

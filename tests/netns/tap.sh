@@ -51,3 +51,20 @@ show_logs() {
 		tail -15 "$f" | sed 's/^/#   /'
 	done
 }
+
+# tap_lab_closing - end the lab (lab_cleanup) and check that it left
+# nothing: 3 checks.  Needs ROOT_LINKS (the root namespace's links, sorted,
+# from before the lab).
+tap_lab_closing() {
+	local pids ns labdir=$LAB_DIR prefix=$LAB_PREFIX
+	pids=("${LAB_PIDS[@]}")
+	for ns in "${LAB_NS[@]}"; do
+		mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null)
+	done
+	lab_cleanup
+	is "cleanup: no namespace or process left (${#pids[@]} PIDs checked)" \
+	    "$(lab_leftovers "$prefix" "${pids[@]}" | tr '\n' ' ')" ""
+	is "cleanup: temp dir gone" "$(ls -d "$labdir" 2>/dev/null)" ""
+	is "cleanup: root namespace links unchanged" \
+	    "$(ip -o link show | awk -F': ' '{print $2}' | sort)" "$ROOT_LINKS"
+}

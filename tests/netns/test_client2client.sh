@@ -53,10 +53,7 @@ st() { lab_status "$1" "$1" --json 2>/dev/null | tr -d '\n '; }
 drops() { lab_status "$1" "$1" --json 2>/dev/null | python3 -c '
 import json, sys; print(sum(json.load(sys.stdin).get("drops", {}).values()))'; }
 # nonzero_drops NAME - "reason=count ..." of the nonzero drop counters
-nonzero_drops() { lab_status "$1" "$1" --json 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin).get("drops", {})
-print(" ".join("%s=%s" % (k, v) for k, v in sorted(d.items()) if v))'; }
+nonzero_drops() { status_drops "$1" "$1"; }
 pings() { lab_exec "$1" ping -6 -q -c "$3" -i 0.2 -W 2 "$2" 2>/dev/null |
 	awk '/received/ {print $4}'; }
 tun_addrs() { lab_teredo_addrs "$1" "$(lab_ifname "$1")" | tr '\n' ' '; }

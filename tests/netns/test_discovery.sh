@@ -49,10 +49,7 @@ num() { local v; v=$(sj "$1" "$2") || v=0; echo "${v:-0}"; }
 pings() { lab_exec "$1" ping -6 -q -c "$3" -i 0.2 -W 2 "$2" 2>/dev/null |
 	awk '/received/ {print $4}'; }
 # nonzero_drops NAME - "reason=count ..." of the nonzero drop counters
-nonzero_drops() { lab_status "$1" "$1" --json 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin).get("drops", {})
-print(" ".join("%s=%s" % (k, v) for k, v in sorted(d.items()) if v))'; }
+nonzero_drops() { status_drops "$1" "$1"; }
 disc_drops() { echo "$(num "$1" drop.discovery-via-unicast)" \
 	"$(num "$1" drop.discovery-source-not-teredo)" \
 	"$(num "$1" drop.discovery-off-link)" \

@@ -38,20 +38,12 @@ lab_init "$PREFIX"
 trap 'show_logs; lab_cleanup' EXIT
 echo "1..$PLAN"
 
-N6=2001:db8:6::2 RLY6=2001:db8:6::3 SRV6=2001:db8:6::1 HSR6=2001:db8:6::4
+N6=$LAB_N6 RLY6=$LAB_RLY6 HSR6=2001:db8:6::4
 sj() { status_get "$1" "$2" "$3"; }
-cnt() { local v; v=$(sj "$1" "$2" "$3") && [ -n "$v" ] && echo "$v" || echo 0; }
-replies() {
-	lab_exec "$1" ping -6 -q -n -c "$3" -i 0.3 -W 3 "$2" 2>/dev/null |
-	    sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p'
-}
+cnt() { status_num "$@"; }
+replies() { lab_ping_replies "$@"; }
 
-lab_wan
-lab_native_net
-lab_server srv 192.0.2.10 192.0.2.11
-lab_native_join srv "$SRV6"
-lab_relay rly 192.0.2.20 "$RLY6"
-lab_native_join n6 "$N6" "$RLY6"
+lab_relay_world
 # hsr: a dual-stack host, public IPv4 and native IPv6
 lab_netns hsr
 lab_wan_attach hsr

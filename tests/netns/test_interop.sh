@@ -308,14 +308,8 @@ is "wire: no malformed packet and no expert warning" "$bad" ""
 
 # ==== cleanup ======================================================================
 show_logs
-pids=("${LAB_PIDS[@]}")
-for ns in "${LAB_NS[@]}"; do mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null); done
-LABDIR=$LAB_DIR
-lab_cleanup
-is "cleanup: no namespace or process left (${#pids[@]} PIDs checked)" "$(lab_leftovers "$PREFIX" "${pids[@]}" | tr '\n' ' ')" ""
-is "cleanup: temp dir and pid files gone" "$(ls -d "$LABDIR" 2>/dev/null)" ""
+tap_lab_closing
 is "cleanup: no Miredo in the root namespace" "$(root_miredo | tr '\n' ' ')" ""
-is "cleanup: root namespace links unchanged" "$(ip -o link show | awk -F': ' '{print $2}' | sort)" "$ROOT_LINKS"
 is "cleanup: root namespace nftables tables unchanged" "$(nft list tables 2>/dev/null)" "$ROOT_TABLES"
 
 [ $n -eq $PLAN ] || echo "# planned $PLAN, ran $n"

@@ -79,22 +79,12 @@ N6M=2001:db8:6::2 N6S=2001:db8:6::5 SRV6=2001:db8:6::1
 RLY6=2001:db8:6::3 MRLY6=2001:db8:6::4
 
 sj() { status_get "$1" "$1" "$2"; }
-cnt() { local v; v=$(sj "$1" "$2") && [ -n "$v" ] && echo "$v" || echo 0; }
+cnt() { status_num "$1" "$1" "$2"; }
 # nonzero_drops NAME - "reason=count ..." of daemon NAME's nonzero drops
-nonzero_drops() { lab_status "$1" "$1" --json 2>/dev/null | python3 -c '
-import json, sys
-try:
-    d = json.load(sys.stdin).get("drops", {})
-except Exception:
-    print("no-status"); sys.exit()
-print(" ".join("%s=%s" % (k, v) for k, v in sorted(d.items()) if v))'; }
+nonzero_drops() { status_drops "$1" "$1" 2>/dev/null || echo no-status; }
 # drops_but REASON - the "reason=count ..." on stdin less REASON's
 drops_but() { tr ' ' '\n' | awk -v r="$1" -F= '$1 != "" && $1 != r' | paste -sd' '; }
-# replies NS DST COUNT - how many echo replies ping got
-replies() {
-	lab_exec "$1" ping -6 -q -n -c "$3" -i 0.3 -W 2 "$2" 2>/dev/null |
-	    sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p'
-}
+replies() { lab_ping_replies "$@"; }
 listening() { lab_exec "$1" ss -Hlun | awk '{print $4}' | grep -qx "$2"; }
 
 # ---- the world -------------------------------------------------------------------
@@ -363,14 +353,8 @@ if [ "$failed" -gt 0 ]; then
 fi
 
 show_logs
-pids=("${LAB_PIDS[@]}")
-for ns in "${LAB_NS[@]}"; do mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null); done
-LABDIR=$LAB_DIR
-lab_cleanup
-is "cleanup: no namespace or process left (${#pids[@]} PIDs checked)" "$(lab_leftovers "$PREFIX" "${pids[@]}" | tr '\n' ' ')" ""
-is "cleanup: temp dir gone" "$(ls -d "$LABDIR" 2>/dev/null)" ""
+tap_lab_closing
 is "cleanup: no Miredo in the root namespace" "$(root_miredo | tr '\n' ' ')" ""
-is "cleanup: root namespace links unchanged" "$(ip -o link show | awk -F': ' '{print $2}' | sort)" "$ROOT_LINKS"
 diag "runtime $(( ($(now_ms) - T_START) / 1000 )) s"
 
 [ "$n" -eq "$PLAN" ] || echo "# planned $PLAN, ran $n"
