@@ -52,11 +52,10 @@ show_logs() {
 	done
 }
 
-# tap_lab_closing - end the lab (lab_cleanup) and check that it left
-# nothing: 3 checks.  Needs ROOT_LINKS (the root namespace's links, sorted,
-# from before the lab).
-tap_lab_closing() {
-	local pids ns labdir=$LAB_DIR prefix=$LAB_PREFIX
+# tap_lab_end - end the lab (lab_cleanup) and check that no namespace or
+# process of it is left: 1 check.
+tap_lab_end() {
+	local pids ns prefix=$LAB_PREFIX
 	pids=("${LAB_PIDS[@]}")
 	for ns in "${LAB_NS[@]}"; do
 		mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null)
@@ -64,6 +63,15 @@ tap_lab_closing() {
 	lab_cleanup
 	is "cleanup: no namespace or process left (${#pids[@]} PIDs checked)" \
 	    "$(lab_leftovers "$prefix" "${pids[@]}" | tr '\n' ' ')" ""
+}
+
+# tap_lab_closing - tap_lab_end, then its temp dir and the root
+# namespace's links: 3 checks.  Needs ROOT_LINKS (the root namespace's
+# links, sorted, from before the lab).
+tap_lab_closing() {
+	local labdir=$LAB_DIR
+
+	tap_lab_end
 	is "cleanup: temp dir gone" "$(ls -d "$labdir" 2>/dev/null)" ""
 	is "cleanup: root namespace links unchanged" \
 	    "$(ip -o link show | awk -F': ' '{print $2}' | sort)" "$ROOT_LINKS"

@@ -247,13 +247,7 @@ is "d stayed out of it (no discovery counters, no discovery drop)" \
 
 # ---- cleanup leaves nothing ---------------------------------------------------
 show_logs
-pids=("${LAB_PIDS[@]}")
-for ns in "${LAB_NS[@]}"; do
-	mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null)
-done
-lab_cleanup
-is "cleanup: no namespace or process left (${#pids[@]} PIDs checked)" \
-    "$(lab_leftovers "$PREFIX" "${pids[@]}" | tr '\n' ' ')" ""
+tap_lab_end
 
 [ $n -eq "$PLAN" ] || echo "# planned $PLAN, ran $n"
 [ $failed -eq 0 ] && [ $n -eq "$PLAN" ]
