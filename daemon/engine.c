@@ -336,6 +336,32 @@ timer_read(struct engine *e)
 
 /* ---- UDP ---------------------------------------------------------------- */
 
+/* One datagram received on socket s, to the core. */
+static void
+udp_one(struct engine *e, unsigned s, sw_time now, const struct sw_v4ep *from,
+    const uint8_t *p, size_t len)
+{
+	if (acts_low(&e->acts))
+		flush(e);
+	e->cnt.udp_rx++;
+	if (e->client != NULL && s == SW_SOCK_DISCOVERY)
+		/* 224.0.0.253:3544 (DISC-1) */
+		sw_client_input_discovery(e->client, now, from, p, len,
+		    &e->acts);
+	else if (e->client != NULL)
+		sw_client_input(e->client, now, from, p, len, &e->acts);
+	else if (e->relay != NULL)
+		sw_relay_input(e->relay, now, from, p, len, &e->acts);
+	else
+		sw_server_input(e->server, now, (enum sw_sock)s, from, p, len,
+		    &e->acts);
+}
+
+/*
+ * Batches of datagrams (recvmmsg); a buffer may hold a run of datagrams
+ * from one source that the kernel coalesced (UDP_GRO: b->seg bytes each,
+ * the last maybe shorter), each handed to the core on its own.
+ */
 static void
 udp_input(struct engine *e, unsigned s)
 {
@@ -352,26 +378,21 @@ udp_input(struct engine *e, unsigned s)
 			return;
 		}
 		now = sys_now();
-		e->cnt.udp_rx += (unsigned)n;
 		for (unsigned i = 0; i < (unsigned)n && i < SYS_UDP_BATCH;
 		    i++) {
-			if (acts_low(&e->acts))
-				flush(e);
-			if (e->client != NULL && s == SW_SOCK_DISCOVERY)
-				/* 224.0.0.253:3544 (DISC-1) */
-				sw_client_input_discovery(e->client, now,
-				    &b->from[i], b->buf[i], b->len[i],
-				    &e->acts);
-			else if (e->client != NULL)
-				sw_client_input(e->client, now, &b->from[i],
-				    b->buf[i], b->len[i], &e->acts);
-			else if (e->relay != NULL)
-				sw_relay_input(e->relay, now, &b->from[i],
-				    b->buf[i], b->len[i], &e->acts);
-			else
-				sw_server_input(e->server, now,
-				    (enum sw_sock)s, &b->from[i], b->buf[i],
-				    b->len[i], &e->acts);
+			size_t len = b->len[i], seg = b->seg[i];
+
+			if (seg == 0 || seg > len)
+				seg = len;
+			else if (seg < len)
+				e->cnt.udp_rx_gro++;
+			for (size_t off = 0; off < len || len == 0;
+			    off += seg) {
+				udp_one(e, s, now, &b->from[i], b->buf[i] + off,
+				    len - off < seg ? len - off : seg);
+				if (len == 0)
+					break;
+			}
 		}
 		/* Before the next receive overwrites the buffers that the
 		 * actions' seg[1] may point into. */

@@ -83,6 +83,7 @@ counters(struct out *o, const struct status_info *si, bool tun)
 	const struct engine_counters *c = si->cnt;
 
 	kv(o, "udp_rx", "%llu", (unsigned long long)c->udp_rx);
+	kv(o, "udp_rx_coalesced", "%llu", (unsigned long long)c->udp_rx_gro);
 	kv(o, "udp_tx", "%llu", (unsigned long long)c->udp_tx);
 	kv(o, "udp_tx_errors", "%llu", (unsigned long long)c->udp_tx_errors);
 	if (tun) {

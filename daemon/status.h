@@ -19,6 +19,7 @@ struct sw_relay;
 /* What the engine counts besides the core's drops. */
 struct engine_counters {
 	uint64_t udp_rx;		/* datagrams received */
+	uint64_t udp_rx_gro;		/* buffers of several (UDP_GRO) */
 	uint64_t udp_tx;		/* datagrams sent */
 	uint64_t udp_tx_errors;		/* refused by the kernel */
 	uint64_t ip6_tx;		/* server: native IPv6 packets sent */

@@ -15,9 +15,12 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <ifaddrs.h>
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -214,12 +217,42 @@ sys_udp_batch_free(struct sys_udp_batch *b)
  * A batch made only of skipped datagrams is not reported as "nothing
  * waiting": we read on until a datagram is kept or the queue is empty.
  */
+#ifndef UDP_GRO
+#define UDP_GRO		104
+#endif
+
+int
+sys_udp_gro(int fd)
+{
+	return setsockopt_int(fd, SOL_UDP, UDP_GRO, 1);
+}
+
+/* The UDP_GRO segment size of a received message, 0 without one. */
+static size_t
+gro_seg(struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	int v;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm))
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(v))) {
+			memcpy(&v, CMSG_DATA(cm), sizeof(v));
+			return v > 0 ? (size_t)v : 0;
+		}
+	return 0;
+}
+
 int
 sys_udp_recv(int fd, struct sys_udp_batch *b)
 {
 	struct mmsghdr		 msgs[SYS_UDP_BATCH];
 	struct iovec		 iov[SYS_UDP_BATCH];
 	struct sockaddr_in	 from[SYS_UDP_BATCH];
+	union {
+		char		 buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	 align;
+	}			 ctl[SYS_UDP_BATCH];
 	unsigned		 i, k;
 	int			 n;
 
@@ -236,6 +269,8 @@ sys_udp_recv(int fd, struct sys_udp_batch *b)
 			msgs[i].msg_hdr.msg_iovlen = 1;
 			msgs[i].msg_hdr.msg_name = &from[i];
 			msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			msgs[i].msg_hdr.msg_control = ctl[i].buf;
+			msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
 		}
 		n = recvmmsg(fd, msgs, SYS_UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n == -1) {
@@ -259,6 +294,7 @@ sys_udp_recv(int fd, struct sys_udp_batch *b)
 			b->from[k].addr = ntohl(from[i].sin_addr.s_addr);
 			b->from[k].port = ntohs(from[i].sin_port);
 			b->len[k] = msgs[i].msg_len;
+			b->seg[k] = gro_seg(&msgs[i].msg_hdr);
 			k++;
 		}
 		if (k > 0) {
@@ -284,14 +320,47 @@ send_fatal(int error)
 }
 
 /*
+ * UDP segmentation offload (UDP_SEGMENT, Linux 4.18): consecutive
+ * datagrams to one destination, all of one size but the last (which may
+ * be shorter), leave as one message that the kernel carries as one
+ * packet as far as it can (through our own stack, a veth, a NAT's
+ * conntrack) and cuts up at the last moment: a TCP burst read from the
+ * tunnel is mostly such a run.  Only runs of datagrams that fit a
+ * 1500-byte link (the kernel refuses a segment above the route's MTU),
+ * at most GSO_MAX_SEGS and 64 KiB.  A kernel or route that refuses it
+ * (EINVAL, EIO, ENOPROTOOPT) turns it off for the process; that batch's
+ * datagrams are counted as lost.
+ */
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT	103
+#endif
+#define GSO_MAX_SEG	1472	/* 1500 - IPv4 - UDP */
+#define GSO_MAX_SEGS	64
+#define GSO_MAX_BYTES	65000
+
+static bool gso_off;
+
+struct out_msg {
+	unsigned	 dgrams;	/* datagrams in this message */
+	size_t		 seg;		/* their size (all but the last) */
+	size_t		 last;		/* the last one's size */
+	union {
+		char		 buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr	 align;
+	} ctl;
+};
+
+/*
  * Send msgs[0..cnt) with as few sendmmsg(2) calls as the kernel allows.
- * sendmmsg returns -1 only when the first datagram fails, and stops early
+ * sendmmsg returns -1 only when the first message fails, and stops early
  * (returning how many went) when a later one does: the next call then
- * starts with the failing datagram and reports its error.  Returns the
- * number sent or -errno; *errors is incremented per datagram lost.
+ * starts with the failing message and reports its error.  Returns the
+ * number of datagrams sent or -errno; *errors is incremented per
+ * datagram lost.
  */
 static int
-send_chunk(int fd, struct mmsghdr *msgs, unsigned cnt, unsigned *errors)
+send_chunk(int fd, struct mmsghdr *msgs, const struct out_msg *om,
+    unsigned cnt, unsigned *errors)
 {
 	unsigned	 i = 0, sent = 0;
 	int		 r;
@@ -299,29 +368,46 @@ send_chunk(int fd, struct mmsghdr *msgs, unsigned cnt, unsigned *errors)
 	while (i < cnt) {
 		r = sendmmsg(fd, msgs + i, cnt - i, 0);
 		if (r > 0) {
-			i += (unsigned)r;
-			sent += (unsigned)r;
+			for (int k = 0; k < r; k++)
+				sent += om[i++].dgrams;
 			continue;
 		}
 		if (r == 0) {		/* not documented; do not spin */
-			*errors += cnt - i;
+			for (; i < cnt; i++)
+				*errors += om[i].dgrams;
 			break;
 		}
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			/* Socket buffer full: drop the rest, never block. */
-			*errors += cnt - i;
+			for (; i < cnt; i++)
+				*errors += om[i].dgrams;
 			break;
 		}
 		if (send_fatal(errno))
 			return -errno;
+		if (om[i].dgrams > 1 && (errno == EINVAL || errno == EIO ||
+		    errno == ENOPROTOOPT))
+			gso_off = true;
 		/* EPERM (firewall), EMSGSIZE, EINVAL (port 0), EACCES
 		 * (broadcast), ENETUNREACH, ENOBUFS...: skip that one. */
-		(*errors)++;
+		*errors += om[i].dgrams;
 		i++;
 	}
 	return (int)sent;
+}
+
+/* Can datagram a (len bytes, to dst) join message m? */
+static bool
+gso_joins(const struct out_msg *m, const struct sockaddr_in *mdst,
+    const struct sockaddr_in *dst, size_t len)
+{
+	return !gso_off && m->last == m->seg && len <= m->seg &&
+	    m->seg <= GSO_MAX_SEG && m->dgrams < GSO_MAX_SEGS &&
+	    m->seg * m->dgrams + len <= GSO_MAX_BYTES &&
+	    mdst->sin_addr.s_addr == dst->sin_addr.s_addr &&
+	    mdst->sin_port == dst->sin_port;
 }
 
 int
@@ -329,10 +415,11 @@ sys_udp_send_actions(int fd, enum sw_sock sock,
     const struct sw_actions *acts, unsigned *errors)
 {
 	struct mmsghdr		 msgs[SW_ACTIONS_MAX];
-	struct iovec		 iov[SW_ACTIONS_MAX][2];
+	struct out_msg		 om[SW_ACTIONS_MAX];
+	struct iovec		 iov[SW_ACTIONS_MAX * 2];
 	struct sockaddr_in	 dst[SW_ACTIONS_MAX];
 	const struct sw_action	*a;
-	unsigned		 i, n, cnt, total = 0, dummy = 0;
+	unsigned		 i, n, cnt, nio, total = 0, dummy = 0;
 	int			 r;
 
 	if (errors == NULL)
@@ -340,30 +427,66 @@ sys_udp_send_actions(int fd, enum sw_sock sock,
 	n = acts->n < SW_ACTIONS_MAX ? acts->n : SW_ACTIONS_MAX;
 
 	for (i = 0; i < n; ) {
-		/* Collect up to SW_ACTIONS_MAX datagrams for this socket. */
-		for (cnt = 0; i < n && cnt < SW_ACTIONS_MAX; i++) {
+		/* Collect up to SW_ACTIONS_MAX datagrams for this socket;
+		 * the iovecs of one message are consecutive in iov[]. */
+		for (cnt = 0, nio = 0; i < n && nio + 2 <= SW_ACTIONS_MAX * 2;
+		    i++) {
+			struct sockaddr_in d = { .sin_family = AF_INET };
+			struct msghdr *mh;
+			size_t len;
+
 			a = &acts->a[i];
 			if (a->kind != SW_ACT_SEND_UDP || a->sock != sock)
 				continue;
-			memset(&dst[cnt], 0, sizeof(dst[cnt]));
-			dst[cnt].sin_family = AF_INET;
-			dst[cnt].sin_addr.s_addr = htonl(a->dst.addr);
-			dst[cnt].sin_port = htons(a->dst.port);
+			d.sin_addr.s_addr = htonl(a->dst.addr);
+			d.sin_port = htons(a->dst.port);
+			len = a->seg[0].len + a->seg[1].len;
+			if (cnt > 0 && gso_joins(&om[cnt - 1], &dst[cnt - 1], &d,
+			    len)) {
+				mh = &msgs[cnt - 1].msg_hdr;
+				om[cnt - 1].dgrams++;
+				om[cnt - 1].last = len;
+			} else {
+				if (cnt == SW_ACTIONS_MAX)
+					break;
+				dst[cnt] = d;
+				memset(&msgs[cnt], 0, sizeof(msgs[cnt]));
+				mh = &msgs[cnt].msg_hdr;
+				mh->msg_name = &dst[cnt];
+				mh->msg_namelen = sizeof(dst[cnt]);
+				mh->msg_iov = &iov[nio];
+				om[cnt].dgrams = 1;
+				om[cnt].seg = om[cnt].last = len;
+				cnt++;
+			}
 			/* iov_base is not const: sendmmsg only reads it. */
-			iov[cnt][0].iov_base = (void *)(uintptr_t)a->seg[0].p;
-			iov[cnt][0].iov_len = a->seg[0].len;
-			iov[cnt][1].iov_base = (void *)(uintptr_t)a->seg[1].p;
-			iov[cnt][1].iov_len = a->seg[1].len;
-			memset(&msgs[cnt], 0, sizeof(msgs[cnt]));
-			msgs[cnt].msg_hdr.msg_name = &dst[cnt];
-			msgs[cnt].msg_hdr.msg_namelen = sizeof(dst[cnt]);
-			msgs[cnt].msg_hdr.msg_iov = iov[cnt];
-			msgs[cnt].msg_hdr.msg_iovlen = a->seg[1].len > 0 ? 2 : 1;
-			cnt++;
+			iov[nio].iov_base = (void *)(uintptr_t)a->seg[0].p;
+			iov[nio++].iov_len = a->seg[0].len;
+			mh->msg_iovlen++;
+			if (a->seg[1].len > 0) {
+				iov[nio].iov_base = (void *)(uintptr_t)a->seg[1].p;
+				iov[nio++].iov_len = a->seg[1].len;
+				mh->msg_iovlen++;
+			}
 		}
 		if (cnt == 0)
 			break;
-		if ((r = send_chunk(fd, msgs, cnt, errors)) < 0)
+		for (unsigned m = 0; m < cnt; m++) {
+			struct msghdr *mh = &msgs[m].msg_hdr;
+			struct cmsghdr *cm;
+			uint16_t gs = (uint16_t)om[m].seg;
+
+			if (om[m].dgrams < 2)
+				continue;
+			mh->msg_control = om[m].ctl.buf;
+			mh->msg_controllen = sizeof(om[m].ctl.buf);
+			cm = CMSG_FIRSTHDR(mh);
+			cm->cmsg_level = SOL_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(gs));
+			memcpy(CMSG_DATA(cm), &gs, sizeof(gs));
+		}
+		if ((r = send_chunk(fd, msgs, om, cnt, errors)) < 0)
 			return r;
 		total += (unsigned)r;
 	}

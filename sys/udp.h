@@ -30,11 +30,21 @@ int sys_udp_open(const struct sw_v4ep *local, struct sw_v4ep *bound);
 int sys_udp_multicast_out(int fd, uint32_t ifaddr);
 int sys_udp_open_group(uint32_t group, uint16_t port);
 
-/* A receive batch: n datagrams, each with its source and length. */
+/*
+ * UDP receive offload (UDP_GRO, Linux 5.0): the kernel may hand over a
+ * run of datagrams from one source as one buffer of len bytes, cut every
+ * seg bytes (the last piece may be shorter).  Returns 0 or -errno (then
+ * datagrams simply come one by one).
+ */
+int sys_udp_gro(int fd);
+
+/* A receive batch: n buffers, each with its source and length; with
+ * UDP_GRO a buffer may hold several datagrams of seg bytes (0: one). */
 struct sys_udp_batch {
 	unsigned n;
 	struct sw_v4ep from[SYS_UDP_BATCH];
 	size_t len[SYS_UDP_BATCH];
+	size_t seg[SYS_UDP_BATCH];
 	uint8_t (*buf)[SYS_UDP_BUFSIZE];	/* SYS_UDP_BATCH buffers */
 };
 
@@ -48,7 +58,9 @@ int sys_udp_recv(int fd, struct sys_udp_batch *b);
 
 /*
  * Send every SW_ACT_SEND_UDP action of acts whose sock == sock out of fd,
- * in one sendmmsg(2) where possible (scatter-gather over seg[0], seg[1]).
+ * in one sendmmsg(2) where possible (scatter-gather over seg[0], seg[1]);
+ * consecutive datagrams to one endpoint, of one size but the last, go as
+ * one UDP_SEGMENT message (the kernel cuts them up as late as it can).
  * Returns how many were sent, or -errno; datagrams the kernel refuses
  * (e.g. EPERM from a firewall) are skipped and counted in *errors.
  */

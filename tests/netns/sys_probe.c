@@ -299,6 +299,84 @@ misc_udp(uint32_t local)
 	    errname(rc));
 }
 
+/*
+ * UDP_SEGMENT out, UDP_GRO in (sys_udp_send_actions, sys_udp_gro,
+ * sys_udp_recv): a run of equal datagrams to one endpoint, and a shorter
+ * last one, leave as one message; to our own address the kernel keeps
+ * them together for a socket that takes UDP_GRO, and the batch says
+ * where to cut.  Every datagram must come out whole and in order.
+ */
+static void
+misc_gso(uint32_t local)
+{
+	enum { RUN = 5, SEG = 1000, TAIL = 300 };
+	static uint8_t		 data[RUN + 1][SEG], got[(RUN + 1) * SEG];
+	static struct sw_actions acts;
+	struct sw_v4ep		 ep = { local, 0 }, rxb, txb;
+	struct sys_udp_batch	 batch;
+	size_t			 have = 0, want = RUN * SEG + TAIL;
+	unsigned		 errors = 0, dgrams = 0, coalesced = 0;
+	int			 rx, tx, rc, tries;
+
+	rx = sys_udp_open(&ep, &rxb);
+	tx = sys_udp_open(&ep, &txb);
+	if (rx < 0 || tx < 0 || sys_udp_batch_init(&batch) != 0) {
+		check(0, "udp gso: sockets and batch");
+		return;
+	}
+	check(sys_udp_gro(rx) == 0, "udp gso: UDP_GRO can be set");
+	sw_actions_reset(&acts);
+	for (unsigned i = 0; i <= RUN; i++) {
+		struct sw_action *a = sw_actions_push(&acts, SW_ACT_SEND_UDP);
+
+		memset(data[i], 0x10 + (int)i, SEG);
+		data[i][0] = (uint8_t)i;
+		a->sock = SW_SOCK_PRIMARY;
+		a->dst = rxb;
+		a->seg[0].p = data[i];
+		a->seg[0].len = i < RUN ? SEG / 2 : TAIL / 2;
+		a->seg[1].p = data[i] + a->seg[0].len;
+		a->seg[1].len = i < RUN ? SEG / 2 : TAIL / 2;
+	}
+	rc = sys_udp_send_actions(tx, SW_SOCK_PRIMARY, &acts, &errors);
+	check(rc == RUN + 1 && errors == 0,
+	    "udp gso: %d datagrams sent as one run (%d, %u errors)", RUN + 1,
+	    rc, errors);
+	for (tries = 0; tries < 100 && have < want; tries++) {
+		if ((rc = sys_udp_recv(rx, &batch)) <= 0) {
+			usleep(10000);
+			continue;
+		}
+		for (unsigned i = 0; i < batch.n; i++) {
+			size_t seg = batch.seg[i] ? batch.seg[i] : batch.len[i];
+
+			if (batch.seg[i] != 0 && batch.seg[i] < batch.len[i])
+				coalesced++;
+			for (size_t off = 0; off < batch.len[i]; off += seg) {
+				size_t n = batch.len[i] - off < seg ?
+				    batch.len[i] - off : seg;
+
+				if (have + n <= sizeof got)
+					memcpy(got + have, batch.buf[i] + off,
+					    n);
+				have += n;
+				dgrams++;
+			}
+		}
+	}
+	check(dgrams == RUN + 1 && have == want,
+	    "udp gso: %d datagrams, %zu bytes arrive (%u, %zu)", RUN + 1,
+	    want, dgrams, have);
+	check(have == want && memcmp(got, data, RUN * SEG) == 0 &&
+	    memcmp(got + RUN * SEG, data[RUN], TAIL) == 0,
+	    "udp gso: whole and in order");
+	check(coalesced >= 1, "udp gso: the kernel kept the run together "
+	    "(UDP_GRO, %u coalesced buffers)", coalesced);
+	sys_udp_batch_free(&batch);
+	close(rx);
+	close(tx);
+}
+
 static void
 misc_tun(void)
 {
@@ -332,6 +410,7 @@ cmd_misc(int argc, char **argv)
 		fatalx("usage: misc LOCAL_V4");
 	misc_os();
 	misc_udp(local);
+	misc_gso(local);
 	misc_tun();
 	return checks_failed ? 1 : 0;
 }

@@ -135,6 +135,7 @@ for t in "${TYPES[@]}"; do
 	out=$(lab_exec "$cl" python3 "$BLOB" fetch "$N6" "$PORT" --timeout 30 2>&1)
 	is "$t: 20 MB over TCP from the native host arrive whole (SHA-256)" \
 	    "$out" "$((20 * 1024 * 1024)) $WANT"
+	diag "$t: client udp_rx $(cnt "$cl" "$cl" udp_rx), coalesced buffers $(cnt "$cl" "$cl" udp_rx_coalesced); relay udp_tx $(cnt rly rly udp_tx)"
 	lab_wait_pid "$spid" 5 2>/dev/null || lab_kill "$spid"
 	is "$t: the address still embeds the NAT's mapping, via our server" \
 	    "$(lab_teredo_decode "$addr" | awk '{print $1, $2}')" \
