@@ -709,13 +709,20 @@ core_new(struct engine *e)
 		cc.v4.attached = es->attached;
 		cc.v4.n_attached = es->n_attached;
 		cc.rng = sys_rng();
+		cc.peers = cf->conf.peers;		/* 0: default */
+		cc.queue_peer_bytes = cf->conf.queue_peer_bytes;
+		cc.queue_total_bytes = cf->conf.queue_total_bytes;
 		/* DISC-1..9: only with the discovery socket the parent
 		 * opened (LocalDiscovery yes); the attached subnets are the
 		 * "local IPv4 subnet" of DISC-4. */
 		cc.discovery = cf->conf.local_discovery &&
 		    es->n_udp > SW_SOCK_DISCOVERY;
 		if ((r = sw_client_new(&e->client, &cc)) != 0)
-			fatalx("client: %s", strerror(-r));
+			fatalx("client: %s (PeerTableSize %u, QueuePeerBytes "
+			    "%u, QueueTotalBytes %u; 0: default)",
+			    strerror(-r), cf->conf.peers,
+			    cf->conf.queue_peer_bytes,
+			    cf->conf.queue_total_bytes);
 	} else if (cf->conf.role == SW_ROLE_RELAY) {
 		struct sw_relay_conf rc;
 		struct sw_rng rng = sys_rng();
@@ -735,8 +742,16 @@ core_new(struct engine *e)
 		/* The kernel forwards between the tunnel and the native
 		 * side, and decrements the hop limit itself. */
 		rc.decrement_hop_limit = false;
+		if (cf->conf.peers != 0)
+			rc.capacity = cf->conf.peers;
+		if (cf->conf.queue_peer_bytes != 0)
+			rc.queue_peer_bytes = cf->conf.queue_peer_bytes;
+		if (cf->conf.queue_total_bytes != 0)
+			rc.queue_total_bytes = cf->conf.queue_total_bytes;
 		if ((r = sw_relay_new(&e->relay, &rc, &rng)) != 0)
-			fatalx("relay: %s", strerror(-r));
+			fatalx("relay: %s (PeerTableSize %u, QueuePeerBytes "
+			    "%u, QueueTotalBytes %u)", strerror(-r), rc.capacity,
+			    rc.queue_peer_bytes, rc.queue_total_bytes);
 	} else {
 		struct sw_server_conf sc;
 

@@ -45,6 +45,12 @@
 #define R_SERVER	ROLE(SW_ROLE_SERVER)
 #define R_RELAY		ROLE(SW_ROLE_RELAY)
 #define ROLE_ANY	(R_CLIENT | R_SERVER | R_RELAY)
+#define PEERS_MIN	1
+#define PEERS_MAX	(1u << 22)	/* 4 M peers, about 450 MB */
+#define QUEUE_PEER_MIN	1280	/* one packet of the link MTU */
+#define QUEUE_PEER_MAX	(1u << 20)
+#define QUEUE_TOTAL_DEFAULT (256u << 10)
+#define QUEUE_MAX	(256u << 20)
 #define RELAY_PORT_DEFAULT 3544	/* a relay's port is stable, and known to
 				   the operator's firewall */
 
@@ -61,6 +67,9 @@ enum setting_id {
 	S_CLIENT_ID,
 	S_KEY_FILE,
 	S_LOCAL_DISC,
+	S_PEERS,
+	S_QUEUE_PEER,
+	S_QUEUE_TOTAL,
 	S_SRV_BIND,
 	S_SRV_SECONDARY,
 	S_REQUIRE_AUTH,
@@ -581,6 +590,30 @@ set_bind_port(const struct ctx *x, const struct tok *v, size_t nv)
 	return 0;
 }
 
+/* HARD-6: the peer table and its queues (client and relay). */
+static int
+set_peers(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return number(x, &v[0], PEERS_MIN, PEERS_MAX, &x->c->peers);
+}
+
+static int
+set_queue_peer(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return number(x, &v[0], QUEUE_PEER_MIN, QUEUE_PEER_MAX,
+	    &x->c->queue_peer_bytes);
+}
+
+static int
+set_queue_total(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return number(x, &v[0], QUEUE_PEER_MIN, QUEUE_MAX,
+	    &x->c->queue_total_bytes);
+}
+
 static int
 set_refresh(const struct ctx *x, const struct tok *v, size_t nv)
 {
@@ -830,6 +863,12 @@ static const struct setting settings[S__COUNT] = {
 	    set_client_id },
 	[S_KEY_FILE] = { "KeyFile", R_CLIENT, 1, 1, false,
 	    set_key_file },
+	[S_PEERS] = { "PeerTableSize", R_CLIENT | R_RELAY, 1, 1, false,
+	    set_peers },
+	[S_QUEUE_PEER] = { "QueuePeerBytes", R_CLIENT | R_RELAY, 1, 1, false,
+	    set_queue_peer },
+	[S_QUEUE_TOTAL] = { "QueueTotalBytes", R_CLIENT | R_RELAY, 1, 1, false,
+	    set_queue_total },
 	[S_LOCAL_DISC] = { "LocalDiscovery", R_CLIENT, 1, 1, false,
 	    set_local_disc },
 	[S_SRV_BIND] = { "ServerBindAddress", R_SERVER, 1, 1, false,
@@ -1104,6 +1143,15 @@ sw_conf_finish(struct sw_conf *c, char err[static SW_CONF_ERR_MAX])
 			    roles_text(s->roles));
 	}
 
+	/* One peer's queue must fit in the total (the cores' default total
+	 * is 256 KiB for both roles). */
+	if (c->queue_peer_bytes > (c->queue_total_bytes != 0 ?
+	    c->queue_total_bytes : QUEUE_TOTAL_DEFAULT))
+		return file_error(settings[S_QUEUE_TOTAL].name, err,
+		    "%u is less than QueuePeerBytes %u%s",
+		    c->queue_total_bytes != 0 ? c->queue_total_bytes :
+		    QUEUE_TOTAL_DEFAULT, c->queue_peer_bytes,
+		    c->queue_total_bytes != 0 ? "" : " (the default)");
 	switch (c->role) {
 	case SW_ROLE_CLIENT:
 		if (c->n_servers == 0)

@@ -71,6 +71,11 @@ struct sw_conf {
 	unsigned n_client_keys;			/* ClientKey, in file order */
 	uint32_t relay_max_payload;		/* RelayMaxPayload (88) */
 
+	/* client and relay: HARD-6 bounds; 0 = the core's default */
+	uint32_t peers;				/* PeerTableSize (1024) */
+	uint32_t queue_peer_bytes;		/* QueuePeerBytes */
+	uint32_t queue_total_bytes;		/* QueueTotalBytes (256 KiB) */
+
 	/* relay (BindAddress, BindPort too: port 3544 by default) */
 	uint8_t relay_addr[16];			/* RelayAddress (required) */
 	bool host_specific;			/* HostSpecific (no) */

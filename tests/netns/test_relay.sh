@@ -62,7 +62,8 @@ for t in "${TYPES[@]}"; do
 done
 lab_config srv server "ServerBindAddress 192.0.2.10" \
     "SecondaryBindAddress 192.0.2.11" >/dev/null
-lab_config rly relay "RelayAddress $RLY6" "BindAddress 192.0.2.20" >/dev/null
+lab_config rly relay "RelayAddress $RLY6" "BindAddress 192.0.2.20" \
+    "PeerTableSize 4096" >/dev/null
 RTUN=$(lab_ifname rly)
 
 lab_daemon srv srv
@@ -76,8 +77,8 @@ fi
 is "relay status: role relay, local 192.0.2.20:3544, not host-specific" \
     "$(sj rly rly role) $(sj rly rly local) $(sj rly rly host_specific)" \
     "relay 192.0.2.20:3544 no"
-is "relay status: relay_address $RLY6, serves ::/0, no peers yet" \
-    "$(sj rly rly relay_address) $(sj rly rly served) $(sj rly rly peers)" "$RLY6 ::/0 0"
+is "relay status: relay_address $RLY6, serves ::/0, no peers yet of 4096 (PeerTableSize)" \
+    "$(sj rly rly relay_address) $(sj rly rly served) $(sj rly rly peers) $(sj rly rly peers_max)" "$RLY6 ::/0 0 4096"
 txt=$(lab_status rly rly 2>&1)
 check "shipworm status (text): Type relay, Relay Type public, Served ::/0" \
     grep -qzE 'Type +: relay.*Relay Type +: public.*Served Prefixes +: ::/0' <<<"$txt"

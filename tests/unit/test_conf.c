@@ -255,7 +255,7 @@ enum field {
 	F_ROLE, F_IFNAME_LEN, F_PREFIX, F_MTU, F_POLICY, F_N_SERVERS,
 	F_BIND_ADDR, F_BIND_PORT, F_REFRESH, F_ID_LEN, F_KEY_LEN,
 	F_SRV_PRIMARY, F_SRV_SECONDARY, F_AUTH, F_RELAY_MAX, F_N_CLIENT_KEYS,
-	F_CKEY_ID_LEN, F_CKEY_LEN,
+	F_CKEY_ID_LEN, F_CKEY_LEN, F_PEERS, F_QPEER, F_QTOTAL,
 };
 
 static uint64_t
@@ -280,6 +280,9 @@ field(const struct sw_conf *c, enum field f)
 	case F_N_CLIENT_KEYS:	return c->n_client_keys;
 	case F_CKEY_ID_LEN:	return c->client_keys[0].id_len;
 	case F_CKEY_LEN:	return strlen(c->client_keys[0].key_file);
+	case F_PEERS:		return c->peers;
+	case F_QPEER:		return c->queue_peer_bytes;
+	case F_QTOTAL:		return c->queue_total_bytes;
 	}
 	return UINT64_MAX;
 }
@@ -353,6 +356,15 @@ test_good_values(void **state)
 		{ S("ClientKey 00 /k"), F_CKEY_ID_LEN, 1 },
 		{ S("ClientKey aBcD /k"), F_CKEY_ID_LEN, 2 },
 		{ S("ClientKey 01 /"), F_CKEY_LEN, 1 },
+		/* HARD-6 bounds, client and relay */
+		{ C("PeerTableSize 1"), F_PEERS, 1 },
+		{ C("PeerTableSize 4194304"), F_PEERS, 4194304 },
+		{ R("PeerTableSize 65536"), F_PEERS, 65536 },
+		{ C("QueuePeerBytes 1280"), F_QPEER, 1280 },
+		{ R("QueuePeerBytes 1048576\nQueueTotalBytes 1048576"),
+		    F_QPEER, 1048576 },
+		{ C("QueueTotalBytes 268435456"), F_QTOTAL, 268435456 },
+		{ C(""), F_PEERS, 0 },
 		{ S("ClientKey 01 /etc/shipworm/k\xc3\xa9y"), F_CKEY_LEN, 18 },
 		{ S("ClientKey 01 /k\nClientKey 0100 /k"), F_N_CLIENT_KEYS, 2 },
 		{ S("ClientKey\t01\t\t/k   # the lab's"), F_CKEY_LEN, 2 },
@@ -853,6 +865,17 @@ test_role_misuse(void **state)
 		    "RequireAuth: yes needs at least one ClientKey" },
 		{ S("BindPort 3545"),
 		    "BindPort: only for Role client or relay" },
+		{ S("PeerTableSize 10"),
+		    "PeerTableSize: only for Role client or relay" },
+		{ C("PeerTableSize 0"), "line 1: PeerTableSize:" },
+		{ C("PeerTableSize 4194305"), "line 1: PeerTableSize:" },
+		{ C("QueuePeerBytes 1279"), "line 1: QueuePeerBytes:" },
+		{ C("QueuePeerBytes 1048577"), "line 1: QueuePeerBytes:" },
+		{ C("QueueTotalBytes 268435457"), "line 1: QueueTotalBytes:" },
+		{ R("QueuePeerBytes 8192\nQueueTotalBytes 4096"),
+		    "QueueTotalBytes: 4096 is less than QueuePeerBytes 8192" },
+		{ C("QueuePeerBytes 300000"), "QueueTotalBytes: 262144 is "
+		    "less than QueuePeerBytes 300000 (the default)" },
 		{ C("RelayAddress 2001:db8::1"),
 		    "RelayAddress: only for Role relay" },
 		{ C("HostSpecific yes"), "HostSpecific: only for Role relay" },
