@@ -380,19 +380,19 @@ udp_input(struct engine *e, unsigned s)
 		now = sys_now();
 		for (unsigned i = 0; i < (unsigned)n && i < SYS_UDP_BATCH;
 		    i++) {
-			size_t len = b->len[i], seg = b->seg[i];
+			size_t len = b->len[i], seg = b->seg[i], off = 0;
 
-			if (seg == 0 || seg > len)
+			if (seg == 0 || seg >= len)
 				seg = len;
-			else if (seg < len)
+			else
 				e->cnt.udp_rx_gro++;
-			for (size_t off = 0; off < len || len == 0;
-			    off += seg) {
+			do {	/* once for an empty datagram too */
+				size_t take = len - off < seg ? len - off : seg;
+
 				udp_one(e, s, now, &b->from[i], b->buf[i] + off,
-				    len - off < seg ? len - off : seg);
-				if (len == 0)
-					break;
-			}
+				    take);
+				off += take;
+			} while (off < len);
 		}
 		/* Before the next receive overwrites the buffers that the
 		 * actions' seg[1] may point into. */

@@ -1,5 +1,6 @@
 /* action.c - the fixed-size action list (see action.h). */
 #include "action.h"
+#include "wire.h"
 
 void
 sw_actions_reset(struct sw_actions *acts)
@@ -58,6 +59,28 @@ sw_actions_drop_if(struct sw_actions *acts, enum sw_drop why)
 	if (why == SW_DROP_NONE)
 		return false;
 	sw_actions_drop(acts, why);
+	return true;
+}
+
+bool
+sw_actions_icmp6_error(struct sw_actions *acts, uint8_t type, uint8_t code,
+    const uint8_t src[static 16], const uint8_t *inv, size_t len)
+{
+	size_t cap = SW_IP6_HLEN + 8 + len;
+	struct sw_action *a;
+	uint8_t *b;
+	int n;
+
+	if (cap > SW_ICMP6_ERROR_MAX)
+		cap = SW_ICMP6_ERROR_MAX;
+	if ((b = sw_actions_alloc(acts, cap)) == NULL)
+		return false;
+	n = sw_wire_build_icmp6_error(b, cap, type, code, 0, src, inv, len);
+	if (n <= 0 || (a = sw_actions_push(acts, SW_ACT_DELIVER)) == NULL) {
+		sw_actions_trim(acts, b, cap, 0);
+		return false;
+	}
+	a->seg[0] = (struct sw_seg){ b, (size_t)n };
 	return true;
 }
 

@@ -93,6 +93,17 @@ void sw_actions_drop(struct sw_actions *acts, enum sw_drop why);
  * the packet is to be discarded. */
 bool sw_actions_drop_if(struct sw_actions *acts, enum sw_drop why);
 
+/*
+ * A SW_ACT_DELIVER of an ICMPv6 error (type, code; RFC 4443) about the
+ * packet inv (its first len bytes), from src to inv's source, built in
+ * the arena by sw_wire_build_icmp6_error: what the host's stack hears
+ * about a packet that could not be passed on.  false when no error may be
+ * sent about inv or the list is full.  The caller rate-limits (SEC-9).
+ */
+bool sw_actions_icmp6_error(struct sw_actions *acts, uint8_t type,
+    uint8_t code, const uint8_t src[static 16], const uint8_t *inv,
+    size_t len);
+
 /* Total length of an action's segments. */
 size_t sw_action_len(const struct sw_action *a);
 

@@ -929,27 +929,13 @@ give_up(struct sw_client *c, struct sw_peer *p, sw_time now,
 		c->icmp_tb_ready = true;
 	}
 	while ((q = sw_peer_queue_front(c->peers, p, &len)) != NULL) {
-		size_t cap = SW_IP6_HLEN + 8 + len;
-		struct sw_action *a;
-		uint8_t *b;
-		int n;
-
-		if (cap > SW_ICMP6_ERROR_MAX)
-			cap = SW_ICMP6_ERROR_MAX;
+		/* what the host sent, not what the peer sent us */
 		if (errors && len >= SW_IP6_HLEN &&
 		    memcmp(q + 8, c->addr, 16) == 0 &&
 		    sw_icmp6_error_allowed(q, len) &&
-		    sw_tb_take(&c->icmp_tb, &c->conf.icmp_rate, now) &&
-		    (b = sw_actions_alloc(acts, cap)) != NULL) {
-			n = sw_wire_build_icmp6_error(b, cap,
-			    SW_ICMP6_DST_UNREACH, SW_ICMP6_UNREACH_ADDR, 0,
-			    c->addr, q, len);
-			if (n <= 0 ||
-			    (a = sw_actions_push(acts, SW_ACT_DELIVER)) == NULL)
-				sw_actions_trim(acts, b, cap, 0);
-			else
-				a->seg[0] = (struct sw_seg){ b, (size_t)n };
-		}
+		    sw_tb_take(&c->icmp_tb, &c->conf.icmp_rate, now))
+			(void)sw_actions_icmp6_error(acts, SW_ICMP6_DST_UNREACH,
+			    SW_ICMP6_UNREACH_ADDR, c->addr, q, len);
 		sw_peer_queue_pop(c->peers, p);
 		sw_actions_drop(acts, SW_DROP_QUEUE_UNRESOLVED);
 	}

@@ -1116,10 +1116,10 @@ check_relay_role(struct sw_conf *c, char err[static SW_CONF_ERR_MAX])
 	if (c->n_served == 0) {
 		/* A public relay serves everything; a host-specific one
 		 * only its own address (HSR-4). */
-		memcpy(c->served[0].addr, c->relay_addr, 16);
-		c->served[0].plen = c->host_specific ? 128 : 0;
-		if (!c->host_specific)
-			memset(c->served[0].addr, 0, 16);
+		if (c->host_specific) {
+			memcpy(c->served[0].addr, c->relay_addr, 16);
+			c->served[0].plen = 128;
+		}			/* else ::/0, as sw_conf_init left it */
 		c->n_served = 1;
 	}
 	if ((c->seen & SEEN(S_BIND_PORT)) == 0)

@@ -327,6 +327,19 @@ new_peer(struct sw_relay *r, const uint8_t addr[16], sw_time now,
 
 /* ---- native side -> clients (REL-TX-*) ----------------------------------- */
 
+/* Either way, last: no RH0 (D25), and a hop to spare when we route. */
+static enum sw_drop
+check_forward(const struct sw_relay *r, const struct sw_ip6_view *ip)
+{
+	enum sw_drop why;
+
+	if ((why = sw_check_routing_header(ip)) != SW_DROP_NONE)
+		return why;				/* D25 */
+	if (r->conf.decrement_hop_limit && ip->hlim <= 1)
+		return SW_DROP_HOP_LIMIT;
+	return SW_DROP_NONE;
+}
+
 static enum sw_drop
 check_tx(const struct sw_relay *r, const struct sw_ip6_view *ip,
     struct sw_teredo *t)
@@ -344,11 +357,7 @@ check_tx(const struct sw_relay *r, const struct sw_ip6_view *ip,
 		return why;				/* D17, HARD-8 */
 	if ((why = sw_check_v4(&r->conf.v4, t->server)) != SW_DROP_NONE)
 		return why;				/* D17, indirect bubble */
-	if ((why = sw_check_routing_header(ip)) != SW_DROP_NONE)
-		return why;				/* D25 */
-	if (r->conf.decrement_hop_limit && ip->hlim <= 1)
-		return SW_DROP_HOP_LIMIT;
-	return SW_DROP_NONE;
+	return check_forward(r, ip);
 }
 
 void
@@ -408,11 +417,7 @@ check_dst(const struct sw_relay *r, const struct sw_ip6_view *ip)
 	if ((why = sw_check_dst_served(ip->dst, r->conf.served,
 	    r->conf.n_served)) != SW_DROP_NONE)
 		return why;				/* D20 */
-	if ((why = sw_check_routing_header(ip)) != SW_DROP_NONE)
-		return why;				/* D25 */
-	if (r->conf.decrement_hop_limit && ip->hlim <= 1)
-		return SW_DROP_HOP_LIMIT;
-	return SW_DROP_NONE;
+	return check_forward(r, ip);
 }
 
 void
@@ -472,7 +477,6 @@ unreachable(struct sw_relay *r, const struct sw_peer *p, sw_time now,
 {
 	const uint8_t *q;
 	size_t len;
-	uint8_t *b;
 
 	if (r->conf.icmp_rate.burst == 0)
 		return;				/* errors turned off */
@@ -481,28 +485,13 @@ unreachable(struct sw_relay *r, const struct sw_peer *p, sw_time now,
 		r->icmp_tb_ready = true;
 	}
 	while ((q = sw_peer_queue_front(r->peers, p, &len)) != NULL) {
-		struct sw_action *a;
-		size_t cap = SW_IP6_HLEN + 8 + len;
-		int n;
-
-		if (cap > SW_ICMP6_ERROR_MAX)
-			cap = SW_ICMP6_ERROR_MAX;
 		if (!sw_icmp6_error_allowed(q, len))
 			;
 		else if (!sw_tb_take(&r->icmp_tb, &r->conf.icmp_rate, now))
 			r->stats.unreachable_limited++;
-		else if ((b = sw_actions_alloc(acts, cap)) != NULL) {
-			n = sw_wire_build_icmp6_error(b, cap,
-			    SW_ICMP6_DST_UNREACH, SW_ICMP6_UNREACH_ADDR, 0,
-			    r->conf.bubble_src, q, len);
-			if (n <= 0 || (a = sw_actions_push(acts,
-			    SW_ACT_DELIVER)) == NULL)
-				sw_actions_trim(acts, b, cap, 0);
-			else {
-				a->seg[0] = (struct sw_seg){ b, (size_t)n };
-				r->stats.unreachable_sent++;
-			}
-		}
+		else if (sw_actions_icmp6_error(acts, SW_ICMP6_DST_UNREACH,
+		    SW_ICMP6_UNREACH_ADDR, r->conf.bubble_src, q, len))
+			r->stats.unreachable_sent++;
 		sw_peer_queue_pop(r->peers, (struct sw_peer *)(uintptr_t)p);
 		sw_actions_drop(acts, SW_DROP_QUEUE_PEER_GONE);
 	}
