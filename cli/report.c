@@ -123,6 +123,18 @@ ms_text(char *buf, size_t size, const char *ms)
 		(void)snprintf(buf, size, "%llu s", v / 1000);
 }
 
+/* Every role: the UDP socket(s). */
+static void
+row_datagrams(FILE *f, const struct report *r)
+{
+	char buf[160];
+
+	(void)snprintf(buf, sizeof buf, "%s received, %s sent, %s refused",
+	    dflt(report_get(r, "udp_rx"), "?"), dflt(report_get(r, "udp_tx"), "?"),
+	    dflt(report_get(r, "udp_tx_errors"), "?"));
+	row(f, "Datagrams", buf);
+}
+
 static void
 text_client(FILE *f, const struct report *r)
 {
@@ -173,10 +185,7 @@ text_client(FILE *f, const struct report *r)
 	}
 	row_key(f, r, "Qualifications", "qualifications");
 	row_key(f, r, "Address Changes", "address_changes");
-	(void)snprintf(buf, sizeof buf, "%s received, %s sent, %s refused",
-	    dflt(report_get(r, "udp_rx"), "?"), dflt(report_get(r, "udp_tx"), "?"),
-	    dflt(report_get(r, "udp_tx_errors"), "?"));
-	row(f, "Datagrams", buf);
+	row_datagrams(f, r);
 	(void)snprintf(buf, sizeof buf, "%s from the host, %s to the host",
 	    dflt(report_get(r, "tun_rx"), "?"),
 	    dflt(report_get(r, "tun_tx"), "?"));
@@ -211,10 +220,7 @@ text_server(FILE *f, const struct report *r)
 	row_key(f, r, "RS Answered", "rs_answered");
 	row_key(f, r, "Relayed to Clients", "relayed_udp");
 	row_key(f, r, "Relayed to IPv6", "relayed_ip6");
-	(void)snprintf(buf, sizeof buf, "%s received, %s sent, %s refused",
-	    dflt(report_get(r, "udp_rx"), "?"), dflt(report_get(r, "udp_tx"), "?"),
-	    dflt(report_get(r, "udp_tx_errors"), "?"));
-	row(f, "Datagrams", buf);
+	row_datagrams(f, r);
 	(void)snprintf(buf, sizeof buf, "%s sent, %s refused",
 	    dflt(report_get(r, "ip6_tx"), "?"),
 	    dflt(report_get(r, "ip6_tx_errors"), "?"));
@@ -260,9 +266,7 @@ text_relay(FILE *f, const struct report *r)
 	(void)snprintf(buf, sizeof buf, "%s sent, %s rate-limited",
 	    G("unreachable_sent"), G("unreachable_limited"));
 	row(f, "Unreachable Errors", buf);
-	(void)snprintf(buf, sizeof buf, "%s received, %s sent, %s refused",
-	    G("udp_rx"), G("udp_tx"), G("udp_tx_errors"));
-	row(f, "Datagrams", buf);
+	row_datagrams(f, r);
 	(void)snprintf(buf, sizeof buf, "%s from the host, %s to the host, "
 	    "%s refused", G("tun_rx"), G("tun_tx"), G("tun_tx_errors"));
 	row(f, "Tunnel Packets", buf);

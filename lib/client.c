@@ -1193,10 +1193,8 @@ discovery_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 		sw_actions_drop(acts, SW_DROP_OWN_ADDRESS);	/* our echo */
 		return;
 	}
-	if (from->port == 0) {
-		sw_actions_drop(acts, SW_DROP_SRC_PORT_ZERO);	/* HARD-8 */
-		return;
-	}
+	if (sw_actions_drop_if(acts, sw_check_udp_src(from, NULL, 0)))
+		return;					/* HARD-8 */
 	c->disc_accepted++;
 	/* DISC-6: a new entry is untrusted, last reception now, last
 	 * transmission "now - 30 s", no bubble sent. */
