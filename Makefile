@@ -28,7 +28,7 @@ LIB_WARN := -Wconversion
 OPT      ?= -O2 -g
 SANITIZE ?=
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANITIZE) -MMD -MP \
-	-fstack-protector-strong -ffunction-sections -Ilib $(CFLAGS)
+	-fstack-protector-strong -ffunction-sections -Ilib $(WEAKEN_FLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANITIZE) $(LDFLAGS)
 
 CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
@@ -36,6 +36,12 @@ CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcr
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 PCAP_LIBS     := $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap)
 MNL_LIBS      := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
+NFTNL_LIBS    := $(shell $(PKG_CONFIG) --libs libnftnl 2>/dev/null || echo -lnftnl)
+
+# Test builds only (tests/attacks/): WEAKEN=NAME compiles that one defence
+# out (lib/weaken.h lists them).  Production builds never set it.
+WEAKEN   ?=
+WEAKEN_FLAGS := $(if $(WEAKEN),-DSW_WEAKEN_$(shell echo '$(WEAKEN)' | tr 'a-z-' 'A-Z_')=1)
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(O)/%.o)
@@ -91,15 +97,15 @@ $(O)/cli/%.o: cli/%.c
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(O)/shipwormd: $(DAEMON_OBJ) $(SYS_OBJ) $(LIB_A)
-	$(CC) -o $@ $(DAEMON_OBJ) $(SYS_OBJ) $(LIB_A) $(LDFLAGS_ALL) $(MNL_LIBS) $(CRYPTO_LIBS)
+	$(CC) -o $@ $(DAEMON_OBJ) $(SYS_OBJ) $(LIB_A) $(LDFLAGS_ALL) $(NFTNL_LIBS) $(MNL_LIBS) $(CRYPTO_LIBS)
 
 $(O)/shipworm: $(CLI_OBJ) $(SYS_OBJ) $(LIB_A)
-	$(CC) -o $@ $(CLI_OBJ) $(SYS_OBJ) $(LIB_A) $(LDFLAGS_ALL) $(MNL_LIBS) $(CRYPTO_LIBS)
+	$(CC) -o $@ $(CLI_OBJ) $(SYS_OBJ) $(LIB_A) $(LDFLAGS_ALL) $(NFTNL_LIBS) $(MNL_LIBS) $(CRYPTO_LIBS)
 
 # Small helper programs for the network-namespace tests.
 $(O)/tests/netns/%: tests/netns/%.c $(SYS_OBJ) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Isys -o $@ $< $(SYS_OBJ) $(LIB_A) $(LDFLAGS_ALL) $(MNL_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(CFLAGS_ALL) -Isys -o $@ $< $(SYS_OBJ) $(LIB_A) $(LDFLAGS_ALL) $(NFTNL_LIBS) $(MNL_LIBS) $(CRYPTO_LIBS)
 
 $(O)/tests/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(@D)

@@ -100,7 +100,24 @@
 	X(PING_NONCE,      "ping-nonce-mismatch") \
 	X(QUEUE_UNRESOLVED, "queue-peer-unresolved") \
 	/* the driver's action list or arena was full (action.h) */ \
-	X(ACTIONS_FULL,    "actions-full")
+	X(ACTIONS_FULL,    "actions-full") \
+	/* [guard]: the Teredo security model and hardening */ \
+	/* CVE-2006-6265/6266: unsolicited new flow, no granted listener */ \
+	X(EDGE_NOT_GRANTED, "edge-not-granted") \
+	/* HARD-4, CVE-2006-6264: Teredo source embedding an internal IPv4 */ \
+	X(SRC_INTRANET,    "source-intranet-ipv4") \
+	/* HARD-3, CVE-2006-6266: ping test refused (2 s per source, 4 per */ \
+	/* peer lifetime, global bucket) */ \
+	X(PING_LIMIT,      "ping-test-limited") \
+	/* RFC 6324: embedded server or mapping is our own address */ \
+	X(LOOP,            "forwarding-loop") \
+	/* client: a packet sent while dormant (it wakes the client) */ \
+	X(DORMANT,         "dormant") \
+	/* server: RS over the per-source rate (SRV-OP-5) */ \
+	X(SRV_RS_RATE,     "server-rs-rate-limited") \
+	/* relay: no entry could be made without evicting a valid trusted */ \
+	/* peer (HARD-6) */ \
+	X(PEER_TABLE_FULL, "peer-table-full")
 
 enum sw_drop {
 #define SW_DROP_ENUM(name, str) SW_DROP_##name,

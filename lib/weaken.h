@@ -1,0 +1,73 @@
+/*
+ * weaken.h - the defences that an attack test can compile out.
+ *
+ * tests/attacks/ runs every attack twice: against the normal build, where
+ * the defence must stop it (and a counter must record that), and against
+ * a test build made with `make O=build/weak-<name> WEAKEN=<name>`, in which
+ * that one defence is compiled out, where the attack must succeed.  So an
+ * attack test cannot pass vacuously.  Production builds never define any
+ * SW_WEAKEN_*: there is no run-time switch to turn a defence off.
+ *
+ * Code guards a defence with SW_DEFENCE(NAME), a compile-time constant:
+ *
+ *	if (SW_DEFENCE(RA_NONCE) && memcmp(...) != 0)
+ *		return SW_DROP_RA_NONCE;
+ *
+ *	WEAKEN=		defence (what the attack test shows without it)
+ *	routing-header	core RH0 drop (D25, HARD-1) and the firewall's
+ *			routing-header rule (CVE-2006-6263)
+ *	intranet	HARD-4: no trusted peer and no reply for Teredo sources
+ *			embedding an internal IPv4 (CVE-2006-6264)
+ *	edge		the core's edge check on unsolicited inbound packets
+ *			and the firewall's edge chain (CVE-2006-6265)
+ *	ping-nonce	CLI-RX-5: echo reply nonce check in the direct
+ *			connectivity test
+ *	ra-nonce	D4: RA nonce check (CLI-SQ-2)
+ *	relay-peers	relay peer table: valid trusted peers are never
+ *			evicted by new untrusted ones (HARD-6)
+ *	relay-queue	relay queue bounds and fairness (HARD-6)
+ *	server-rs-rate	server: per-source RS rate limit (SRV-OP-5)
+ *	loop		RFC 6324: packets whose embedded server or mapping is
+ *			our own address are dropped
+ */
+#ifndef SW_WEAKEN_H
+#define SW_WEAKEN_H
+
+#ifndef SW_WEAKEN_ROUTING_HEADER
+#define SW_WEAKEN_ROUTING_HEADER 0
+#endif
+#ifndef SW_WEAKEN_INTRANET
+#define SW_WEAKEN_INTRANET 0
+#endif
+#ifndef SW_WEAKEN_EDGE
+#define SW_WEAKEN_EDGE 0
+#endif
+#ifndef SW_WEAKEN_PING_NONCE
+#define SW_WEAKEN_PING_NONCE 0
+#endif
+#ifndef SW_WEAKEN_RA_NONCE
+#define SW_WEAKEN_RA_NONCE 0
+#endif
+#ifndef SW_WEAKEN_RELAY_PEERS
+#define SW_WEAKEN_RELAY_PEERS 0
+#endif
+#ifndef SW_WEAKEN_RELAY_QUEUE
+#define SW_WEAKEN_RELAY_QUEUE 0
+#endif
+#ifndef SW_WEAKEN_SERVER_RS_RATE
+#define SW_WEAKEN_SERVER_RS_RATE 0
+#endif
+#ifndef SW_WEAKEN_LOOP
+#define SW_WEAKEN_LOOP 0
+#endif
+
+/* True unless this test build compiled the defence out. */
+#define SW_DEFENCE(name) (!SW_WEAKEN_##name)
+
+/* True in any weakened test build (the daemon says so at start). */
+#define SW_WEAKENED (SW_WEAKEN_ROUTING_HEADER || SW_WEAKEN_INTRANET || \
+	SW_WEAKEN_EDGE || SW_WEAKEN_PING_NONCE || SW_WEAKEN_RA_NONCE || \
+	SW_WEAKEN_RELAY_PEERS || SW_WEAKEN_RELAY_QUEUE || \
+	SW_WEAKEN_SERVER_RS_RATE || SW_WEAKEN_LOOP)
+
+#endif /* SW_WEAKEN_H */
