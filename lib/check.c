@@ -8,6 +8,7 @@
 #include "addr.h"
 #include "auth.h"
 #include "check.h"
+#include "weaken.h"
 
 /* ---- COM-V4G ------------------------------------------------------------ */
 
@@ -440,5 +441,36 @@ sw_check_udp_src(const struct sw_v4ep *from, const uint32_t *own,
 		for (size_t i = 0; i < n_own; i++)
 			if (own[i] == from->addr)
 				return SW_DROP_OWN_ADDRESS;
+	return SW_DROP_NONE;
+}
+
+/* ---- [guard]: HARD-4 and RFC 6324 ------------------------------------------ */
+
+enum sw_drop
+sw_check_intranet(uint32_t v4, const struct sw_v4_check *c,
+    const struct sw_v4_net *intranet, size_t n_intranet)
+{
+	if (!SW_DEFENCE(INTRANET))
+		return SW_DROP_NONE;
+	if (!sw_check_v4_global(c, v4))
+		return SW_DROP_SRC_INTRANET;
+	for (size_t i = 0; i < n_intranet; i++)
+		if (sw_check_v4_in(v4, &intranet[i]))
+			return SW_DROP_SRC_INTRANET;
+	return SW_DROP_NONE;
+}
+
+enum sw_drop
+sw_check_loop(const uint8_t teredo[static 16], const uint32_t *own,
+    size_t n_own)
+{
+	struct sw_teredo t;
+
+	if (!SW_DEFENCE(LOOP))
+		return SW_DROP_NONE;
+	sw_addr_decode(teredo, &t);
+	for (size_t i = 0; i < n_own; i++)
+		if (own[i] != 0 && (t.server == own[i] || t.mapped.addr == own[i]))
+			return SW_DROP_LOOP;
 	return SW_DROP_NONE;
 }

@@ -176,4 +176,24 @@ enum sw_drop sw_check_ip6_dst_unicast(const uint8_t dst[static 16],
 enum sw_drop sw_check_udp_src(const struct sw_v4ep *from,
     const uint32_t *own, size_t n_own);
 
+/* ---- [guard]: HARD-4 and RFC 6324 ------------------------------------------ */
+
+/*
+ * HARD-4 (CVE-2006-6264): the IPv4 address embedded in a Teredo source
+ * (its mapping) must be global unicast under c (COM-V4G) and outside
+ * every configured intranet prefix, or the source gets no trusted entry
+ * and no reply: SRC_INTRANET.  Guarded by SW_DEFENCE(INTRANET).
+ */
+enum sw_drop sw_check_intranet(uint32_t v4, const struct sw_v4_check *c,
+    const struct sw_v4_net *intranet, size_t n_intranet);
+
+/*
+ * RFC 6324 §3.2: a Teredo address (16 bytes, prefix already checked)
+ * whose embedded server IPv4, or whose embedded mapping, is one of our
+ * own IPv4 addresses (own[0..n_own)) would send the packet back to us:
+ * LOOP.  Guarded by SW_DEFENCE(LOOP).
+ */
+enum sw_drop sw_check_loop(const uint8_t teredo[static 16],
+    const uint32_t *own, size_t n_own);
+
 #endif /* SW_CHECK_H */
