@@ -1,4 +1,6 @@
 /* action.c - the fixed-size action list (see action.h). */
+#include <string.h>
+
 #include "action.h"
 #include "wire.h"
 
@@ -44,6 +46,19 @@ sw_actions_push(struct sw_actions *acts, enum sw_action_kind kind)
 	a = &acts->a[acts->n++];
 	*a = (struct sw_action){ .kind = kind };
 	return a;
+}
+
+bool
+sw_actions_addr(struct sw_actions *acts, enum sw_action_kind kind,
+    const uint8_t *addr)
+{
+	struct sw_action *a = sw_actions_push(acts, kind);
+
+	if (a == NULL)
+		return false;
+	if (addr != NULL)
+		memcpy(a->addr, addr, sizeof a->addr);
+	return true;
 }
 
 void

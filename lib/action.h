@@ -32,6 +32,10 @@ enum sw_action_kind {
 	SW_ACT_ADDR_SET,	/* configure addr on the tunnel, replacing any
 				   Teredo address set before (CLI-ADDR-3) */
 	SW_ACT_ADDR_CLEAR,	/* remove the Teredo address */
+	SW_ACT_ADDR_DEPRECATE,	/* keep addr on the tunnel but deprecated
+				   (preferred lifetime 0): the client went
+				   dormant; a later ADDR_SET of the same
+				   address makes it preferred again */
 	SW_ACT_STATE,		/* the FSM changed state (status, logs) */
 };
 
@@ -55,7 +59,7 @@ struct sw_action {
 	enum sw_sock sock;		/* SEND_UDP */
 	struct sw_v4ep dst;		/* SEND_UDP */
 	struct sw_seg seg[2];		/* SEND_*, DELIVER; seg[1] may be empty */
-	uint8_t addr[16];		/* ADDR_SET */
+	uint8_t addr[16];		/* ADDR_SET, ADDR_DEPRECATE */
 	int state;			/* STATE: the role's state enum */
 	int reason;			/* STATE: why (role-specific, 0 = none) */
 };
@@ -103,6 +107,30 @@ bool sw_actions_drop_if(struct sw_actions *acts, enum sw_drop why);
 bool sw_actions_icmp6_error(struct sw_actions *acts, uint8_t type,
     uint8_t code, const uint8_t src[static 16], const uint8_t *inv,
     size_t len);
+
+/*
+ * Append an ADDR_SET, ADDR_CLEAR or ADDR_DEPRECATE action (addr may be
+ * NULL for ADDR_CLEAR); false when the list is full (ACTIONS_FULL
+ * counted).
+ */
+bool sw_actions_addr(struct sw_actions *acts, enum sw_action_kind kind,
+    const uint8_t *addr);
+static inline bool
+sw_actions_addr_set(struct sw_actions *acts, const uint8_t addr[static 16])
+{
+	return sw_actions_addr(acts, SW_ACT_ADDR_SET, addr);
+}
+static inline bool
+sw_actions_addr_deprecate(struct sw_actions *acts,
+    const uint8_t addr[static 16])
+{
+	return sw_actions_addr(acts, SW_ACT_ADDR_DEPRECATE, addr);
+}
+static inline bool
+sw_actions_addr_clear(struct sw_actions *acts)
+{
+	return sw_actions_addr(acts, SW_ACT_ADDR_CLEAR, NULL);
+}
 
 /* Total length of an action's segments. */
 size_t sw_action_len(const struct sw_action *a);

@@ -121,6 +121,7 @@
 #include "client.h"
 #include "peer.h"
 #include "timerq.h"
+#include "weaken.h"
 #include "wire.h"
 
 #define RS_LEN		(SW_IP6_HLEN + 8)	/* RS without options */
@@ -139,6 +140,9 @@
 #define DISC_HLIM	1			/* §6 table */
 #define LOCAL_LIFE	(600 * SW_SEC)		/* DISC-8 */
 #define PING_LEN	(SW_IP6_HLEN + 8 + SW_PEER_NONCE_LEN)
+#define PING_SPACING	(2 * SW_SEC)		/* HARD-3: per source */
+#define PING_BUDGET	4			/* HARD-3: per source lifetime */
+#define PING_LIFE	(300 * SW_SEC)		/* HARD-3: the count restarts */
 
 /* One pending retry (see the data path comment above). */
 enum timer {
@@ -198,6 +202,17 @@ struct sw_client {
 	sw_time disc_last;		/* the last one sent, or NEVER */
 	uint64_t disc_sent;
 	uint64_t disc_accepted;
+
+	/* guard (see the comment at the top of the guard section) */
+	struct sw_edge edge;		/* granted ports (conf.edge) */
+	bool listening;			/* a granted listener exists */
+	bool deprecated;		/* the address was deprecated (DORMANT) */
+	sw_time active;			/* dormancy clock: last data packet,
+					   QUALIFIED entry or listener loss */
+	sw_time last_data;
+	uint64_t dormancies;
+	struct sw_peer_table *sol;	/* solicited addresses (conf.edge) */
+	struct sw_peer_table *pinged;	/* HARD-3 per-source test counts */
 };
 
 /* ff02::1, the destination of discovery bubbles (§6). */
@@ -208,6 +223,7 @@ static const char *const state_names[SW_CLIENT__STATES] = {
 	[SW_CLIENT_PROBE_PRIMARY] = "probe-primary",
 	[SW_CLIENT_PROBE_SECONDARY] = "probe-secondary",
 	[SW_CLIENT_QUALIFIED] = "qualified",
+	[SW_CLIENT_DORMANT] = "dormant",
 };
 
 static const char *const reason_names[SW_CLIENT__REASONS] = {
@@ -216,6 +232,8 @@ static const char *const reason_names[SW_CLIENT__REASONS] = {
 	[SW_CLIENT_REASON_SYMMETRIC_NAT] = "symmetric-nat",
 	[SW_CLIENT_REASON_MAPPING_NOT_GLOBAL] = "mapping-not-global",
 	[SW_CLIENT_REASON_KEY_REJECTED] = "key-rejected",
+	[SW_CLIENT_REASON_NO_FIREWALL] = "no-firewall",
+	[SW_CLIENT_REASON_DORMANT] = "dormant",
 };
 
 static const char *const nat_names[] = {
@@ -281,6 +299,12 @@ peers_reset(struct sw_client *c, struct sw_actions *acts)
 	while ((p = sw_peer_lru(c->peers)) != NULL)
 		sw_peer_remove(c->peers, p, acts->drops);	/* D21 */
 	sw_timerq_clear(&c->rq);
+	/* What the host sent to, and the tests made, from the old
+	 * address. */
+	while ((p = sw_peer_lru(c->sol)) != NULL)
+		sw_peer_remove(c->sol, p, NULL);
+	while ((p = sw_peer_lru(c->pinged)) != NULL)
+		sw_peer_remove(c->pinged, p, NULL);
 }
 
 static void
@@ -290,23 +314,24 @@ clear_address(struct sw_client *c, struct sw_actions *acts)
 		return;
 	peers_reset(c, acts);
 	c->has_addr = false;
+	c->deprecated = false;
 	memset(c->addr, 0, sizeof c->addr);
 	c->disc_next = SW_TIME_NEVER;	/* nothing to announce */
-	(void)sw_actions_push(acts, SW_ACT_ADDR_CLEAR);
+	(void)sw_actions_addr_clear(acts);
 }
 
 /*
  * CLI-ADDR-1/2, COM-FLAG-3..5: the address for `mapped` behind the
  * current server.  The random bits are drawn only when (server, mapping)
  * differs from what the last address was formed for; ADDR_SET only when
- * the address differs from the one configured (CLI-MNT-5: it replaces it).
+ * the address differs from the one configured (CLI-MNT-5: it replaces it),
+ * or when it was deprecated (DORMANT): then it is preferred again.
  */
 static void
 set_address(struct sw_client *c, const struct sw_v4ep *mapped,
     struct sw_actions *acts)
 {
 	struct sw_teredo t;
-	struct sw_action *a;
 	uint8_t addr[16];
 	bool had = c->has_addr;
 
@@ -322,16 +347,21 @@ set_address(struct sw_client *c, const struct sw_v4ep *mapped,
 	t.flags = c->flags;
 	t.mapped = *mapped;
 	sw_addr_encode(addr, &t);
-	if (had && memcmp(addr, c->addr, 16) == 0)
+	if (had && memcmp(addr, c->addr, 16) == 0) {
+		if (c->deprecated) {
+			c->deprecated = false;
+			(void)sw_actions_addr_set(acts, addr);
+		}
 		return;
+	}
 	if (had)
 		peers_reset(c, acts);
 	memcpy(c->addr, addr, 16);
 	c->has_addr = true;
+	c->deprecated = false;
 	if (had)
 		c->address_changes++;
-	if ((a = sw_actions_push(acts, SW_ACT_ADDR_SET)) != NULL)
-		memcpy(a->addr, addr, 16);
+	(void)sw_actions_addr_set(acts, addr);
 }
 
 static enum sw_nat_type
@@ -458,6 +488,7 @@ enter_qualified(struct sw_client *c, sw_time now, struct sw_actions *acts)
 	c->nat = nat_of(c, &c->m1);
 	c->qualifications++;
 	c->backoff = c->conf.backoff_min;
+	c->active = now;		/* the dormancy clock starts */
 	set_address(c, &c->m1, acts);
 	emit_state(c, acts);
 	schedule_refresh(c, now);
@@ -494,6 +525,58 @@ fail_over(struct sw_client *c, sw_time now, enum sw_client_reason why,
 	c->tried = 0;
 	c->server = (c->server + 1) % c->conf.n_servers;
 	enter_probe_primary(c, now, why, acts);
+}
+
+/*
+ * DORMANT (guard): idle, no granted listener.  No RS any more (the NAT
+ * mapping may lapse), no peers (their mappings lapse with it), the
+ * address kept but deprecated: connections bound to it stay, new ones
+ * prefer other addresses.
+ */
+static void
+enter_dormant(struct sw_client *c, struct sw_actions *acts)
+{
+	peers_reset(c, acts);
+	c->state = SW_CLIENT_DORMANT;
+	c->reason = SW_CLIENT_REASON_DORMANT;
+	c->refreshing = false;
+	c->nonce_valid = false;
+	c->next_refresh = SW_TIME_NEVER;
+	c->disc_next = SW_TIME_NEVER;
+	arm(c, TIMER_NONE, SW_TIME_NEVER);
+	c->dormancies++;
+	if (c->has_addr && !c->deprecated) {
+		c->deprecated = true;
+		(void)sw_actions_addr_deprecate(acts, c->addr);
+	}
+	emit_state(c, acts);
+}
+
+/*
+ * Out of DORMANT (the host sends, or a granted listener appeared):
+ * qualify again with the same server, keeping the deprecated address
+ * until the RAs tell whether it still holds (set_address).
+ */
+static void
+wake(struct sw_client *c, sw_time now, struct sw_actions *acts)
+{
+	c->tried = 0;
+	c->state = SW_CLIENT_PROBE_PRIMARY;
+	c->reason = SW_CLIENT_REASON_DORMANT;
+	c->refreshing = false;
+	emit_state(c, acts);
+	begin_phase(c, now, cur_server(c)->primary, acts);
+}
+
+/* When QUALIFIED turns DORMANT (SW_TIME_NEVER: not while a granted
+ * listener exists, or with dormant_after 0). */
+static sw_time
+dormant_due(const struct sw_client *c)
+{
+	if (c->state != SW_CLIENT_QUALIFIED || c->conf.dormant_after == 0 ||
+	    c->listening)
+		return SW_TIME_NEVER;
+	return after(c->active, c->conf.dormant_after);
 }
 
 /* ---- events ------------------------------------------------------------------ */
@@ -648,6 +731,151 @@ get_peer(struct sw_client *c, const uint8_t addr[static 16],
 	return p;
 }
 
+/* ---- guard (HARD-2/3/4, RFC 6324) -------------------------------------------
+ *
+ * Two more bounded tables (struct sw_peer entries keyed by address, the
+ * peer table's code, allocated in sw_client_new) beside the peer table,
+ * so that neither can be thrashed through the other:
+ *	c->sol		addresses the host sent to (sw_client_send queued or
+ *			sent a packet): the edge check and HARD-3 exempt
+ *			them; only the host creates entries, so an attacker
+ *			cannot evict them
+ *	c->pinged	HARD-3: per unsolicited native source, ping_sent =
+ *			the last echo request of a test, retries = echo
+ *			requests in its lifetime (count restarts after
+ *			PING_LIFE without one, and when it answered)
+ * Both are emptied with the peers (address change, DORMANT, stop).
+ */
+
+/* The host sent to addr. */
+static bool
+solicited(struct sw_client *c, const uint8_t addr[static 16])
+{
+	return sw_peer_lookup(c->sol, addr) != NULL;
+}
+
+static void
+note_solicited(struct sw_client *c, const uint8_t addr[static 16])
+{
+	bool created;
+
+	(void)sw_peer_insert(c->sol, addr, &created, NULL);
+}
+
+/* A data packet went to or came from a peer (dormancy, status). */
+static void
+note_data(struct sw_client *c, sw_time now)
+{
+	c->last_data = now;
+	c->active = now;
+}
+
+/*
+ * HARD-2, CVE-2006-6265: with conf.edge, a packet (not a bubble) from a
+ * source the host never sent to passes only if sw_edge_check() does;
+ * true (counted) when it is refused.  Checked before delivery and before
+ * any ping test (HARD-3: tests only for packets that would be delivered).
+ */
+static bool
+edge_refused(struct sw_client *c, const struct sw_ip6_view *ip,
+    struct sw_actions *acts)
+{
+	enum sw_drop why;
+
+	if (!SW_DEFENCE(EDGE) || !c->conf.edge)
+		return false;
+	if ((why = sw_edge_check(&c->edge, ip)) == SW_DROP_NONE ||
+	    solicited(c, ip->src))
+		return false;
+	sw_actions_drop(acts, why);
+	return true;
+}
+
+/* HARD-4: the IPv4 a Teredo peer would be answered at (its embedded
+ * mapping, or an indirect bubble's origin). */
+static enum sw_drop
+intranet(const struct sw_client *c, uint32_t v4)
+{
+	return sw_check_intranet(v4, &c->conf.v4, c->conf.intranet,
+	    c->conf.n_intranet);
+}
+
+/*
+ * HARD-3: may a ping test toward the unsolicited native source addr send
+ * an echo request now (one per PING_SPACING, PING_BUDGET per lifetime)?
+ * Solicited sources (the host asked for them) are not limited here, only
+ * by the global bucket.
+ */
+static enum sw_drop
+ping_limit(struct sw_client *c, const uint8_t addr[static 16], sw_time now)
+{
+	struct sw_peer *g;
+
+	if ((g = sw_peer_lookup(c->pinged, addr)) == NULL ||
+	    solicited(c, addr))
+		return SW_DROP_NONE;
+	if (g->retries > 0 && !within(now, g->ping_sent, PING_LIFE))
+		g->retries = 0;		/* a new lifetime */
+	if (within(now, g->ping_sent, PING_SPACING) ||
+	    g->retries >= PING_BUDGET)
+		return SW_DROP_PING_LIMIT;
+	return SW_DROP_NONE;
+}
+
+/* An echo request went to addr: count it if addr is unsolicited. */
+static void
+ping_note(struct sw_client *c, const uint8_t addr[static 16], sw_time now)
+{
+	struct sw_peer *g;
+	bool created;
+
+	if (solicited(c, addr))
+		return;
+	g = sw_peer_insert(c->pinged, addr, &created, NULL);
+	if (created || (g->retries > 0 && !within(now, g->ping_sent,
+	    PING_LIFE)))
+		g->retries = 0;
+	if (g->retries < UINT8_MAX)
+		g->retries++;
+	g->ping_sent = now;
+}
+
+/* The source answered its test (CLI-RX-5): it is real, its count ends. */
+static void
+ping_answered(struct sw_client *c, const uint8_t addr[static 16])
+{
+	struct sw_peer *g = sw_peer_lookup(c->pinged, addr);
+
+	if (g != NULL)
+		sw_peer_remove(c->pinged, g, NULL);
+}
+
+/*
+ * RFC 6324 §3.2, for a client: a Teredo destination whose bubbles or data
+ * would come back to us.  Its embedded mapping is our own endpoint (our
+ * mapping, or conf.local when known: address AND port), or its embedded
+ * server is our mapped or local address while that endpoint's port is
+ * 3544 (the indirect bubble goes to server:3544).  The same server as
+ * ours is normal (peers share servers), and so is our NAT's address with
+ * another port (a neighbour behind the same NAT).
+ */
+static enum sw_drop
+loop_check(const struct sw_client *c, const struct sw_teredo *t)
+{
+	const struct sw_v4ep *m = &c->flags_mapped, *l = &c->conf.local;
+
+	if (!SW_DEFENCE(LOOP))
+		return SW_DROP_NONE;
+	if (sw_v4ep_eq(&t->mapped, m) ||
+	    (l->addr != 0 && sw_v4ep_eq(&t->mapped, l)))
+		return SW_DROP_LOOP;
+	if ((m->port == SW_TEREDO_PORT && t->server == m->addr) ||
+	    (l->addr != 0 && l->port == SW_TEREDO_PORT &&
+	    t->server == l->addr))
+		return SW_DROP_LOOP;
+	return SW_DROP_NONE;
+}
+
 static struct sw_action *
 push_udp(struct sw_actions *acts, const struct sw_v4ep *dst,
     const uint8_t *pkt, size_t len)
@@ -778,7 +1006,8 @@ discovery_tick(struct sw_client *c, sw_time now, struct sw_actions *acts)
 }
 
 /* CLI-PING-2/3: echo request from our address to p, data = the nonce,
- * through our server; HARD-3: a global token bucket. */
+ * through our server; HARD-3: the per-source limits (unsolicited
+ * sources) and a global token bucket. */
 static void
 send_ping(struct sw_client *c, const struct sw_peer *p, sw_time now,
     struct sw_actions *acts)
@@ -786,6 +1015,8 @@ send_ping(struct sw_client *c, const struct sw_peer *p, sw_time now,
 	const struct sw_v4ep dst = { cur_server(c)->primary, SW_TEREDO_PORT };
 	uint8_t id[2], *b;
 
+	if (sw_actions_drop_if(acts, ping_limit(c, p->addr, now)))
+		return;				/* HARD-3, per source */
 	if (!c->ping_tb_ready) {
 		sw_tb_init(&c->ping_tb, &c->conf.ping_rate, now);
 		c->ping_tb_ready = true;
@@ -806,6 +1037,7 @@ send_ping(struct sw_client *c, const struct sw_peer *p, sw_time now,
 		sw_actions_trim(acts, b, PING_LEN, 0);
 		return;
 	}
+	ping_note(c, p->addr, now);
 	/* Not a transmission to p (CLI-BUB-3): the request goes to our
 	 * server.  A host-specific relay at p (HSR-5) bubbles from p's own
 	 * address while we test it, and its indirect bubble must be
@@ -883,6 +1115,7 @@ flush(struct sw_client *c, struct sw_peer *p, sw_time now,
 			} else {
 				a->seg[0].p = b;
 				a->seg[0].len = len;
+				note_data(c, now);
 			}
 		} else {
 			memcpy(b, q, len);
@@ -971,8 +1204,8 @@ data_tick(struct sw_client *c, sw_time now, struct sw_actions *acts)
 /* Accepted: bubbles are consumed (never delivered), anything else goes
  * to the tunnel: the 40 + PL bytes, zero copy from the input buffer. */
 static void
-accept_pkt(const struct sw_teredo_view *v, bool bubble,
-    struct sw_actions *acts)
+accept_pkt(struct sw_client *c, sw_time now, const struct sw_teredo_view *v,
+    bool bubble, struct sw_actions *acts)
 {
 	struct sw_action *a;
 
@@ -981,6 +1214,7 @@ accept_pkt(const struct sw_teredo_view *v, bool bubble,
 	if ((a = sw_actions_push(acts, SW_ACT_DELIVER)) != NULL) {
 		a->seg[0].p = v->ip6;
 		a->seg[0].len = v->ip6_len;
+		note_data(c, now);
 	}
 }
 
@@ -991,6 +1225,8 @@ accept_pkt(const struct sw_teredo_view *v, bool bubble,
  * bubble from fe80::<hash of the target's mapping> and know the answer by
  * it.  That address only becomes the destination of our answer, sent
  * over UDP to the origin; nothing of it reaches the host (HARD-7).
+ * HARD-4: no answer to an internal origin or embedded mapping
+ * (SRC_INTRANET).
  */
 static void
 answer_indirect(struct sw_client *c, sw_time now,
@@ -999,8 +1235,14 @@ answer_indirect(struct sw_client *c, sw_time now,
 {
 	enum sw_drop why;
 	struct sw_peer *p;
+	struct sw_teredo t;
 
 	if ((why = sw_check_udp_dst(&c->conf.v4, origin)) != SW_DROP_NONE ||
+	    /* HARD-4: the direct bubble would go to origin, a Teredo
+	     * source says where it is: neither may be internal. */
+	    (why = intranet(c, origin->addr)) != SW_DROP_NONE ||
+	    (is_teredo(c, ip->src) && (sw_addr_decode(ip->src, &t),
+	    (why = intranet(c, t.mapped.addr)) != SW_DROP_NONE)) ||
 	    (!sw_addr_is_link_local(ip->src) &&
 	    (why = sw_check_ip6_dst_global(ip->src)) != SW_DROP_NONE) ||
 	    (why = sw_check_ip6_dst_unicast(ip->src, false)) != SW_DROP_NONE) {
@@ -1026,11 +1268,13 @@ answer_indirect(struct sw_client *c, sw_time now,
  * IPv6 connectivity test runs through our server (CLI-PING-2..4); the
  * echo reply (CLI-RX-5) trusts the peer at the relay it came through and
  * the queue is delivered.  HARD-3 (CVE-2006-6266): only packets that
- * would be delivered start a test (bubbles and bad sources were refused
- * before); one test at a time per source, 2 s between attempts and 4 per
- * resolution, under the global ping token bucket; a valid trusted entry
- * is not disturbed by packets arriving from elsewhere (they are dropped:
- * a spoofer cannot make us forget a working relay).  Queued inbound and
+ * would be delivered start a test (bubbles, bad sources and, with
+ * conf.edge, packets the edge refuses, EDGE_NOT_GRANTED); one test at a
+ * time per source, 2 s between attempts and 4 per resolution, and for an
+ * unsolicited source one echo request per 2 s and 4 in its lifetime
+ * (PING_LIMIT, ping_limit()), under the global ping token bucket; a valid
+ * trusted entry is not disturbed by packets arriving from elsewhere (they
+ * are dropped: a spoofer cannot make us forget a working relay).  Queued inbound and
  * outbound packets share the peer's FIFO; flush() tells them apart by
  * their destination.
  */
@@ -1049,9 +1293,17 @@ unsolicited(struct sw_client *c, struct sw_peer *p, sw_time now,
 		sw_actions_drop(acts, SW_DROP_SRC_MAPPING);
 		return;
 	}
-	if ((p == NULL || p->retries == 0) && sw_timerq_full(&c->rq)) {
-		sw_actions_drop(acts, SW_DROP_RATE_LIMITED);
+	/* HARD-2/3: only packets that would be delivered are tested. */
+	if (edge_refused(c, ip, acts))
 		return;
+	if (p == NULL || p->retries == 0) {
+		/* A new test: HARD-3 per source, then room for its timer. */
+		if (sw_actions_drop_if(acts, ping_limit(c, ip->src, now)))
+			return;
+		if (sw_timerq_full(&c->rq)) {
+			sw_actions_drop(acts, SW_DROP_RATE_LIMITED);
+			return;
+		}
 	}
 	if (p == NULL)
 		p = get_peer(c, ip->src, acts);
@@ -1063,7 +1315,24 @@ unsolicited(struct sw_client *c, struct sw_peer *p, sw_time now,
 		start_resolution(c, p, now, acts);
 }
 
-/* A non-RA datagram while QUALIFIED (RFC 4380 §5.2.3). */
+/* D25, HARD-1: RH0 with Segments Left > 0 (SW_DEFENCE(ROUTING_HEADER));
+ * a chain that cannot be walked is dropped in every build. */
+static enum sw_drop
+routing_header(const struct sw_ip6_view *ip)
+{
+	enum sw_drop why = sw_check_routing_header(ip);
+
+	if (!SW_DEFENCE(ROUTING_HEADER) && why == SW_DROP_ROUTING_HEADER0)
+		return SW_DROP_NONE;
+	return why;
+}
+
+/*
+ * A non-RA datagram while QUALIFIED (RFC 4380 §5.2.3).  Guard: with
+ * conf.edge, a packet that is not a bubble and whose source the host
+ * never sent to must pass edge_refused() wherever it would be delivered
+ * (cases 1, 3, 5) or ping-tested (case 6); HARD-4 before case 3.
+ */
 static void
 data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
     const struct sw_teredo_view *v, const struct sw_ip6_view *ip,
@@ -1093,7 +1362,7 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 	}
 	/* HARD-7, D25: what may be delivered (bubbles never are). */
 	if (!bubble && ((why = sw_check_ip6_src(ip->src)) != SW_DROP_NONE ||
-	    (why = sw_check_routing_header(ip)) != SW_DROP_NONE)) {
+	    (why = routing_header(ip)) != SW_DROP_NONE)) {
 		sw_actions_drop(acts, why);
 		return;
 	}
@@ -1108,21 +1377,25 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 		}
 	}
 	p = sw_peer_lookup(c->peers, ip->src);
-	/* CLI-RX-4 */
+	/* CLI-RX-4 (a peer trusted from its bubbles alone is still
+	 * unsolicited: bubble-to-open, CVE-2006-6265) */
 	if (p != NULL && p->trusted && sw_v4ep_eq(&p->mapped, from)) {
+		if (!bubble && edge_refused(c, ip, acts))
+			return;
 		trust(c, p, from, now, acts);
-		accept_pkt(v, bubble, acts);
+		accept_pkt(c, now, v, bubble, acts);
 		return;
 	}
 	/* CLI-RX-5: the answer to our ping test, consumed. */
 	if (p != NULL && !p->trusted && p->retries > 0 &&
 	    !is_teredo(c, ip->src) && sw_wire_parse_echo(ip, &e) == 0 &&
 	    e.type == SW_ICMP6_ECHO_REPLY) {
-		if (e.data_len != SW_PEER_NONCE_LEN ||
-		    memcmp(e.data, p->nonce, SW_PEER_NONCE_LEN) != 0) {
+		if (SW_DEFENCE(PING_NONCE) && (e.data_len != SW_PEER_NONCE_LEN ||
+		    memcmp(e.data, p->nonce, SW_PEER_NONCE_LEN) != 0)) {
 			sw_actions_drop(acts, SW_DROP_PING_NONCE);
 			return;
 		}
+		ping_answered(c, ip->src);
 		trust(c, p, from, now, acts);
 		return;
 	}
@@ -1130,15 +1403,15 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 	if (is_teredo(c, ip->src)) {
 		sw_addr_decode(ip->src, &t);
 		if (sw_v4ep_eq(&t.mapped, from)) {
-			/* HARD-4: no trust for an intranet mapping. */
-			if ((why = sw_check_v4(&c->conf.v4, from->addr)) !=
-			    SW_DROP_NONE) {
-				sw_actions_drop(acts, why);
+			/* HARD-4 (CVE-2006-6264): no trust, no delivery, no
+			 * answer for an internal mapping. */
+			if (sw_actions_drop_if(acts, intranet(c,
+			    t.mapped.addr)) ||
+			    (!bubble && edge_refused(c, ip, acts)))
 				return;
-			}
 			p = get_peer(c, ip->src, acts);
 			trust(c, p, from, now, acts);
-			accept_pkt(v, bubble, acts);
+			accept_pkt(c, now, v, bubble, acts);
 			return;
 		}
 	}
@@ -1146,8 +1419,10 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 	 * its discovery bubble came from); the data then stays on the LAN. */
 	if (is_teredo(c, ip->src) && p != NULL && is_local(p, now) &&
 	    sw_v4ep_eq(&p->local, from)) {
+		if (!bubble && edge_refused(c, ip, acts))
+			return;
 		trust(c, p, from, now, acts);
-		accept_pkt(v, bubble, acts);
+		accept_pkt(c, now, v, bubble, acts);
 		return;
 	}
 	/* A Teredo source that does not embed the UDP source: spoofable
@@ -1226,6 +1501,13 @@ sw_client_send(struct sw_client *c, sw_time now, const uint8_t *pkt,
 	struct sw_peer *p;
 	size_t plen;
 
+	if (c->state == SW_CLIENT_DORMANT) {
+		/* The host wants the tunnel again: this packet is lost (its
+		 * sender retries), qualification starts. */
+		sw_actions_drop(acts, SW_DROP_DORMANT);
+		wake(c, now, acts);
+		return;
+	}
 	if (c->state != SW_CLIENT_QUALIFIED || !c->has_addr) {
 		sw_actions_drop(acts, SW_DROP_CLIENT_NOT_READY);
 		return;
@@ -1251,8 +1533,11 @@ sw_client_send(struct sw_client *c, sw_time now, const uint8_t *pkt,
 	p = sw_peer_lookup(c->peers, ip.dst);
 	/* CLI-TX-1, zero copy */
 	if (p != NULL && peer_valid(p, now)) {
-		if (push_udp(acts, &p->mapped, pkt, plen) != NULL)
+		if (push_udp(acts, &p->mapped, pkt, plen) != NULL) {
 			p->last_tx = now;
+			note_data(c, now);
+			note_solicited(c, ip.dst);
+		}
 		return;
 	}
 	/* CLI-TX-6: COM-V4G on the mapping and the server (D6), and no
@@ -1262,8 +1547,9 @@ sw_client_send(struct sw_client *c, sw_time now, const uint8_t *pkt,
 		if ((why = sw_check_udp_dst(&c->conf.v4, &t.mapped)) !=
 		    SW_DROP_NONE ||
 		    (why = sw_check_v4(&c->conf.v4, t.server)) !=
-		    SW_DROP_NONE) {
-			sw_actions_drop(acts, why);
+		    SW_DROP_NONE ||
+		    (why = loop_check(c, &t)) != SW_DROP_NONE) {
+			sw_actions_drop(acts, why);	/* RFC 6324: LOOP */
 			return;
 		}
 	}
@@ -1278,6 +1564,8 @@ sw_client_send(struct sw_client *c, sw_time now, const uint8_t *pkt,
 		sw_actions_drop(acts, why);
 		return;
 	}
+	note_data(c, now);
+	note_solicited(c, ip.dst);
 	if (p->retries == 0)
 		start_resolution(c, p, now, acts);
 }
@@ -1316,8 +1604,12 @@ sw_client_new(struct sw_client **out, const struct sw_client_conf *conf)
 	    conf->refresh == 0 || conf->rs_timeout == 0 ||
 	    conf->backoff_min == 0 || conf->backoff_max < conf->backoff_min ||
 	    conf->rs_tries == 0 || conf->rng.fill == NULL ||
-	    (conf->client_id_len > 0 && conf->client_id == NULL))
+	    (conf->client_id_len > 0 && conf->client_id == NULL) ||
+	    conf->n_intranet > SW_CLIENT_MAX_INTRANET)
 		return -EINVAL;
+	for (unsigned i = 0; i < conf->n_intranet; i++)
+		if (conf->intranet[i].plen > 32)
+			return -EINVAL;
 	for (unsigned i = 0; i < conf->n_servers; i++)
 		if (conf->servers[i].primary == 0)
 			return -EINVAL;
@@ -1361,12 +1653,27 @@ sw_client_new(struct sw_client **out, const struct sw_client_conf *conf)
 		sw_client_free(c);
 		return err;
 	}
+	/* The guard's tables: entries only, no queues (one minimal slot). */
+	pc.queue_peer_bytes = pc.queue_total_bytes = pc.slot_size =
+	    SW_IP6_HLEN;
+	sw_rng_fill(&c->conf.rng, pc.hash_key, sizeof pc.hash_key);
+	if ((err = sw_peer_table_new(&c->sol, &pc)) != 0) {
+		sw_client_free(c);
+		return err;
+	}
+	sw_rng_fill(&c->conf.rng, pc.hash_key, sizeof pc.hash_key);
+	if ((err = sw_peer_table_new(&c->pinged, &pc)) != 0) {
+		sw_client_free(c);
+		return err;
+	}
 	c->state = SW_CLIENT_OFFLINE;
 	c->backoff = conf->backoff_min;
 	c->last_server_rx = SW_TIME_NEVER;
 	c->next_refresh = SW_TIME_NEVER;
 	c->disc_next = SW_TIME_NEVER;
 	c->disc_last = SW_TIME_NEVER;
+	c->last_data = SW_TIME_NEVER;
+	c->active = SW_TIME_NEVER;
 	arm(c, TIMER_NONE, SW_TIME_NEVER);
 	*out = c;
 	return 0;
@@ -1378,6 +1685,8 @@ sw_client_free(struct sw_client *c)
 	if (c == NULL)
 		return;
 	sw_peer_table_free(c->peers);
+	sw_peer_table_free(c->sol);
+	sw_peer_table_free(c->pinged);
 	sw_timerq_free(&c->rq);
 	free(c);
 }
@@ -1386,6 +1695,48 @@ void
 sw_client_start(struct sw_client *c, sw_time now, struct sw_actions *acts)
 {
 	ev_start(c, now, acts);
+}
+
+void
+sw_client_stop(struct sw_client *c, sw_time now, enum sw_client_reason why,
+    struct sw_actions *acts)
+{
+	(void)now;
+	peers_reset(c, acts);
+	clear_address(c, acts);
+	c->state = SW_CLIENT_OFFLINE;
+	c->reason = why;
+	c->refreshing = false;
+	c->nonce_valid = false;
+	c->next_refresh = SW_TIME_NEVER;
+	c->disc_next = SW_TIME_NEVER;
+	arm(c, TIMER_NONE, SW_TIME_NEVER);	/* until sw_client_start() */
+	emit_state(c, acts);
+}
+
+void
+sw_client_set_edge(struct sw_client *c, const struct sw_edge *e)
+{
+	c->edge = *e;
+	/* a corrupt count must not make sw_edge_has() read past the end */
+	if (c->edge.n_tcp > SW_EDGE_MAX_PORTS)
+		c->edge.n_tcp = SW_EDGE_MAX_PORTS;
+	if (c->edge.n_udp > SW_EDGE_MAX_PORTS)
+		c->edge.n_udp = SW_EDGE_MAX_PORTS;
+}
+
+void
+sw_client_set_listening(struct sw_client *c, sw_time now, bool granted,
+    struct sw_actions *acts)
+{
+	/* Losing the last listener restarts the dormancy clock: the
+	 * client is idle for dormant_after from then on at the earliest. */
+	if (c->listening && !granted && c->active != SW_TIME_NEVER &&
+	    c->active < now)
+		c->active = now;
+	c->listening = granted;
+	if (granted && c->state == SW_CLIENT_DORMANT)
+		wake(c, now, acts);
 }
 
 void
@@ -1425,8 +1776,8 @@ sw_client_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 		sw_actions_drop(acts, SW_DROP_RA_WRONG_SOURCE);
 		return;
 	}
-	/* CLI-SQ-2: no RS outstanding, so no nonce can match. */
-	if (!c->nonce_valid) {
+	/* CLI-SQ-2: no RS outstanding, so no nonce can match (D4). */
+	if (SW_DEFENCE(RA_NONCE) && !c->nonce_valid) {
 		sw_actions_drop(acts, SW_DROP_RA_NONCE);
 		return;
 	}
@@ -1435,7 +1786,9 @@ sw_client_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 			.rs_src = c->ll,
 			.prefix = c->conf.prefix,
 			.server = s->primary,	/* rfc-notes item 12 */
-			.nonce = c->nonce,
+			/* NULL: sw_check_ra skips the nonce (a weak
+			 * test build only) */
+			.nonce = SW_DEFENCE(RA_NONCE) ? c->nonce : NULL,
 			.mac = c->conf.key,
 			.v4 = &c->conf.v4,
 		};
@@ -1491,8 +1844,12 @@ sw_client_input_discovery(struct sw_client *c, sw_time now,
 void
 sw_client_tick(struct sw_client *c, sw_time now, struct sw_actions *acts)
 {
-	enum timer t = c->timer;
+	enum timer t;
 
+	/* Dormancy first: a refresh due at the same time is not sent. */
+	if (now >= dormant_due(c))
+		enter_dormant(c, acts);
+	t = c->timer;
 	if (t != TIMER_NONE && now >= c->deadline) {
 		arm(c, TIMER_NONE, SW_TIME_NEVER);
 		switch (t) {
@@ -1520,6 +1877,8 @@ sw_client_next_deadline(const struct sw_client *c)
 
 	if (c->disc_next < d)
 		d = c->disc_next;
+	if (dormant_due(c) < d)
+		d = dormant_due(c);
 
 	/* The queue is sorted: its head is the earliest retry. */
 	if (sw_timerq_next(&c->rq) < d)
@@ -1556,6 +1915,10 @@ sw_client_status(const struct sw_client *c, struct sw_client_status *st)
 	st->next_discovery = c->disc_next;
 	st->discovery_sent = c->disc_sent;
 	st->discovery_accepted = c->disc_accepted;
+	st->dormant = c->state == SW_CLIENT_DORMANT;
+	st->dormancies = c->dormancies;
+	st->last_data = c->last_data;
+	st->listening = c->listening;
 }
 
 const char *

@@ -13,8 +13,25 @@
  *     |                            backoff                v
  *     |  N timeouts: address withdrawn, next server   QUALIFIED
  *     +---------------------------------------------- (refresh: RS every
- *                                                      75-100 % of the
- *                                                      interval, CLI-MNT-*)
+ *     |                                                75-100 % of the
+ *     |                                                interval, CLI-MNT-*)
+ *     |                       idle for dormant_after,     |          ^
+ *     |                       no granted listener         v          | RAs ok
+ *     |                                                DORMANT   PROBE_PRIMARY
+ *     |                       host sends, or a        (no RS,    (same server,
+ *     |                       granted listener:       address -> address kept)
+ *     |                                               deprecated)
+ *     +-- sw_client_stop(why), from any state: no timer until start
+ *
+ * DORMANT (guard): QUALIFIED with conf.dormant_after > 0, no granted
+ * listener (sw_client_set_listening) and no data packet sent or delivered
+ * for dormant_after (bubbles, pings and RSs do not count): the refreshes
+ * stop (the NAT mapping may lapse), peers are forgotten and the address
+ * stays but is deprecated (SW_ACT_ADDR_DEPRECATE).  A packet from the host
+ * (dropped: DORMANT) or a granted listener starts qualification again
+ * with the same server, the address kept; if the RAs give the same
+ * mapping, QUALIFIED re-sends ADDR_SET for it (preferred again), a new
+ * mapping replaces it as usual, and a failure withdraws it (ADDR_CLEAR).
  *
  * T = 4 s between RSs, N = 3 RSs per phase (CLI-QUAL-3, rfc-notes 3).  No
  * cone probe (CLI-QUAL-4): every RS has C = 0.  Every RS carries an auth
@@ -46,6 +63,31 @@
  *    Unreachable, code 3, from our address, for each packet it sent,
  *    under the icmp_rate token bucket (SEC-9).
  *
+ * Security model (guard, HARD-2/3/4, RFC 6324), on top of the above:
+ *  - "solicited": the host sent to that address (sw_client_send queued or
+ *    sent a packet to it).  With conf.edge, a non-bubble packet from an
+ *    unsolicited source is delivered, or ping-tested (CLI-RX-9), only if
+ *    sw_edge_check() passes it with the ports of sw_client_set_edge();
+ *    else EDGE_NOT_GRANTED.  A peer that only bubbled to us (bubble-to-
+ *    open, CVE-2006-6265) is unsolicited.  The core does not track flows:
+ *    once the host answered a source, that source is solicited.
+ *  - HARD-3 (CVE-2006-6266) per source, for tests started by inbound
+ *    packets from unsolicited native sources: at most one echo request
+ *    per 2 s and 4 in the source's lifetime (the count starts again after
+ *    300 s without a test, or when the source answered one), else
+ *    PING_LIMIT; and the global ping bucket (RATE_LIMITED).
+ *  - HARD-4 (CVE-2006-6264): the mapping embedded in a Teredo source
+ *    (CLI-RX-6) and the origin of an indirect bubble (CLI-RX-3) must pass
+ *    sw_check_intranet (conf.v4, conf.intranet) before we trust, deliver
+ *    or answer: SRC_INTRANET.  Local peers (CLI-RX-8, DISC-*) are trusted
+ *    at their LAN endpoint without it.
+ *  - RFC 6324 (LOOP) on sw_client_send to a Teredo destination without a
+ *    valid trusted entry: its embedded mapping is our own endpoint (our
+ *    mapping, or conf.local, address and port), or its embedded server
+ *    is our mapped or local address while that endpoint's port is 3544 —
+ *    the bubbles would come back to us.  The same server as ours, or the
+ *    same NAT address with another port (a neighbour), is normal.
+ *
  * Local discovery (RFC 4380 §5.2.8, spec §6 DISC-1..9), when
  * conf.discovery is set (off by default in the core; DISC-9: a forged
  * discovery bubble can divert traffic, so it is the caller's choice):
@@ -76,17 +118,20 @@
 #include "sw.h"
 #include "action.h"
 #include "check.h"
+#include "edge.h"
 #include "ratelimit.h"
 
 struct sw_auth;
 
 #define SW_CLIENT_MAX_SERVERS 4
+#define SW_CLIENT_MAX_INTRANET 16
 
 enum sw_client_state {
 	SW_CLIENT_OFFLINE,
 	SW_CLIENT_PROBE_PRIMARY,	/* RS to the primary server address */
 	SW_CLIENT_PROBE_SECONDARY,	/* RS to the secondary address */
 	SW_CLIENT_QUALIFIED,
+	SW_CLIENT_DORMANT,		/* idle: no refresh, address deprecated */
 	SW_CLIENT__STATES
 };
 
@@ -96,6 +141,8 @@ enum sw_client_reason {
 	SW_CLIENT_REASON_SYMMETRIC_NAT,	/* mappings differ (CLI-QUAL-6) */
 	SW_CLIENT_REASON_MAPPING_NOT_GLOBAL, /* CLI-RA-4 */
 	SW_CLIENT_REASON_KEY_REJECTED,	/* RA confirmation != 0 (CLI-SQ-5) */
+	SW_CLIENT_REASON_NO_FIREWALL,	/* stopped: the edge firewall is gone */
+	SW_CLIENT_REASON_DORMANT,	/* idle for dormant_after (DORMANT) */
 	SW_CLIENT__REASONS
 };
 
@@ -138,6 +185,12 @@ struct sw_client_conf {
 					   per 100 ms, burst 10; burst 0 with
 					   interval > 0: none */
 	bool discovery;			/* local discovery (§6): false */
+	/* guard (HARD-2/3/4) */
+	bool edge;			/* edge check on unsolicited inbound
+					   packets: false (the daemon: true) */
+	sw_time dormant_after;		/* idle time before DORMANT; 0: never */
+	struct sw_v4_net intranet[SW_CLIENT_MAX_INTRANET];	/* HARD-4 */
+	unsigned n_intranet;
 };
 
 struct sw_client_status {
@@ -162,6 +215,12 @@ struct sw_client_status {
 	sw_time next_discovery;		/* next discovery bubble, or NEVER */
 	uint64_t discovery_sent;	/* discovery bubbles sent */
 	uint64_t discovery_accepted;	/* received and accepted (DISC-6) */
+	/* guard */
+	bool dormant;			/* state == DORMANT */
+	uint64_t dormancies;		/* times DORMANT was entered */
+	sw_time last_data;		/* last data packet sent or delivered,
+					   SW_TIME_NEVER: none */
+	bool listening;			/* a granted listener exists */
 };
 
 struct sw_client;
@@ -176,6 +235,25 @@ void sw_client_free(struct sw_client *c);
 
 /* Start qualifying with the first server (CLI-QUAL-2). */
 void sw_client_start(struct sw_client *c, sw_time now, struct sw_actions *acts);
+
+/*
+ * Stop: OFFLINE with reason why (NO_FIREWALL when the edge firewall was
+ * lost), ADDR_CLEAR if an address was set, peers and queues dropped, and
+ * no timer: nothing happens until sw_client_start() again.
+ */
+void sw_client_stop(struct sw_client *c, sw_time now,
+    enum sw_client_reason why, struct sw_actions *acts);
+
+/* The ports with a granted listener, as the daemon last saw them (copied;
+ * used with conf.edge). */
+void sw_client_set_edge(struct sw_client *c, const struct sw_edge *e);
+
+/*
+ * Whether any granted listener exists.  While one does the client never
+ * goes dormant; granted in DORMANT starts qualification again.
+ */
+void sw_client_set_listening(struct sw_client *c, sw_time now, bool granted,
+    struct sw_actions *acts);
 
 /* A UDP datagram received on the service port from `from`. */
 void sw_client_input(struct sw_client *c, sw_time now,
@@ -200,7 +278,8 @@ void sw_client_input_discovery(struct sw_client *c, sw_time now,
  * the SEND_UDP's seg[0] points at pkt, which must stay valid until the
  * actions are carried out), queued (copied) while the peer is being
  * resolved, or dropped and counted: CLIENT_NOT_READY when not QUALIFIED,
- * SRC_NOT_OURS, DST_NOT_GLOBAL, OWN_ADDRESS, V4_NOT_GLOBAL, QUEUE_*.
+ * DORMANT in DORMANT (and qualification starts again), SRC_NOT_OURS,
+ * DST_NOT_GLOBAL, OWN_ADDRESS, V4_NOT_GLOBAL, LOOP, QUEUE_*.
  * Only the 40 + Payload Length first bytes of pkt are sent.
  */
 void sw_client_send(struct sw_client *c, sw_time now, const uint8_t *pkt,

@@ -7,10 +7,16 @@
  *            bit 3: local address 203.0.113.5:40000 (an answer with
  *            that mapping means no NAT);
  *            bit 4: rs_tries 1 instead of 3; bit 5: local discovery,
- *            the host on 10.1.0.0/16 and 192.0.2.0/24
+ *            the host on 10.1.0.0/16 and 192.0.2.0/24; bit 6: the
+ *            guard's edge check on, intranet 203.0.113.128/25 (HARD-4);
+ *            bit 7: dormant after 60 s
  *   seed(8)  the RNG seed (nonces, flag bits, refresh jitter)
  *   records, each: op(1) step(2, ms, big-endian), then by op % 7:
- *     0 tick        -
+ *     0 tick        -; with op bit 7, a guard entry point, sel(1) % 3:
+ *                   0 sw_client_set_edge: n_tcp(1) n_udp(1), then
+ *                   (n_tcp + n_udp) % 16 ports(2 each) through
+ *                   sw_edge_set; 1 sw_client_set_listening (sel bit 2:
+ *                   granted); 2 sw_client_stop (reason = sel >> 3)
  *     1 datagram    from IPv4(4) port(2) len(2) bytes(len); with op bit 7
  *                   and discovery on, as received on 224.0.0.253:3544
  *                   (sw_client_input_discovery)
@@ -31,8 +37,11 @@
  *                   server(4) port(2) IPv4(4)
  *   The clock first advances by step; a due timer is then ticked.
  *
- * Invariants: state and reason in range; QUALIFIED <=> an address, and
- * ADDR_SET / ADDR_CLEAR pair up to the same answer; next deadline >= now
+ * Invariants: state and reason in range; QUALIFIED: a preferred address,
+ * DORMANT: a deprecated one, OFFLINE: none, PROBE_*: none or (waking from
+ * DORMANT) a deprecated one; ADDR_SET / ADDR_DEPRECATE / ADDR_CLEAR pair
+ * up to the same answer; status dormant <=> DORMANT; after a stop, no
+ * deadline; next deadline >= now
  * (or never) after each step; a tick before the deadline does nothing;
  * every action well formed: only RSs are sent (CLI-QUAL-1), on the
  * service port to a configured server address on 3544, each a valid RS
@@ -61,6 +70,7 @@ struct run {
 	struct sw_client_conf conf;
 	sw_time now;
 	bool model_addr;
+	bool model_deprecated;
 	uint8_t model[16];
 	bool have_rs;
 	uint8_t rs_nonce[SW_NONCE_LEN];
@@ -236,11 +246,18 @@ check_step(struct run *r)
 			require((t.flags & ~SW_FLAG_RANDOM_MASK) == 0);
 			require(sw_check_v4_global(&r->conf.v4, t.mapped.addr));
 			r->model_addr = true;
+			r->model_deprecated = false;
 			memcpy(r->model, a->addr, 16);
+			break;
+		case SW_ACT_ADDR_DEPRECATE:
+			require(r->model_addr && !r->model_deprecated);
+			require(memcmp(a->addr, r->model, 16) == 0);
+			r->model_deprecated = true;
 			break;
 		case SW_ACT_ADDR_CLEAR:
 			require(r->model_addr);
 			r->model_addr = false;
+			r->model_deprecated = false;
 			break;
 		case SW_ACT_STATE:
 			require(a->state >= 0 && a->state < SW_CLIENT__STATES);
@@ -257,7 +274,21 @@ check_step(struct run *r)
 	require(st.reason < SW_CLIENT__REASONS);
 	require(st.server_index < r->conf.n_servers);
 	require(last_state < 0 || last_state == (int)st.state);
-	require(st.has_addr == (st.state == SW_CLIENT_QUALIFIED));
+	switch (st.state) {
+	case SW_CLIENT_QUALIFIED:
+		require(st.has_addr && !r->model_deprecated);
+		break;
+	case SW_CLIENT_DORMANT:
+		require(st.has_addr && r->model_deprecated);
+		break;
+	case SW_CLIENT_OFFLINE:
+		require(!st.has_addr);
+		break;
+	default:
+		require(!st.has_addr || r->model_deprecated);
+		break;
+	}
+	require(st.dormant == (st.state == SW_CLIENT_DORMANT));
 	require(st.has_addr == r->model_addr);
 	if (st.has_addr)
 		require(memcmp(st.addr, r->model, 16) == 0);
@@ -266,6 +297,47 @@ check_step(struct run *r)
 }
 
 static void begin(void);
+
+/* op 0 with bit 7: the guard's entry points. */
+static void
+guard_op(struct run *r, struct input *in)
+{
+	uint8_t sel = get8(in);
+	uint16_t ports[16];
+	struct sw_edge e;
+	unsigned nt, nu;
+
+	switch (sel % 3) {
+	case 0:
+		nt = get8(in);
+		nu = get8(in);
+		nt %= 16;
+		nu = nu % 16 > 16 - nt ? 16 - nt : nu % 16;
+		for (unsigned i = 0; i < nt + nu; i++)
+			ports[i] = get16(in);
+		(void)sw_edge_set(&e, ports, nt, ports + nt, nu);
+		require(e.n_tcp <= nt && e.n_udp <= nu);
+		for (unsigned i = 1; i < e.n_tcp; i++)
+			require(e.tcp[i - 1] < e.tcp[i]);
+		for (unsigned i = 1; i < e.n_udp; i++)
+			require(e.udp[i - 1] < e.udp[i]);
+		sw_client_set_edge(r->c, &e);
+		break;
+	case 1:
+		begin();
+		sw_client_set_listening(r->c, r->now, (sel & 4) != 0, &acts);
+		check_step(r);
+		break;
+	default:
+		begin();
+		sw_client_stop(r->c, r->now, (enum sw_client_reason)
+		    ((sel >> 3) % SW_CLIENT__REASONS), &acts);
+		check_step(r);
+		require(!r->model_addr);
+		require(sw_client_next_deadline(r->c) == SW_TIME_NEVER);
+		break;
+	}
+}
 
 /* op 6: an IPv6 packet the host writes into the tunnel. */
 static void
@@ -448,6 +520,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (cfg & 16)
 		r.conf.rs_tries = 1;
+	if (cfg & 64) {
+		r.conf.edge = true;
+		r.conf.intranet[0] = (struct sw_v4_net){
+			SW_IP4(203, 0, 113, 128), 25 };
+		r.conf.n_intranet = 1;
+	}
+	if (cfg & 128)
+		r.conf.dormant_after = 60 * SW_SEC;
 	if (cfg & 32) {
 		static const struct sw_v4_net lans[] = {
 			{ SW_IP4(10, 1, 0, 0), 16 },
@@ -471,6 +551,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		advance(&r, step);
 		switch (op % 7) {
 		case 0:
+			if (op & 0x80)
+				guard_op(&r, &in);
 			break;
 		case 1:
 			datagram(&r, &in, false, (op & 0x80) && (cfg & 32));

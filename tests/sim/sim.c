@@ -306,6 +306,7 @@ sim_ev_name(enum sim_ev_kind kind)
 	case SIM_EV_RECV:	return "recv";
 	case SIM_EV_ADDR_SET:	return "addr-set";
 	case SIM_EV_ADDR_CLEAR:	return "addr-clear";
+	case SIM_EV_ADDR_DEPRECATE: return "addr-deprecate";
 	case SIM_EV_STATE:	return "state";
 	case SIM_EV_IP6:	return "ip6";
 	case SIM_EV_DELIVER:	return "deliver";
@@ -676,13 +677,23 @@ exec_actions(struct sim_node *n)
 
 			/* replaces any address set before (action.h) */
 			n->has_addr = true;
+			n->deprecated = false;
 			memcpy(n->addr6, a->addr, 16);
 			memcpy(ev.addr, a->addr, 16);
 			log_add(n, ev);
 			break;
 		}
+		case SW_ACT_ADDR_DEPRECATE:
+			if (!n->has_addr || memcmp(n->addr6, a->addr, 16) != 0)
+				fail(sim, "%s: deprecating an address the "
+				    "tunnel does not have", n->name);
+			n->deprecated = true;
+			log_add(n, (struct sim_ev){
+			    .kind = SIM_EV_ADDR_DEPRECATE });
+			break;
 		case SW_ACT_ADDR_CLEAR:
 			n->has_addr = false;
+			n->deprecated = false;
 			log_add(n, (struct sim_ev){ .kind = SIM_EV_ADDR_CLEAR });
 			break;
 		case SW_ACT_STATE:
@@ -867,9 +878,16 @@ check_client(struct sim_node *n)
 	if (t.prefix != n->cconf.prefix || t.server != st.server.primary)
 		fail(sim, "%s: address not of prefix %08x and server %08x",
 		    n->name, n->cconf.prefix, st.server.primary);
-	else if (st.state != SW_CLIENT_QUALIFIED)
-		fail(sim, "%s: address set in state %s", n->name,
+	else if (st.state == SW_CLIENT_QUALIFIED ? n->deprecated :
+	    !n->deprecated)
+		/* only QUALIFIED has a preferred address; DORMANT, and the
+		 * qualification it wakes into, a deprecated one */
+		fail(sim, "%s: %s address in state %s", n->name,
+		    n->deprecated ? "deprecated" : "preferred",
 		    sw_client_state_name(st.state));
+	else if (st.dormant != (st.state == SW_CLIENT_DORMANT))
+		fail(sim, "%s: status dormant %d in state %s", n->name,
+		    (int)st.dormant, sw_client_state_name(st.state));
 }
 
 static void
@@ -889,6 +907,37 @@ sim_client_start(struct sim_node *n)
 		die("sim_client_start on a non-client");
 	begin(n);
 	sw_client_start(n->client, n->sim->now, &n->sim->acts);
+	exec_actions(n);
+	check_invariants(n->sim);
+}
+
+void
+sim_client_set_edge(struct sim_node *n, const struct sw_edge *e)
+{
+	if (n->kind != SIM_CLIENT)
+		die("sim_client_set_edge on a non-client");
+	sw_client_set_edge(n->client, e);
+}
+
+void
+sim_client_set_listening(struct sim_node *n, bool granted)
+{
+	if (n->kind != SIM_CLIENT)
+		die("sim_client_set_listening on a non-client");
+	begin(n);
+	sw_client_set_listening(n->client, n->sim->now, granted,
+	    &n->sim->acts);
+	exec_actions(n);
+	check_invariants(n->sim);
+}
+
+void
+sim_client_stop(struct sim_node *n, enum sw_client_reason why)
+{
+	if (n->kind != SIM_CLIENT)
+		die("sim_client_stop on a non-client");
+	begin(n);
+	sw_client_stop(n->client, n->sim->now, why, &n->sim->acts);
 	exec_actions(n);
 	check_invariants(n->sim);
 }

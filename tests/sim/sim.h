@@ -183,6 +183,7 @@ enum sim_ev_kind {
 	SIM_EV_IP6_RECV,	/* a relay or native host received an IPv6
 				   packet from the native side */
 	SIM_EV_TUN_SEND,	/* sim_client_send(): from the tunnel */
+	SIM_EV_ADDR_DEPRECATE,	/* the tunnel's address deprecated */
 };
 
 /* A packet a client delivered, a native host received (IPv6), or a plain
@@ -247,6 +248,7 @@ struct sim_node {
 
 	/* the virtual tunnel interface */
 	bool has_addr;
+	bool deprecated;		/* ADDR_DEPRECATE, until ADDR_SET */
 	uint8_t addr6[16];
 	bool has_state;
 	int last_state;
@@ -372,6 +374,10 @@ const struct sim_pkt *sim_pkt_get(const struct sim_node *n, unsigned i);
 /* sw_client_start() now, actions carried out. */
 void sim_client_start(struct sim_node *n);
 void sim_client_status(const struct sim_node *n, struct sw_client_status *st);
+/* The guard's entry points (client.h), actions carried out. */
+void sim_client_set_edge(struct sim_node *n, const struct sw_edge *e);
+void sim_client_set_listening(struct sim_node *n, bool granted);
+void sim_client_stop(struct sim_node *n, enum sw_client_reason why);
 
 /* A packet from the native IPv6 side to a server (sw_server_input_ip6). */
 void sim_server_input_ip6(struct sim_node *n, const void *pkt, size_t len);

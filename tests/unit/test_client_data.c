@@ -11,6 +11,7 @@
 #include <errno.h>
 
 #include "client_fix.h"
+#include "weaken.h"
 
 #define RELAY		SW_IP4(198, 51, 100, 99)	/* a native peer's relay */
 
@@ -387,11 +388,11 @@ test_rx6_private_mapping_not_trusted(void **state)
 	n = mk_pkt(pkt, sizeof pkt, peer, f->me, 8, 0);
 	input(f, &priv, pkt, n);
 	assert_int_equal(f->acts.n, 0);
-	assert_int_equal(f->drops.n[SW_DROP_V4_NOT_GLOBAL], 1);
+	assert_int_equal(f->drops.n[SW_DROP_SRC_INTRANET], 1);
 	assert_int_equal(status(f).peers, 0);
 	n = mk_bubble(pkt, peer, f->me);
 	input(f, &priv, pkt, n);
-	assert_int_equal(f->drops.n[SW_DROP_V4_NOT_GLOBAL], 2);
+	assert_int_equal(f->drops.n[SW_DROP_SRC_INTRANET], 2);
 	assert_int_equal(status(f).peers, 0);
 	fix_free(f);
 }
@@ -1016,6 +1017,623 @@ test_conf_defaults(void **state)
 	fix_free(f);
 }
 
+/* ---- guard (HARD-2/3/4, RFC 6324, dormancy, stop) ------------------------ */
+
+/* What a guarded check gives in this build (weaken.h). */
+#define EDGE_DROP(n) (SW_DEFENCE(EDGE) ? (n) : 0)
+
+/* A UDP (or TCP) packet from src to dst, destination port dport. */
+static size_t
+mk_l4(uint8_t *buf, size_t cap, uint8_t nh, const uint8_t src[16],
+    const uint8_t dst[16], uint16_t dport)
+{
+	assert_true(cap >= SW_IP6_HLEN + 20);
+	assert_int_equal(sw_ip6_build(buf, cap, src, dst, nh, 64, 20),
+	    SW_IP6_HLEN);
+	memset(buf + SW_IP6_HLEN, 0, 20);
+	sw_put16(buf + SW_IP6_HLEN, 50000);
+	sw_put16(buf + SW_IP6_HLEN + 2, dport);
+	return SW_IP6_HLEN + 20;
+}
+
+static size_t
+mk_echo_req(uint8_t *buf, size_t cap, const uint8_t src[16],
+    const uint8_t dst[16])
+{
+	static const uint8_t data[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	int n = sw_wire_build_echo(buf, cap, SW_ICMP6_ECHO_REQ, src, dst, 64,
+	    9, 1, data, 8);
+
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+static struct fix *
+fix_edge(uint64_t seed)
+{
+	struct fix *f = fix_conf(seed);
+
+	f->conf.edge = true;
+	qualify(f);
+	return f;
+}
+
+/* The Teredo peer of the bubble-to-open attack: it sends an indirect
+ * bubble through our server (we answer with a direct bubble), then a
+ * direct one from its mapping, which trusts it (CLI-RX-6). */
+static void
+bubble_to_open(struct fix *f, const uint8_t peer[16])
+{
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	uint8_t buf[128];
+	size_t n;
+
+	assert_int_equal(sw_wire_build_origin(buf, 8, &pmap), 8);
+	n = 8 + mk_bubble(buf + 8, peer, f->me);
+	input(f, &srv, buf, n);
+	assert_bubble(f, nth(f, SW_ACT_SEND_UDP, 0), peer, &pmap);
+	n = mk_bubble(buf, peer, f->me);
+	input(f, &pmap, buf, n);
+	assert_int_equal(f->acts.n, 0);
+}
+
+/*
+ * HARD-2, CVE-2006-6265 both ways: a peer that only bubbled to us gets
+ * nothing to a port without a granted listener; ICMPv6 echo passes; a
+ * granted port passes; once the host sent to the peer, its packets pass
+ * (the answers of the host's own flows).  Without conf.edge (the core's
+ * default) everything is delivered as before.
+ */
+static void
+test_guard_edge_bubble_to_open(void **state)
+{
+	struct fix *f = fix_edge(40);
+	static const uint16_t tcp[] = { 22 };
+	struct sw_edge e;
+	uint8_t peer[16], pkt[128];
+	size_t n;
+
+	(void)state;
+	teredo_addr(peer, S2, &pmap, 0);
+	bubble_to_open(f, peer);
+	n = mk_l4(pkt, sizeof pkt, SW_NH_TCP, peer, f->me, 22);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(count(f, SW_ACT_DELIVER), SW_DEFENCE(EDGE) ? 0 : 1);
+	assert_int_equal(f->drops.n[SW_DROP_EDGE_NOT_GRANTED], EDGE_DROP(1));
+	/* ICMPv6 echo request: passes without a grant */
+	n = mk_echo_req(pkt, sizeof pkt, peer, f->me);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	/* granted TCP 22: passes; UDP 22 and TCP 23 still do not */
+	assert_int_equal(sw_edge_set(&e, tcp, 1, NULL, 0), 0);
+	sw_client_set_edge(f->c, &e);
+	n = mk_l4(pkt, sizeof pkt, SW_NH_TCP, peer, f->me, 22);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	n = mk_l4(pkt, sizeof pkt, SW_NH_UDP, peer, f->me, 22);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_EDGE_NOT_GRANTED], EDGE_DROP(2));
+	n = mk_l4(pkt, sizeof pkt, SW_NH_TCP, peer, f->me, 23);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_EDGE_NOT_GRANTED], EDGE_DROP(3));
+	/* the host sends to the peer: its answers pass, any port */
+	n = mk_l4(pkt, sizeof pkt, SW_NH_UDP, f->me, peer, 5353);
+	send6(f, pkt, n);
+	assert_int_equal(count_to(f, &pmap), 1);
+	n = mk_l4(pkt, sizeof pkt, SW_NH_UDP, peer, f->me, 40001);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	assert_int_equal(f->drops.n[SW_DROP_EDGE_NOT_GRANTED], EDGE_DROP(3));
+	fix_free(f);
+
+	/* the core's default: no edge check */
+	f = fix(41);
+	assert_false(f->conf.edge);
+	bubble_to_open(f, peer);
+	n = mk_l4(pkt, sizeof pkt, SW_NH_TCP, peer, f->me, 23);
+	input(f, &pmap, pkt, n);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	fix_free(f);
+}
+
+/*
+ * HARD-2/3: a native source we never sent to, through a relay, to a port
+ * without a grant: no ping test (nothing to the server), no entry.  To a
+ * granted port, or an echo request: queued and tested as before.
+ */
+static void
+test_guard_edge_native_no_ping(void **state)
+{
+	struct fix *f = fix_edge(42);
+	static const uint16_t udp[] = { 4500 };
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	struct sw_edge e;
+	uint8_t pkt[128], nonce[8];
+	size_t n, en;
+
+	(void)state;
+	if (!SW_DEFENCE(EDGE))
+		skip();
+	n = mk_l4(pkt, sizeof pkt, SW_NH_UDP, native1, f->me, 4500);
+	input(f, &relay, pkt, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(count_to(f, &srv), 0);
+	assert_int_equal(f->drops.n[SW_DROP_EDGE_NOT_GRANTED], 1);
+	assert_int_equal(status(f).peers, 0);
+	assert_int_equal(status(f).queued_bytes, 0);
+	/* echo request from native2: passes the edge, tested */
+	en = mk_echo_req(pkt, sizeof pkt, native2, f->me);
+	input(f, &relay, pkt, en);
+	assert_int_equal(count_to(f, &srv), 1);
+	assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native2, nonce);
+	/* the port granted: native1 is tested */
+	assert_int_equal(sw_edge_set(&e, NULL, 0, udp, 1), 0);
+	sw_client_set_edge(f->c, &e);
+	n = mk_l4(pkt, sizeof pkt, SW_NH_UDP, native1, f->me, 4500);
+	input(f, &relay, pkt, n);
+	assert_int_equal(count_to(f, &srv), 1);
+	assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native1, nonce);
+	assert_int_equal(status(f).queued_bytes, n + en);
+	assert_int_equal(f->drops.n[SW_DROP_EDGE_NOT_GRANTED], 1);
+	fix_free(f);
+}
+
+/*
+ * HARD-3 per source, both ways: an unsolicited native source gets at
+ * most 4 echo requests in its lifetime (one resolution's worth), then
+ * PING_LIMIT (nothing to the server); 300 s later a new lifetime.  A
+ * destination the host sends to is not limited per source.  One echo
+ * request per 2 s per source even when its entry was evicted meanwhile.
+ */
+static void
+test_guard_ping_limits(void **state)
+{
+	struct fix *f = fix(43);
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	uint8_t pkt[128], nonce[8];
+	size_t n;
+	sw_time t0;
+
+	(void)state;
+	n = mk_pkt(pkt, sizeof pkt, native1, f->me, 8, 0x10);
+	input(f, &relay, pkt, n);
+	assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native1, nonce);
+	t0 = f->now;
+	for (unsigned r = 1; r <= 3; r++) {
+		tick_at(f, t0 + 2 * r * SEC);
+		assert_int_equal(count_to(f, &srv), 1);
+	}
+	tick_at(f, t0 + 8 * SEC);		/* given up */
+	assert_int_equal(status(f).peers, 0);
+	/* a 5th test in the same lifetime: refused */
+	input(f, &relay, pkt, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_PING_LIMIT], 1);
+	assert_int_equal(status(f).queued_bytes, 0);
+	f->now = t0 + 6 * SEC + 300 * SEC - 1;
+	input(f, &relay, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_PING_LIMIT], 2);
+	/* 300 s after its last test: a new lifetime */
+	f->now = t0 + 6 * SEC + 300 * SEC;
+	input(f, &relay, pkt, n);
+	assert_int_equal(count_to(f, &srv), 1);
+	fix_free(f);
+
+	/* the host's own destination: resolution after resolution */
+	f = fix(44);
+	n = mk_pkt(pkt, sizeof pkt, f->me, native1, 8, 0x11);
+	for (unsigned k = 0; k < 3; k++) {
+		send6(f, pkt, n);
+		assert_int_equal(count_to(f, &srv), 1);
+		t0 = f->now;
+		for (unsigned r = 1; r <= 4; r++)
+			tick_at(f, t0 + 2 * r * SEC);
+		assert_int_equal(status(f).peers, 0);
+	}
+	assert_int_equal(f->drops.n[SW_DROP_PING_LIMIT], 0);
+	fix_free(f);
+
+	/* 2 s per source: native1's entry is evicted by indirect bubbles
+	 * (a table of 2), its next packet within 2 s of its last echo
+	 * request starts no test; 2 s after, it does */
+	f = fix_conf(45);
+	f->conf.peers = 2;
+	qualify(f);
+	n = mk_pkt(pkt, sizeof pkt, native1, f->me, 8, 0x12);
+	input(f, &relay, pkt, n);
+	assert_int_equal(count_to(f, &srv), 1);
+	t0 = f->now;
+	for (unsigned i = 0; i < 2; i++) {
+		const struct sw_v4ep m = { SW_IP4(203, 0, 113, 60),
+		    (uint16_t)(1000 + i) };
+		uint8_t peer[16], buf[128];
+		size_t bn;
+
+		teredo_addr(peer, S2, &m, 0);
+		assert_int_equal(sw_wire_build_origin(buf, 8, &m), 8);
+		bn = 8 + mk_bubble(buf + 8, peer, f->me);
+		input(f, &srv, buf, bn);
+	}
+	assert_int_equal(status(f).peers, 2);
+	f->now = t0 + SEC;
+	input(f, &relay, pkt, n);
+	assert_int_equal(count_to(f, &srv), 0);
+	assert_int_equal(f->drops.n[SW_DROP_PING_LIMIT], 1);
+	tick_at(f, t0 + 2 * SEC);		/* the stale retry goes */
+	input(f, &relay, pkt, n);
+	assert_int_equal(count_to(f, &srv), 1);
+	fix_free(f);
+}
+
+/* CLI-RX-5 nonce, and HARD-3: a spoofed echo reply with a wrong nonce
+ * trusts nobody; the right one ends the source's test count. */
+static void
+test_guard_answered_resets_count(void **state)
+{
+	struct fix *f = fix(46);
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	const struct sw_v4ep attacker = { SW_IP4(198, 51, 100, 66), 3544 };
+	const struct sw_v4ep relay2 = { SW_IP4(198, 51, 100, 98), 3545 };
+	uint8_t pkt[128], rep[128], nonce[8], bad[8];
+	size_t n, rn;
+
+	(void)state;
+	n = mk_pkt(pkt, sizeof pkt, native1, f->me, 8, 0x20);
+	input(f, &relay, pkt, n);
+	assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native1, nonce);
+	memcpy(bad, nonce, 8);
+	bad[3] ^= 4;
+	rn = mk_reply(f, rep, sizeof rep, native1, bad);
+	input(f, &attacker, rep, rn);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+	assert_int_equal(f->drops.n[SW_DROP_PING_NONCE], SW_DEFENCE(PING_NONCE));
+	/* the real relay answers: trusted there, delivered */
+	rn = mk_reply(f, rep, sizeof rep, native1, nonce);
+	input(f, &relay, rep, rn);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	/* 31 s of silence: no longer valid; through another relay each
+	 * time, tests run again at once, more than 4 of them */
+	f->now += 31 * SEC;
+	for (unsigned k = 0; k < 5; k++) {
+		const struct sw_v4ep *via = k % 2 == 0 ? &relay2 : &relay;
+
+		input(f, via, pkt, n);
+		assert_int_equal(count_to(f, &srv), 1);
+		assert_ping(f, nth(f, SW_ACT_SEND_UDP, 0), native1, nonce);
+		rn = mk_reply(f, rep, sizeof rep, native1, nonce);
+		input(f, via, rep, rn);
+		assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+		f->now += 31 * SEC;
+	}
+	assert_int_equal(f->drops.n[SW_DROP_PING_LIMIT], 0);
+	fix_free(f);
+}
+
+/*
+ * HARD-4 both ways, with 203.0.113.0/24 configured as intranet (the lab
+ * policy counts it global): a Teredo source embedding it is not trusted,
+ * delivered or answered, directly or through an indirect bubble (origin
+ * or embedded mapping); one embedding 198.51.100.x is.
+ */
+static void
+test_guard_intranet(void **state)
+{
+	struct fix *f = fix_conf(47);
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	const struct sw_v4ep inside = { SW_IP4(203, 0, 113, 77), 6000 };
+	const struct sw_v4ep outside = { SW_IP4(198, 51, 100, 77), 6000 };
+	uint8_t in6[16], out6[16], buf[128];
+	size_t n;
+	unsigned want = SW_DEFENCE(INTRANET) ? 1 : 0;
+
+	(void)state;
+	f->conf.intranet[0] = (struct sw_v4_net){ SW_IP4(203, 0, 113, 64),
+	    26 };
+	f->conf.n_intranet = 1;
+	qualify(f);
+	teredo_addr(in6, S2, &inside, 0);
+	teredo_addr(out6, S2, &outside, 0);
+	/* CLI-RX-6 data and bubble */
+	n = mk_pkt(buf, sizeof buf, in6, f->me, 8, 0);
+	input(f, &inside, buf, n);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1 - want);
+	assert_int_equal(f->drops.n[SW_DROP_SRC_INTRANET], want);
+	n = mk_pkt(buf, sizeof buf, out6, f->me, 8, 0);
+	input(f, &outside, buf, n);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	if (want) {
+		assert_int_equal(status(f).peers, 1);
+		/* indirect bubble with an internal origin: no answer */
+		assert_int_equal(sw_wire_build_origin(buf, 8, &inside), 8);
+		n = 8 + mk_bubble(buf + 8, in6, f->me);
+		input(f, &srv, buf, n);
+		assert_int_equal(f->acts.n, 0);
+		assert_int_equal(f->drops.n[SW_DROP_SRC_INTRANET], 2);
+		/* an outside origin, but the source embeds the inside */
+		assert_int_equal(sw_wire_build_origin(buf, 8, &outside), 8);
+		input(f, &srv, buf, n);
+		assert_int_equal(f->acts.n, 0);
+		assert_int_equal(f->drops.n[SW_DROP_SRC_INTRANET], 3);
+		assert_int_equal(count_to(f, &inside), 0);
+	}
+	/* the outside peer's indirect bubble is answered */
+	f->now += 10 * SEC;
+	assert_int_equal(sw_wire_build_origin(buf, 8, &outside), 8);
+	n = 8 + mk_bubble(buf + 8, out6, f->me);
+	input(f, &srv, buf, n);
+	assert_int_equal(count_to(f, &outside), 1);
+	fix_free(f);
+}
+
+/*
+ * RFC 6324 both ways: a Teredo destination embedding our own mapping
+ * (another flags value: not our address, but our endpoint) is LOOP; our
+ * NAT's address with another port (a neighbour) and our own server are
+ * fine.  With our mapping on port 3544, a destination whose server is
+ * our mapped address is LOOP too.
+ */
+static void
+test_guard_loop(void **state)
+{
+	struct fix *f = fix(48);
+	const struct sw_v4ep nb = { map1.addr, (uint16_t)(map1.port + 1) };
+	uint8_t dst[16], pkt[128];
+	size_t n;
+
+	(void)state;
+	teredo_addr(dst, S1, &map1, 0x4242);
+	n = mk_pkt(pkt, sizeof pkt, f->me, dst, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(count(f, SW_ACT_SEND_UDP), SW_DEFENCE(LOOP) ? 0 : 2);
+	assert_int_equal(f->drops.n[SW_DROP_LOOP], SW_DEFENCE(LOOP));
+	teredo_addr(dst, S1, &nb, 0);
+	n = mk_pkt(pkt, sizeof pkt, f->me, dst, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(count_to(f, &nb), 1);
+	assert_int_equal(f->drops.n[SW_DROP_LOOP], SW_DEFENCE(LOOP));
+	fix_free(f);
+
+	f = fix_conf(49);
+	f->map.port = SW_TEREDO_PORT;
+	qualify(f);
+	teredo_addr(dst, map1.addr, &pmap, 0);
+	n = mk_pkt(pkt, sizeof pkt, f->me, dst, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_LOOP], SW_DEFENCE(LOOP));
+	teredo_addr(dst, S2, &pmap, 0);
+	n = mk_pkt(pkt, sizeof pkt, f->me, dst, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(count_to(f, &pmap), 1);
+	fix_free(f);
+}
+
+/* Run the client's timers up to t, answering every RS to S1 (the fake
+ * server keeps f->map); *deprecated counts ADDR_DEPRECATEs seen. */
+static void
+run_until(struct fix *f, sw_time t, unsigned *deprecated)
+{
+	for (;;) {
+		sw_time d = sw_client_next_deadline(f->c);
+		bool rs = false;
+
+		if (d > t)
+			break;
+		tick_at(f, d);
+		if (deprecated != NULL)
+			*deprecated += count(f, SW_ACT_ADDR_DEPRECATE);
+		for (unsigned i = 0; i < f->acts.n; i++)
+			rs |= f->acts.a[i].kind == SW_ACT_SEND_UDP &&
+			    f->acts.a[i].dst.addr == S1 &&
+			    f->acts.a[i].dst.port == SW_TEREDO_PORT &&
+			    f->acts.a[i].seg[0].len > SW_IP6_HLEN + 8 &&
+			    f->acts.a[i].seg[0].p[0] == 0;	/* auth: an RS */
+		if (rs)
+			answer_rs(f);
+	}
+	f->now = t;
+}
+
+static struct fix *
+fix_dormant(uint64_t seed)
+{
+	struct fix *f = fix_conf(seed);
+
+	f->conf.dormant_after = 3600 * SEC;
+	qualify(f);
+	return f;
+}
+
+/*
+ * Dormancy: an hour without data, no listener: DORMANT (address kept,
+ * deprecated, STATE), and then nothing at all (no RS, no deadline).  A
+ * packet from the host is dropped (DORMANT) and wakes it: RS to the same
+ * server; the same mapping re-sends ADDR_SET of the same address, and
+ * the data path works again.
+ */
+static void
+test_guard_dormancy(void **state)
+{
+	struct fix *f = fix_dormant(50);
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	uint8_t peer[16], pkt[128];
+	unsigned dep = 0;
+	size_t n;
+	sw_time t0 = f->now;
+
+	(void)state;
+	run_until(f, t0 + 3600 * SEC - 1, &dep);
+	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
+	assert_int_equal(dep, 0);
+	run_until(f, t0 + 3600 * SEC, &dep);
+	assert_int_equal(dep, 1);
+	assert_int_equal(status(f).state, SW_CLIENT_DORMANT);
+	assert_int_equal(status(f).reason, SW_CLIENT_REASON_DORMANT);
+	assert_memory_equal(nth(f, SW_ACT_ADDR_DEPRECATE, 0)->addr, f->me, 16);
+	assert_int_equal(nth(f, SW_ACT_STATE, 0)->state, SW_CLIENT_DORMANT);
+	assert_int_equal(count(f, SW_ACT_SEND_UDP), 0);
+	assert_true(status(f).dormant);
+	assert_int_equal(status(f).dormancies, 1);
+	assert_true(status(f).has_addr);
+	assert_true(sw_client_next_deadline(f->c) == SW_TIME_NEVER);
+	tick_at(f, f->now + 7200 * SEC);
+	assert_int_equal(f->acts.n, 0);
+	/* the host sends: dropped, qualification starts at server 0 */
+	teredo_addr(peer, S2, &pmap, 0);
+	n = mk_pkt(pkt, sizeof pkt, f->me, peer, 8, 0x70);
+	send6(f, pkt, n);
+	assert_int_equal(f->drops.n[SW_DROP_DORMANT], 1);
+	assert_int_equal(status(f).state, SW_CLIENT_PROBE_PRIMARY);
+	assert_int_equal(count_to(f, &srv), 1);
+	assert_int_equal(count(f, SW_ACT_ADDR_CLEAR), 0);
+	answer_rs(f);
+	answer_rs(f);
+	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
+	assert_int_equal(count(f, SW_ACT_ADDR_SET), 1);
+	assert_memory_equal(nth(f, SW_ACT_ADDR_SET, 0)->addr, f->me, 16);
+	assert_false(status(f).dormant);
+	assert_int_equal(status(f).address_changes, 0);
+	send6(f, pkt, n);
+	assert_int_equal(count_to(f, &pmap), 1);	/* bubbles again */
+	assert_true(status(f).last_data == f->now);
+	fix_free(f);
+}
+
+/* Woken with a different mapping: the address is replaced as usual. */
+static void
+test_guard_dormancy_new_mapping(void **state)
+{
+	struct fix *f = fix_dormant(51);
+	const struct sw_v4ep m2 = { SW_IP4(203, 0, 113, 9), 41000 };
+	struct sw_client_status st;
+	uint8_t pkt[128];
+	size_t n;
+
+	(void)state;
+	run_until(f, f->now + 3600 * SEC, NULL);
+	assert_int_equal(status(f).state, SW_CLIENT_DORMANT);
+	n = mk_pkt(pkt, sizeof pkt, f->me, native1, 8, 0);
+	send6(f, pkt, n);
+	f->map = m2;
+	answer_rs(f);
+	answer_rs(f);
+	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
+	assert_int_equal(count(f, SW_ACT_ADDR_SET), 1);
+	assert_memory_not_equal(nth(f, SW_ACT_ADDR_SET, 0)->addr, f->me, 16);
+	assert_int_equal(status(f).address_changes, 1);
+	st = status(f);
+	assert_true(sw_v4ep_eq(&st.mapped, &m2));
+	fix_free(f);
+}
+
+/* What keeps the client awake: data either way (not bubbles), a granted
+ * listener; dormant_after 0 never sleeps.  A listener appearing wakes a
+ * dormant client. */
+static void
+test_guard_dormancy_awake(void **state)
+{
+	struct fix *f = fix_dormant(52);
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	uint8_t pkt[128], peer[16];
+	size_t n;
+	sw_time t;
+
+	(void)state;
+	teredo_addr(peer, S2, &pmap, 0);
+	/* data from a peer every 3000 s */
+	for (unsigned k = 1; k <= 2; k++) {
+		run_until(f, f->now + 3000 * SEC, NULL);
+		n = mk_pkt(pkt, sizeof pkt, peer, f->me, 8, 0);
+		input(f, &pmap, pkt, n);
+		assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	}
+	t = f->now;
+	/* bubbles only: they do not count */
+	run_until(f, t + 3000 * SEC, NULL);
+	n = mk_bubble(pkt, peer, f->me);
+	input(f, &pmap, pkt, n);
+	run_until(f, t + 3600 * SEC - 1, NULL);
+	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
+	run_until(f, t + 3600 * SEC, NULL);
+	assert_int_equal(status(f).state, SW_CLIENT_DORMANT);
+	/* a granted listener wakes it */
+	reset(f);
+	sw_client_set_listening(f->c, f->now, true, &f->acts);
+	assert_int_equal(status(f).state, SW_CLIENT_PROBE_PRIMARY);
+	assert_int_equal(count_to(f, &srv), 1);
+	answer_rs(f);
+	answer_rs(f);
+	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
+	/* ... and keeps it awake as long as it exists */
+	t = f->now;
+	run_until(f, t + 3 * 3600 * SEC, NULL);
+	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
+	assert_true(status(f).listening);
+	reset(f);
+	sw_client_set_listening(f->c, f->now, false, &f->acts);
+	assert_int_equal(f->acts.n, 0);
+	t = f->now;
+	run_until(f, t + 3600 * SEC - 1, NULL);
+	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
+	run_until(f, t + 3600 * SEC, NULL);
+	assert_int_equal(status(f).state, SW_CLIENT_DORMANT);
+	assert_int_equal(status(f).dormancies, 2);
+	fix_free(f);
+
+	f = fix(53);		/* dormant_after 0: never */
+	run_until(f, f->now + 5 * 3600 * SEC, NULL);
+	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
+	assert_int_equal(status(f).dormancies, 0);
+	fix_free(f);
+}
+
+/* sw_client_stop: OFFLINE with the reason, ADDR_CLEAR, peers gone, no
+ * timer at all; only sw_client_start() qualifies again. */
+static void
+test_guard_stop(void **state)
+{
+	struct fix *f = fix(54);
+	const struct sw_v4ep srv = { S1, SW_TEREDO_PORT };
+	uint8_t pkt[128], peer[16];
+	size_t n;
+
+	(void)state;
+	teredo_addr(peer, S2, &pmap, 0);
+	n = mk_pkt(pkt, sizeof pkt, f->me, peer, 8, 0);
+	send6(f, pkt, n);
+	assert_int_equal(status(f).peers, 1);
+	reset(f);
+	sw_client_stop(f->c, f->now, SW_CLIENT_REASON_NO_FIREWALL, &f->acts);
+	assert_int_equal(count(f, SW_ACT_ADDR_CLEAR), 1);
+	assert_int_equal(nth(f, SW_ACT_STATE, 0)->state, SW_CLIENT_OFFLINE);
+	assert_int_equal(nth(f, SW_ACT_STATE, 0)->reason,
+	    SW_CLIENT_REASON_NO_FIREWALL);
+	assert_int_equal(status(f).state, SW_CLIENT_OFFLINE);
+	assert_int_equal(status(f).reason, SW_CLIENT_REASON_NO_FIREWALL);
+	assert_false(status(f).has_addr);
+	assert_int_equal(status(f).peers, 0);
+	assert_int_equal(status(f).queued_bytes, 0);
+	assert_true(sw_client_next_deadline(f->c) == SW_TIME_NEVER);
+	tick_at(f, f->now + 3600 * SEC);
+	assert_int_equal(f->acts.n, 0);
+	send6(f, pkt, n);
+	assert_int_equal(f->acts.n, 0);
+	assert_int_equal(f->drops.n[SW_DROP_CLIENT_NOT_READY], 1);
+	/* stopped twice: no second ADDR_CLEAR */
+	reset(f);
+	sw_client_stop(f->c, f->now, SW_CLIENT_REASON_NO_FIREWALL, &f->acts);
+	assert_int_equal(count(f, SW_ACT_ADDR_CLEAR), 0);
+	reset(f);
+	sw_client_start(f->c, f->now, &f->acts);
+	assert_int_equal(count_to(f, &srv), 1);
+	answer_rs(f);
+	answer_rs(f);
+	assert_int_equal(status(f).state, SW_CLIENT_QUALIFIED);
+	assert_true(sw_client_state_name(SW_CLIENT_DORMANT)[0] == 'd');
+	assert_string_equal(sw_client_reason_name(
+	    SW_CLIENT_REASON_NO_FIREWALL), "no-firewall");
+	fix_free(f);
+}
+
 int
 main(void)
 {
@@ -1042,6 +1660,16 @@ main(void)
 		cmocka_unit_test(test_queue_bounds),
 		cmocka_unit_test(test_tick_bounded),
 		cmocka_unit_test(test_address_loss_resets_peers),
+		cmocka_unit_test(test_guard_edge_bubble_to_open),
+		cmocka_unit_test(test_guard_edge_native_no_ping),
+		cmocka_unit_test(test_guard_ping_limits),
+		cmocka_unit_test(test_guard_answered_resets_count),
+		cmocka_unit_test(test_guard_intranet),
+		cmocka_unit_test(test_guard_loop),
+		cmocka_unit_test(test_guard_dormancy),
+		cmocka_unit_test(test_guard_dormancy_new_mapping),
+		cmocka_unit_test(test_guard_dormancy_awake),
+		cmocka_unit_test(test_guard_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

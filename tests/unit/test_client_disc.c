@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "client_fix.h"
+#include "weaken.h"
 #include "conf.h"
 
 static const struct sw_v4ep map2 = { SW_IP4(203, 0, 113, 6), 40000 };
@@ -625,6 +626,52 @@ test_conf_setting(void **state)
 	assert_non_null(strstr(err, "only for Role client"));
 }
 
+/*
+ * Guard (HARD-4, edge) with local discovery: a local peer's mapping, as
+ * we trust it, is its LAN address (10.x), which is internal by any
+ * measure.  With 10.0.0.0/8 configured as intranet and the edge check
+ * on, L is still discovered, trusted at its LAN endpoint (CLI-RX-8) and,
+ * once the host sent to it, its data is delivered.  An unsolicited UDP
+ * packet from it to a port without a grant is not (EDGE_NOT_GRANTED).
+ */
+static void
+test_guard_local_peer(void **state)
+{
+	struct fix *f = disc_conf(12, true);
+	uint8_t pkt[128], b[SW_IP6_HLEN];
+	size_t n;
+
+	(void)state;
+	f->conf.intranet[0] = (struct sw_v4_net){ SW_IP4(10, 0, 0, 0), 8 };
+	f->conf.n_intranet = 1;
+	f->conf.edge = true;
+	qualify(f);
+	tick_at(f, f->now);
+	f->now += 10 * SEC;
+	discover(f, NULL, &lan1);
+	assert_bubble(sent_to(f, &lan1), f->peer);
+	/* L bubbles from the LAN: trusted there; its unsolicited data to a
+	 * port nobody granted is refused, not delivered */
+	f->now += SEC;
+	mk_bubble(b, f->peer, f->me);
+	input(f, &lan1, b, sizeof b);
+	assert_int_equal(total_drops(f), 0);
+	n = mk_pkt(pkt, sizeof pkt, f->peer, f->me, 8, 0x22);
+	input(f, &lan1, pkt, n);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
+	assert_int_equal(f->drops.n[SW_DROP_EDGE_NOT_GRANTED],
+	    SW_DEFENCE(EDGE) ? 1 : 0);
+	/* the host sends to L: over the LAN; L's answer is delivered */
+	n = mk_pkt(pkt, sizeof pkt, f->me, f->peer, 8, 0x33);
+	send6(f, pkt, n);
+	assert_int_equal(count_to(f, &lan1), 1);
+	n = mk_pkt(pkt, sizeof pkt, f->peer, f->me, 8, 0x44);
+	input(f, &lan1, pkt, n);
+	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
+	assert_int_equal(f->drops.n[SW_DROP_SRC_INTRANET], 0);
+	fix_free(f);
+}
+
 int
 main(void)
 {
@@ -640,6 +687,7 @@ main(void)
 		cmocka_unit_test(test_newcomer_gap),
 		cmocka_unit_test(test_address_change_and_loss),
 		cmocka_unit_test(test_conf_setting),
+		cmocka_unit_test(test_guard_local_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
