@@ -213,7 +213,7 @@ sw_check_ra(const struct sw_teredo_view *v, const struct sw_ra_expect *e,
 	if (ra.has_mtu && (ra.mtu < 1280 || ra.mtu > 65535))
 		return SW_DROP_RA_BAD_MTU;
 	/* CLI-RA-1 (6), CLI-SQ-2: the nonce of our RS, compared in full. */
-	if (e->nonce != NULL && (!v->has_auth ||
+	if (SW_DEFENCE(RA_NONCE) && e->nonce != NULL && (!v->has_auth ||
 	    !sw_auth_equal(v->auth.nonce, e->nonce, SW_NONCE_LEN)))
 		return SW_DROP_RA_NONCE;
 	/* CLI-SQ-3 */
@@ -405,7 +405,8 @@ sw_check_routing_header(const struct sw_ip6_view *ip)
 		return SW_DROP_BAD_EXT_HEADER;
 	/* SEC-8 / RFC 5095 §3: RH0 is an unknown routing type; Segments
 	 * Left 0 means the header is ignored. */
-	if (c.rh_present && c.rh_type == 0 && c.rh_segleft > 0)
+	if (SW_DEFENCE(ROUTING_HEADER) &&
+	    c.rh_present && c.rh_type == 0 && c.rh_segleft > 0)
 		return SW_DROP_ROUTING_HEADER0;
 	return SW_DROP_NONE;
 }

@@ -51,6 +51,16 @@
 #define QUEUE_PEER_MAX	(1u << 20)
 #define QUEUE_TOTAL_DEFAULT (256u << 10)
 #define QUEUE_MAX	(256u << 20)
+#define DORMANT_DEFAULT	3600	/* seconds */
+#define DORMANT_MAX	31536000	/* a year */
+#define EDGE_DIR_DEFAULT "/etc/shipworm/edge.d"
+#define RS_RATE_MAX	10000	/* RSs per second per source */
+#define RS_BURST_MAX	100000
+#define RS_RATE_DEFAULT	10	/* SRV-OP-5 */
+#define RS_BURST_DEFAULT 20
+#define RL_ENTRIES_MIN	4
+#define RL_ENTRIES_MAX	(1u << 24)
+#define RL_ENTRIES_DEFAULT 4096
 #define RELAY_PORT_DEFAULT 3544	/* a relay's port is stable, and known to
 				   the operator's firewall */
 
@@ -78,6 +88,13 @@ enum setting_id {
 	S_RELAY_ADDR,
 	S_HOST_SPECIFIC,
 	S_SERVED,
+	S_ALLOW_UNFW,
+	S_DORMANT,
+	S_EDGE_DIR,
+	S_INTRANET,
+	S_P41,
+	S_RS_RATE,
+	S_RL_ENTRIES,
 	S__COUNT
 };
 
@@ -443,24 +460,31 @@ set_role(const struct ctx *x, const struct tok *v, size_t nv)
 	    quote_tok(q, &v[0]));
 }
 
+/* An interface name into out (InterfaceName, Protocol41Interface). */
 static int
-set_ifname(const struct ctx *x, const struct tok *v, size_t nv)
+ifname_value(const struct ctx *x, const struct tok *t,
+    char out[static SW_CONF_IFNAME_MAX])
 {
 	char q[QUOTE_BUF];
-	const struct tok *t = &v[0];
 	bool ok = t->len > 0 && t->len < SW_CONF_IFNAME_MAX &&
 	    !tok_eq(t, ".") && !tok_eq(t, "..");
 
-	(void)nv;
 	for (size_t i = 0; ok && i < t->len; i++)
 		ok = is_alpha(t->p[i]) || is_digit(t->p[i]) ||
 		    t->p[i] == '_' || t->p[i] == '.' || t->p[i] == '-';
 	if (!ok)
 		return FAIL(x, "%s is not an interface name "
 		    "(1..15 of A-Z a-z 0-9 _ . -)", quote_tok(q, t));
-	memcpy(x->c->ifname, t->p, t->len);
-	x->c->ifname[t->len] = '\0';
+	memcpy(out, t->p, t->len);
+	out[t->len] = '\0';
 	return 0;
+}
+
+static int
+set_ifname(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return ifname_value(x, &v[0], x->c->ifname);
 }
 
 /* COM-ADDR-1: a /32, written as an IPv6 address with "/32". */
@@ -845,6 +869,113 @@ set_served(const struct ctx *x, const struct tok *v, size_t nv)
 	return 0;
 }
 
+/* ---- [guard] settings ----------------------------------------------------- */
+
+/* HARD-2/3: refuse to run without the edge firewall unless told to. */
+static int
+set_allow_unfw(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return yes_no(x, &v[0], &x->c->allow_unfirewalled);
+}
+
+static int
+set_dormant(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return number(x, &v[0], 0, DORMANT_MAX, &x->c->dormant_after);
+}
+
+static int
+set_edge_dir(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return abs_path(x, &v[0], x->c->edge_dir);
+}
+
+/* HARD-4: A.B.C.D/N, no host bits, not /0; up to SW_CONF_MAX_INTRANET. */
+static int
+set_intranet(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	struct sw_conf *c = x->c;
+	const char *slash = memchr(v[0].p, '/', v[0].len);
+	struct sw_v4_net n;
+	struct tok l;
+	uint32_t a, plen, mask;
+	char q[QUOTE_BUF];
+	int r;
+
+	(void)nv;
+	if (c->n_intranet >= SW_CONF_MAX_INTRANET)
+		return FAIL(x, "more than %d prefixes", SW_CONF_MAX_INTRANET);
+	if (slash == NULL ||
+	    !parse_v4(v[0].p, (size_t)(slash - v[0].p), &a))
+		return FAIL(x, "%s is not an IPv4 prefix (A.B.C.D/N)",
+		    quote_tok(q, &v[0]));
+	l.p = slash + 1;
+	l.len = v[0].len - (size_t)(slash - v[0].p) - 1;
+	if ((r = number(x, &l, 1, 32, &plen)) != 0)
+		return r;
+	mask = plen >= 32 ? UINT32_MAX : ~(UINT32_MAX >> plen);
+	if ((a & ~mask) != 0)
+		return FAIL(x, "%s has host bits set", quote_tok(q, &v[0]));
+	n.addr = a;
+	n.plen = (uint8_t)plen;
+	for (unsigned i = 0; i < c->n_intranet; i++)
+		if (c->intranet[i].addr == n.addr &&
+		    c->intranet[i].plen == n.plen)
+			return FAIL(x, "%s is already listed",
+			    quote_tok(q, &v[0]));
+	c->intranet[c->n_intranet++] = n;
+	return 0;
+}
+
+/* Interfaces that decapsulate IPv6 (6in4 ...): the edge firewall covers
+ * them too.  Up to SW_CONF_MAX_P41. */
+static int
+set_p41(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	struct sw_conf *c = x->c;
+	char name[SW_CONF_IFNAME_MAX], q[QUOTE_BUF];
+	int r;
+
+	(void)nv;
+	if (c->n_p41 >= SW_CONF_MAX_P41)
+		return FAIL(x, "more than %d interfaces", SW_CONF_MAX_P41);
+	if ((r = ifname_value(x, &v[0], name)) != 0)
+		return r;
+	for (unsigned i = 0; i < c->n_p41; i++)
+		if (strcmp(c->p41_ifnames[i], name) == 0)
+			return FAIL(x, "%s is already listed",
+			    quote_tok(q, &v[0]));
+	memcpy(c->p41_ifnames[c->n_p41++], name, sizeof name);
+	return 0;
+}
+
+/* SRV-OP-5: PER_SECOND BURST. */
+static int
+set_rs_rate(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	uint32_t rate, burst;
+	int r;
+
+	(void)nv;
+	if ((r = number(x, &v[0], 1, RS_RATE_MAX, &rate)) != 0 ||
+	    (r = number(x, &v[1], 1, RS_BURST_MAX, &burst)) != 0)
+		return r;
+	x->c->rs_per_second = rate;
+	x->c->rs_burst = burst;
+	return 0;
+}
+
+static int
+set_rl_entries(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return number(x, &v[0], RL_ENTRIES_MIN, RL_ENTRIES_MAX,
+	    &x->c->rl_entries);
+}
+
 static const struct setting settings[S__COUNT] = {
 	[S_ROLE] = { "Role", ROLE_ANY, 1, 1, false, set_role },
 	[S_IFNAME] = { "InterfaceName", ROLE_ANY, 1, 1, false, set_ifname },
@@ -886,6 +1017,17 @@ static const struct setting settings[S__COUNT] = {
 	[S_HOST_SPECIFIC] = { "HostSpecific", R_RELAY, 1, 1, false,
 	    set_host_specific },
 	[S_SERVED] = { "ServedPrefix", R_RELAY, 1, 1, true, set_served },
+	[S_ALLOW_UNFW] = { "AllowUnfirewalled", R_CLIENT, 1, 1, false,
+	    set_allow_unfw },
+	[S_DORMANT] = { "DormantAfter", R_CLIENT, 1, 1, false, set_dormant },
+	[S_EDGE_DIR] = { "EdgePolicyDir", R_CLIENT, 1, 1, false,
+	    set_edge_dir },
+	[S_INTRANET] = { "IntranetPrefix", R_CLIENT | R_RELAY, 1, 1, true,
+	    set_intranet },
+	[S_P41] = { "Protocol41Interface", R_CLIENT, 1, 1, true, set_p41 },
+	[S_RS_RATE] = { "RsRateLimit", R_SERVER, 2, 2, false, set_rs_rate },
+	[S_RL_ENTRIES] = { "RateLimitTableSize", R_SERVER, 1, 1, false,
+	    set_rl_entries },
 };
 
 #define SEEN(id) (UINT64_C(1) << (id))
@@ -913,6 +1055,11 @@ sw_conf_init(struct sw_conf *c)
 	c->refresh = REFRESH_DEFAULT;
 	c->local_discovery = true;		/* RFC 4380 §5.2.8: SHOULD */
 	c->relay_max_payload = PAYLOAD_DEFAULT;
+	c->dormant_after = DORMANT_DEFAULT;
+	memcpy(c->edge_dir, EDGE_DIR_DEFAULT, sizeof EDGE_DIR_DEFAULT);
+	c->rs_per_second = RS_RATE_DEFAULT;
+	c->rs_burst = RS_BURST_DEFAULT;
+	c->rl_entries = RL_ENTRIES_DEFAULT;
 }
 
 int
@@ -1167,6 +1314,12 @@ sw_conf_finish(struct sw_conf *c, char err[static SW_CONF_ERR_MAX])
 			    "needs ClientId (CLI-CFG-2)");
 		if ((r = check_servers(c, &chk, err)) != 0)
 			return r;
+		for (unsigned i = 0; i < c->n_p41 && i < SW_CONF_MAX_P41; i++)
+			if (strncmp(c->p41_ifnames[i], c->ifname,
+			    SW_CONF_IFNAME_MAX) == 0)
+				return file_error(settings[S_P41].name, err,
+				    "'%s' is the Teredo interface "
+				    "(InterfaceName)", c->ifname);
 		break;
 	case SW_ROLE_SERVER:
 		if ((r = check_server_role(c, &chk, err)) != 0)

@@ -11,6 +11,19 @@
  * sw_conf_line() per line, then sw_conf_finish() for the checks that need
  * the whole file (a client without a server, ...).  sw_conf_parse() does
  * all three over a buffer.
+ *
+ * [guard] settings (the Teredo security model, HARD-1..8):
+ *   AllowUnfirewalled yes|no    client, no: run without the edge firewall
+ *   DormantAfter SECONDS        client, 3600 (0 = never): idle -> dormant
+ *   EdgePolicyDir PATH          client, /etc/shipworm/edge.d (absolute)
+ *   IntranetPrefix A.B.C.D/N    client or relay, repeatable (16): HARD-4
+ *   Protocol41Interface IFNAME  client, repeatable (4): decapsulating
+ *                               interfaces the edge firewall covers
+ *   RsRateLimit PER_SEC BURST   server, 10 20: RSs per IPv4 source
+ *                               (SRV-OP-5)
+ *   RateLimitTableSize N        server, 4096: sources tracked
+ * Repeatable ones refuse an exact duplicate; every other setting may be
+ * given once.
  */
 #ifndef SW_CONF_H
 #define SW_CONF_H
@@ -26,6 +39,8 @@
 #define SW_CONF_ID_MAX      255
 #define SW_CONF_ERR_MAX     256
 #define SW_CONF_MAX_SERVED  16	/* ServedPrefix, = SW_RELAY_MAX_SERVED */
+#define SW_CONF_MAX_INTRANET 16	/* IntranetPrefix */
+#define SW_CONF_MAX_P41     4	/* Protocol41Interface */
 
 enum sw_role {
 	SW_ROLE_CLIENT,
@@ -62,6 +77,13 @@ struct sw_conf {
 	uint8_t client_id_len;
 	char key_file[SW_CONF_PATH_MAX];	/* KeyFile ("" = none) */
 	bool local_discovery;			/* LocalDiscovery (yes) */
+	bool allow_unfirewalled;		/* AllowUnfirewalled (no) */
+	uint32_t dormant_after;			/* DormantAfter, seconds (3600;
+						   0 = never) */
+	char edge_dir[SW_CONF_PATH_MAX];	/* EdgePolicyDir
+						   (/etc/shipworm/edge.d) */
+	char p41_ifnames[SW_CONF_MAX_P41][SW_CONF_IFNAME_MAX];
+	unsigned n_p41;				/* Protocol41Interface */
 
 	/* server */
 	uint32_t server_primary;		/* ServerBindAddress */
@@ -70,11 +92,17 @@ struct sw_conf {
 	struct sw_conf_client_key client_keys[SW_CONF_MAX_CLIENT_KEYS];
 	unsigned n_client_keys;			/* ClientKey, in file order */
 	uint32_t relay_max_payload;		/* RelayMaxPayload (88) */
+	uint32_t rs_per_second;			/* RsRateLimit (10 20): SRV-OP-5 */
+	uint32_t rs_burst;
+	uint32_t rl_entries;			/* RateLimitTableSize (4096) */
 
 	/* client and relay: HARD-6 bounds; 0 = the core's default */
 	uint32_t peers;				/* PeerTableSize (1024) */
 	uint32_t queue_peer_bytes;		/* QueuePeerBytes */
 	uint32_t queue_total_bytes;		/* QueueTotalBytes (256 KiB) */
+	/* client and relay: HARD-4 */
+	struct sw_v4_net intranet[SW_CONF_MAX_INTRANET]; /* IntranetPrefix */
+	unsigned n_intranet;
 
 	/* relay (BindAddress, BindPort too: port 3544 by default) */
 	uint8_t relay_addr[16];			/* RelayAddress (required) */

@@ -27,6 +27,10 @@
  *    queue_peer_bytes (and 65535 packets), all queues by
  *    queue_total_bytes and the slot count (CLI-TX-8, REL-TX-5).  Dropping
  *    a whole queue splices its chain onto the free stack in one step.
+ *  - Size classes: a peer with q_bytes > 0 sits in list q_class = bit
+ *    length of q_bytes (1..32), through qc_prev/qc_next, appended when it
+ *    enters the class; t->qc_bits has bit c set while list c is not empty,
+ *    so the biggest class is one count-leading-zeros away.
  *
  * Every operation is O(1), expected for the hash, including queue clear;
  * an eviction hashes the victim's address again to find its chain.
@@ -43,6 +47,7 @@
 #define SLOT_MAX	65535		/* slot.len is 16 bits */
 #define QUEUE_TOTAL_MAX	(UINT32_C(1) << 30)
 #define FREE_MARK	(SW_PEER_NONE - 1)	/* lru_prev of a removed entry */
+#define NCLASS		33		/* size classes: bit length 0..32 */
 
 struct slot {
 	uint32_t next;
@@ -69,6 +74,8 @@ struct sw_peer_table {
 	uint32_t slot_size;
 	uint32_t q_peer_max;
 	uint32_t q_total_max;
+	uint32_t qc_head[NCLASS], qc_tail[NCLASS];	/* size-class lists */
+	uint64_t qc_bits;		/* bit c: list c not empty */
 	uint8_t key[16];
 };
 
@@ -146,6 +153,8 @@ sw_peer_table_new(struct sw_peer_table **out,
 	memcpy(t->key, conf->hash_key, sizeof(t->key));
 
 	t->free_peer = t->free_slot = SW_PEER_NONE;
+	for (i = 0; i < NCLASS; i++)
+		t->qc_head[i] = t->qc_tail[i] = SW_PEER_NONE;
 	for (i = 0; i < nbuckets; i++)
 		t->buckets[i] = SW_PEER_NONE;
 
@@ -255,6 +264,47 @@ touch(struct sw_peer_table *t, uint32_t i)
 	}
 }
 
+static uint8_t
+size_class(uint32_t bytes)
+{
+	return bytes == 0 ? 0 : (uint8_t)(32 - __builtin_clz(bytes));
+}
+
+/* Move peer i to the size-class list its q_bytes now call for (class 0,
+ * an empty queue, is no list).  O(1). */
+static void
+qclass_update(struct sw_peer_table *t, uint32_t i)
+{
+	struct sw_peer *p = &t->peers[i];
+	uint8_t c = size_class(p->q_bytes), o = p->q_class;
+
+	if (c == o)
+		return;
+	if (o != 0) {
+		if (p->qc_prev != SW_PEER_NONE)
+			t->peers[p->qc_prev].qc_next = p->qc_next;
+		else
+			t->qc_head[o] = p->qc_next;
+		if (p->qc_next != SW_PEER_NONE)
+			t->peers[p->qc_next].qc_prev = p->qc_prev;
+		else
+			t->qc_tail[o] = p->qc_prev;
+		if (t->qc_head[o] == SW_PEER_NONE)
+			t->qc_bits &= ~(UINT64_C(1) << o);
+	}
+	p->q_class = c;
+	p->qc_prev = p->qc_next = SW_PEER_NONE;
+	if (c == 0)
+		return;
+	p->qc_prev = t->qc_tail[c];
+	if (t->qc_tail[c] != SW_PEER_NONE)
+		t->peers[t->qc_tail[c]].qc_next = i;
+	else
+		t->qc_head[c] = i;
+	t->qc_tail[c] = i;
+	t->qc_bits |= UINT64_C(1) << c;
+}
+
 /* Give the whole queue back to the pool; returns the packet count. */
 static unsigned
 queue_drop(struct sw_peer_table *t, struct sw_peer *p)
@@ -269,6 +319,7 @@ queue_drop(struct sw_peer_table *t, struct sw_peer *p)
 	p->q_head = p->q_tail = SW_PEER_NONE;
 	p->q_bytes = 0;
 	p->q_pkts = 0;
+	qclass_update(t, (uint32_t)(p - t->peers));
 	return n;
 }
 
@@ -331,6 +382,7 @@ sw_peer_insert(struct sw_peer_table *t, const uint8_t addr[static 16],
 	memset(p, 0, sizeof(*p));
 	memcpy(p->addr, addr, sizeof(p->addr));
 	p->q_head = p->q_tail = SW_PEER_NONE;
+	p->qc_prev = p->qc_next = SW_PEER_NONE;
 	p->hnext = t->buckets[b];
 	t->buckets[b] = i;
 	lru_push(t, i);
@@ -362,6 +414,32 @@ sw_peer_lru(struct sw_peer_table *t)
 	if (t->lru == SW_PEER_NONE)
 		return NULL;
 	return &t->peers[t->lru];
+}
+
+struct sw_peer *
+sw_peer_newer(struct sw_peer_table *t, const struct sw_peer *p)
+{
+	if (p == NULL || p->lru_prev == SW_PEER_NONE || p->lru_prev == FREE_MARK)
+		return NULL;
+	return &t->peers[p->lru_prev];
+}
+
+struct sw_peer *
+sw_peer_queue_biggest(struct sw_peer_table *t, const struct sw_peer *except)
+{
+	uint64_t bits = t->qc_bits;
+
+	while (bits != 0) {
+		unsigned c = 63u - (unsigned)__builtin_clzll(bits);
+		uint32_t i = t->qc_head[c];
+
+		if (i != SW_PEER_NONE && &t->peers[i] == except)
+			i = t->peers[i].qc_next;
+		if (i != SW_PEER_NONE)
+			return &t->peers[i];
+		bits &= ~(UINT64_C(1) << c);
+	}
+	return NULL;
 }
 
 int
@@ -407,6 +485,7 @@ sw_peer_enqueue(struct sw_peer_table *t, struct sw_peer *p,
 	p->q_bytes += (uint32_t)len;
 	p->q_pkts++;
 	t->q_total += len;
+	qclass_update(t, (uint32_t)(p - t->peers));
 	return 0;
 }
 
@@ -441,6 +520,7 @@ sw_peer_queue_pop(struct sw_peer_table *t, struct sw_peer *p)
 	t->q_total -= s->len;
 	s->next = t->free_slot;
 	t->free_slot = i;
+	qclass_update(t, (uint32_t)(p - t->peers));
 }
 
 unsigned

@@ -11,6 +11,10 @@
  * Queues: each peer has a FIFO of IPv6 packets waiting for the NAT to open
  * (CLI-TX-2/5, REL-TX-5).  Packets live in a shared pool of fixed-size
  * slots; a queue is bounded in bytes per peer and the pool in total.
+ * Peers holding packets are also kept in lists by size class (the bit
+ * length of their queued bytes), so that the peer holding (about) the
+ * most bytes is found in O(1) (sw_peer_queue_biggest, HARD-6: a relay
+ * whose pool is full makes room at the biggest queue's expense).
  */
 #ifndef SW_PEER_H
 #define SW_PEER_H
@@ -40,6 +44,8 @@ struct sw_peer {
 	uint32_t q_head, q_tail;
 	uint32_t q_bytes;
 	uint16_t q_pkts;
+	uint8_t q_class;		/* bit length of q_bytes: its list */
+	uint32_t qc_prev, qc_next;	/* that size-class list */
 };
 
 
@@ -92,6 +98,11 @@ void sw_peer_remove(struct sw_peer_table *t, struct sw_peer *p,
 
 /* The least recently used peer (for expiry sweeps), or NULL. */
 struct sw_peer *sw_peer_lru(struct sw_peer_table *t);
+/* The peer used just after p (one step from the LRU end towards the most
+ * recently used), or NULL when p is the most recently used: for bounded
+ * scans of the LRU tail.  Does not change the order. */
+struct sw_peer *sw_peer_newer(struct sw_peer_table *t,
+    const struct sw_peer *p);
 
 /*
  * Queue a copy of pkt behind the peer's other packets.  -ENOBUFS with
@@ -108,6 +119,14 @@ const uint8_t *sw_peer_queue_front(const struct sw_peer_table *t,
 void sw_peer_queue_pop(struct sw_peer_table *t, struct sw_peer *p);
 /* Drop the whole queue; returns how many packets went. */
 unsigned sw_peer_queue_clear(struct sw_peer_table *t, struct sw_peer *p);
+/*
+ * The peer whose queue holds the most bytes, by size class (bit length of
+ * its byte count: within a factor of 2 of the true maximum), the one that
+ * entered that class first; never `except` (may be NULL).  NULL when no
+ * other peer holds a byte.  O(1): 32 classes.
+ */
+struct sw_peer *sw_peer_queue_biggest(struct sw_peer_table *t,
+    const struct sw_peer *except);
 /* Bytes queued across all peers. */
 size_t sw_peer_queue_total(const struct sw_peer_table *t);
 

@@ -21,9 +21,11 @@
 #include "ratelimit.h"
 #include "relay.h"
 #include "timerq.h"
+#include "weaken.h"
 #include "wire.h"
 
 #define BUBBLE_HLIM	255
+#define RELAY_EVICT_SCAN 16	/* LRU entries looked at for a victim */
 
 struct sw_relay {
 	struct sw_relay_conf conf;
@@ -85,13 +87,18 @@ sw_relay_new(struct sw_relay **out, const struct sw_relay_conf *conf,
 	for (size_t i = 0; i < conf->n_served; i++)
 		if (conf->served[i].plen > 128)
 			return -EINVAL;
+	if (conf->n_own > SW_RELAY_MAX_OWN)
+		return -EINVAL;
 	if (conf->retry_interval == 0 || conf->valid == 0 ||
 	    conf->retries > 250 || conf->capacity > (UINT32_C(1) << 24))
 		return -EINVAL;
 
 	memset(&pc, 0, sizeof pc);
 	pc.capacity = conf->capacity;
-	pc.queue_peer_bytes = conf->queue_peer_bytes;
+	/* HARD-6: without SW_DEFENCE(RELAY_QUEUE) one peer may take the
+	 * whole pool. */
+	pc.queue_peer_bytes = SW_DEFENCE(RELAY_QUEUE) ?
+	    conf->queue_peer_bytes : conf->queue_total_bytes;
 	pc.queue_total_bytes = conf->queue_total_bytes;
 	pc.slot_size = conf->max_packet;
 	sw_rng_fill(rng, pc.hash_key, sizeof pc.hash_key);
@@ -298,31 +305,97 @@ start_bubbling(struct sw_relay *r, struct sw_peer *p, sw_time now,
 }
 
 /*
- * A new entry for addr.  When the table is full and its LRU entry is a
- * valid trusted peer, the oldest untrusted entry goes instead (HARD-6).
+ * HARD-6, SW_DEFENCE(RELAY_PEERS): room for a new entry in a full table
+ * without evicting a valid trusted peer.  First the RELAY_EVICT_SCAN
+ * least recently used entries: the oldest untrusted or stale one there
+ * goes; then the oldest untrusted entry of the timer ring (its records
+ * come off the front; dead ones are skipped, O(1) amortised).  False
+ * when neither finds one.
+ */
+static bool
+make_room(struct sw_relay *r, sw_time now, struct sw_actions *acts)
+{
+	struct sw_timerq_ent t;
+	struct sw_peer *p = sw_peer_lru(r->peers);
+
+	for (unsigned n = 0; p != NULL && n < RELAY_EVICT_SCAN; n++) {
+		if (!peer_valid(r, p, now)) {
+			if (!p->trusted)
+				r->stats.displaced++;
+			sw_peer_remove(r->peers, p, acts->drops);
+			return true;
+		}
+		p = sw_peer_newer(r->peers, p);
+	}
+	while (sw_timerq_pop(&r->timers, &t)) {
+		if ((p = timer_peer(r, &t)) != NULL) {
+			r->stats.displaced++;
+			sw_peer_remove(r->peers, p, acts->drops);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A new entry for addr, or NULL (PEER_TABLE_FULL counted) when the table
+ * is full of valid trusted peers (HARD-6).  Without the defence: plain
+ * LRU eviction, whatever the victim.
  */
 static struct sw_peer *
 new_peer(struct sw_relay *r, const uint8_t addr[16], sw_time now,
     struct sw_actions *acts)
 {
-	struct sw_peer *lru;
 	bool created;
 
-	if (sw_peer_count(r->peers) == sw_peer_capacity(r->peers) &&
-	    (lru = sw_peer_lru(r->peers)) != NULL && peer_valid(r, lru, now)) {
-		struct sw_timerq_ent t;
-
-		while (sw_timerq_pop(&r->timers, &t)) {
-			struct sw_peer *p;
-
-			if ((p = timer_peer(r, &t)) != NULL) {
-				r->stats.displaced++;
-				sw_peer_remove(r->peers, p, acts->drops);
-				break;
+	if (sw_peer_count(r->peers) == sw_peer_capacity(r->peers)) {
+		if (SW_DEFENCE(RELAY_PEERS)) {
+			if (!make_room(r, now, acts)) {
+				r->stats.table_full++;
+				sw_actions_drop(acts, SW_DROP_PEER_TABLE_FULL);
+				return NULL;
 			}
+		} else {
+			struct sw_peer *lru = sw_peer_lru(r->peers);
+
+			if (lru != NULL && peer_valid(r, lru, now))
+				r->stats.evicted_trusted++;
 		}
 	}
 	return sw_peer_insert(r->peers, addr, &created, acts->drops);
+}
+
+/*
+ * REL-TX-5: queue pkt for p.  HARD-6, SW_DEFENCE(RELAY_QUEUE): when the
+ * pool is full, the oldest packets of the peer holding the most bytes go
+ * instead, as long as it holds more than p (relay.h).  False when the
+ * packet was dropped (counted).
+ */
+static bool
+enqueue(struct sw_relay *r, struct sw_peer *p, const uint8_t *pkt,
+    size_t len, struct sw_actions *acts)
+{
+	enum sw_drop why = SW_DROP_NONE;
+	bool first = p->q_pkts == 0;
+
+	while (sw_peer_enqueue(r->peers, p, pkt, len, &why) != 0) {
+		struct sw_peer *v;
+
+		if (!SW_DEFENCE(RELAY_QUEUE) || why != SW_DROP_QUEUE_TOTAL_FULL ||
+		    (v = sw_peer_queue_biggest(r->peers, p)) == NULL ||
+		    v->q_bytes <= p->q_bytes) {
+			if (why == SW_DROP_QUEUE_TOTAL_FULL && first)
+				r->stats.queue_refused_new++;
+			sw_actions_drop(acts, why);
+			return false;
+		}
+		/* Each pop frees a slot: the loop ends. */
+		sw_peer_queue_pop(r->peers, v);
+		r->stats.queue_evicted++;
+		sw_actions_drop(acts, SW_DROP_QUEUE_TOTAL_FULL);
+	}
+	r->stats.queued++;
+	return true;
 }
 
 /* ---- native side -> clients (REL-TX-*) ----------------------------------- */
@@ -353,6 +426,9 @@ check_tx(const struct sw_relay *r, const struct sw_ip6_view *ip,
 	if (sw_addr_is_teredo(ip->src, r->conf.prefix))
 		return SW_DROP_TEREDO_TRANSIT;		/* HARD-7 */
 	sw_addr_decode(ip->dst, t);			/* cone bit ignored */
+	if ((why = sw_check_loop(ip->dst, r->conf.own,
+	    r->conf.n_own)) != SW_DROP_NONE)
+		return why;				/* RFC 6324 */
 	if ((why = sw_check_udp_dst(&r->conf.v4, &t->mapped)) != SW_DROP_NONE)
 		return why;				/* D17, HARD-8 */
 	if ((why = sw_check_v4(&r->conf.v4, t->server)) != SW_DROP_NONE)
@@ -374,8 +450,12 @@ sw_relay_send(struct sw_relay *r, sw_time now, const uint8_t *pkt,
 		sw_actions_drop_if(acts, why);			/* D2 */
 		return;
 	}
-	if (sw_actions_drop_if(acts, check_tx(r, &ip, &t)))
+	if ((why = check_tx(r, &ip, &t)) != SW_DROP_NONE) {
+		if (why == SW_DROP_LOOP)
+			r->stats.loops++;
+		sw_actions_drop(acts, why);
 		return;
+	}
 	plen = SW_IP6_HLEN + (size_t)ip.plen;		/* no trailing bytes */
 
 	p = sw_peer_lookup(r->peers, ip.dst);
@@ -388,17 +468,29 @@ sw_relay_send(struct sw_relay *r, sw_time now, const uint8_t *pkt,
 		return;
 	}
 	if (p == NULL) {				/* REL-TX-4 */
-		p = new_peer(r, ip.dst, now, acts);
+		if ((p = new_peer(r, ip.dst, now, acts)) == NULL)
+			return;				/* HARD-6 */
 		p->mapped = t.mapped;
 		start_bubbling(r, p, now, acts);
 	} else if (p->trusted) {			/* stale: bubble again */
 		r->stats.stale++;
 		start_bubbling(r, p, now, acts);
 	}
-	if (sw_peer_enqueue(r->peers, p, pkt, plen, &why) != 0)	/* REL-TX-5 */
-		sw_actions_drop_if(acts, why);
-	else
-		r->stats.queued++;
+	(void)enqueue(r, p, pkt, plen, acts);		/* REL-TX-5 */
+}
+
+/* RFC 6324: a datagram from one of our own addresses looped back (or
+ * is forged to look so).  Port 3544 is OWN_ADDRESS below, as for every
+ * role (SRV-OP-3). */
+static enum sw_drop
+check_own_src(const struct sw_relay *r, const struct sw_v4ep *from)
+{
+	if (!SW_DEFENCE(LOOP))
+		return SW_DROP_NONE;
+	for (unsigned i = 0; i < r->conf.n_own; i++)
+		if (r->conf.own[i] != 0 && r->conf.own[i] == from->addr)
+			return SW_DROP_LOOP;
+	return SW_DROP_NONE;
 }
 
 /* ---- clients -> native side (REL-RX-*) ----------------------------------- */
@@ -434,8 +526,15 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
 		sw_actions_drop_if(acts, why);
 		return;
 	}
-	if (sw_actions_drop_if(acts, sw_check_udp_src(from, NULL, 0)) ||	/* HARD-8 */
-	    sw_actions_drop_if(acts, sw_check_ip6_src(ip.src)) ||		/* HARD-7 */
+	if (sw_actions_drop_if(acts, sw_check_udp_src(from, r->conf.own,
+	    r->conf.n_own)))					/* HARD-8 */
+		return;
+	if ((why = check_own_src(r, from)) != SW_DROP_NONE) {	/* RFC 6324 */
+		r->stats.loops++;
+		sw_actions_drop(acts, why);
+		return;
+	}
+	if (sw_actions_drop_if(acts, sw_check_ip6_src(ip.src)) ||	/* HARD-7 */
 	    sw_actions_drop_if(acts, sw_check_relay_src(&ip, from, r->conf.prefix)))
 		return;						/* D18 */
 	p = sw_peer_lookup(r->peers, ip.src);

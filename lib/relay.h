@@ -35,13 +35,15 @@
  * Native side -> clients, sw_relay_send() (REL-TX-1..6), in this order:
  * valid IPv6 (D2); destination Teredo (DST_NOT_TEREDO, REL-TX-1); source
  * sane (HARD-7: SRC_BAD, SRC_LINK_LOCAL) and not Teredo (TEREDO_TRANSIT);
- * embedded mapping and server IPv4 global unicast (D17, V4_NOT_GLOBAL),
+ * embedded mapping and server not one of our own IPv4 addresses (RFC
+ * 6324, LOOP); both global unicast (D17, V4_NOT_GLOBAL),
  * mapped port not 0 (DST_PORT_ZERO); no RH0 (D25); hop limit > 1
  * (HOP_LIMIT).  Then the peer entry decides: trusted and valid, SEND_UDP
  * to its mapping; otherwise queued (QUEUE_* when it does not fit).
  *
  * Clients -> native side, sw_relay_input() (REL-RX-1..6): well-formed
- * Teredo (D1/D2); UDP source port not 0 (HARD-8); IPv6 source sane
+ * Teredo (D1/D2); UDP source port not 0 (HARD-8) and not one of our own
+ * addresses (OWN_ADDRESS from 3544, else LOOP); IPv6 source sane
  * (HARD-7); source Teredo embedding the UDP source (D18); a peer entry
  * exists (D19, as Miredo: new clients are never learnt from the UDP
  * side).  The entry is then refreshed: last_rx = now, mapping = from,
@@ -76,12 +78,45 @@
  * remaining retries: counted in timer_overflows).  sw_relay_send() is
  * O(1) amortised, sw_relay_input() O(1) plus the queue flushed.
  *
- * Flood protection (HARD-6): when the table is full and the least
- * recently used entry is a trusted, valid one, a new destination takes
- * the place of the oldest untrusted entry instead (popped from the timer
- * ring), so a flood of new destinations from the native side cannot push
- * out established peers; only when no untrusted entry is left does plain
- * LRU eviction apply.
+ * Flood protection (HARD-6), each defence a compile-out unit for the
+ * attack suite (weaken.h):
+ *
+ *  - SW_DEFENCE(RELAY_PEERS): a new (untrusted) entry never evicts a
+ *    valid trusted peer (trusted, last reception < valid ago).  When the
+ *    table is full the victim is the least recently used entry that is
+ *    not one: the RELAY_EVICT_SCAN (16) oldest entries of the LRU list are
+ *    looked at first (an untrusted or stale one there goes), then the
+ *    oldest untrusted entry from the timer ring (every untrusted entry has
+ *    a record there; popping it is O(1) amortised).  When neither finds
+ *    one, the packet is dropped: PEER_TABLE_FULL.  Bounded: a stale
+ *    trusted entry deeper than the scan is not found (every use moves an
+ *    entry to the head, so stale ones drift to the tail).  Without the
+ *    defence: plain LRU, and each valid trusted peer pushed out is counted
+ *    in stats.evicted_trusted.
+ *  - SW_DEFENCE(RELAY_QUEUE): queues are bounded per peer
+ *    (queue_peer_bytes) and in total (queue_total_bytes).  When the pool
+ *    is full, a packet for peer P is not refused while another peer V
+ *    holds more queued bytes than P: V's oldest packets are dropped
+ *    (counted in stats.queue_evicted and as QUEUE_TOTAL_FULL) until P's
+ *    packet fits.  V is the peer in the biggest size class (bit length of
+ *    its byte count), the first to enter that class (sw_peer_queue_biggest,
+ *    O(1)).  So a flood of large packets towards clients that never
+ *    answer holds at most what the legitimate queues leave, and a new
+ *    peer's first packet always gets a slot (max-min fairness).  Without
+ *    the defence: no per-peer bound (a peer may take the whole pool) and
+ *    refuse-when-full, so such a flood starves new peers: every packet
+ *    refused so while its peer had nothing queued is counted in
+ *    stats.queue_refused_new (with the defence it stays 0 unless no other
+ *    peer holds a byte more than this one, e.g. a pool smaller than one
+ *    packet per waiting peer).
+ *  - SW_DEFENCE(LOOP) (RFC 6324): sw_relay_send() drops a packet for a
+ *    Teredo address whose embedded server or mapping is one of the
+ *    relay's own IPv4 addresses (conf.own, filled by the daemon with its
+ *    bind and attached addresses): LOOP, before any entry is made or
+ *    bubble sent.  sw_relay_input() drops any datagram whose UDP source
+ *    address is one of them (from port 3544: OWN_ADDRESS, as every role,
+ *    SRV-OP-3; any other port: LOOP), so a packet that looped back to the
+ *    relay dies at the first check.
  *
  * Every discard is counted by reason in acts->drops.  Nothing is
  * allocated after sw_relay_new().
@@ -95,6 +130,7 @@
 #include "ratelimit.h"
 
 #define SW_RELAY_MAX_SERVED 16
+#define SW_RELAY_MAX_OWN 8	/* own IPv4 addresses (RFC 6324) */
 
 struct sw_relay_conf {
 	uint32_t prefix;		/* service prefix, SW_TEREDO_PREFIX */
@@ -125,6 +161,10 @@ struct sw_relay_conf {
 					   copied); false: the host's IP stack
 					   routes and does that, packets are
 					   sent as they are, zero copy */
+	uint32_t own[SW_RELAY_MAX_OWN];	/* RFC 6324: the relay's own IPv4
+					   addresses (host order; bind and
+					   attached), 0 = unused */
+	unsigned n_own;			/* <= SW_RELAY_MAX_OWN */
 };
 
 struct sw_relay_stats {
@@ -143,6 +183,17 @@ struct sw_relay_stats {
 	uint64_t timer_overflows;	/* timer ring full, processed early */
 	uint64_t unreachable_sent;	/* ICMPv6 errors for given-up queues */
 	uint64_t unreachable_limited;	/* ... not sent: SEC-9 rate limit */
+	uint64_t evicted_trusted;	/* valid trusted peers pushed out by a
+					   new entry (only without
+					   SW_DEFENCE(RELAY_PEERS)) */
+	uint64_t table_full;		/* packets dropped: every entry a
+					   valid trusted peer (PEER_TABLE_FULL) */
+	uint64_t queue_evicted;		/* queued packets dropped to make room
+					   for a smaller queue (RELAY_QUEUE) */
+	uint64_t queue_refused_new;	/* packets refused, pool full, while
+					   their peer had nothing queued
+					   (starvation) */
+	uint64_t loops;			/* packets dropped as LOOP (RFC 6324) */
 };
 
 struct sw_relay_status {
@@ -162,7 +213,7 @@ void sw_relay_conf_default(struct sw_relay_conf *conf);
 /*
  * 0, -EINVAL (bubble_src unspecified, multicast, link-local or Teredo; no
  * served range or more than SW_RELAY_MAX_SERVED; a zero interval; a table
- * size sw_peer_table_new refuses) or -ENOMEM.  rng draws the peer table's
+ * size sw_peer_table_new refuses; n_own > SW_RELAY_MAX_OWN) or -ENOMEM.  rng draws the peer table's
  * hash key.
  */
 int sw_relay_new(struct sw_relay **out, const struct sw_relay_conf *conf,

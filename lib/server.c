@@ -2,10 +2,12 @@
  * server.c - the Teredo server, pure (RFC 4380 §5.3; spec §3).  See
  * server.h for the contract.
  *
- * One call per datagram and no state but the configuration and three
- * counters.  sw_server_input() applies the receive rules in the order of
- * §5.3.1 (SRV-RX-1..7), each discard counted by its reason in acts->drops,
- * then handles the destination (SRV-FWD-1..5):
+ * One call per datagram and no state but the configuration, the
+ * per-source RS token buckets (SRV-OP-5, a bounded sw_rl table made in
+ * sw_server_new) and a few counters.  sw_server_input() applies the
+ * receive rules in the order of §5.3.1 (SRV-RX-1..7), each discard
+ * counted by its reason in acts->drops, then handles the destination
+ * (SRV-FWD-1..5):
  *
  *   ff02::2 or our link-local     an RS is answered with an RA (§3.3);
  *                                 nothing else is handled locally
@@ -28,6 +30,7 @@
 #include "addr.h"
 #include "auth.h"
 #include "server.h"
+#include "weaken.h"
 #include "wire.h"
 
 /* SRV-RA-8: the RA as Miredo sends it, 40 + 16 + 32 + 8 bytes. */
@@ -35,11 +38,13 @@
 #define RELAY_MAX_PAYLOAD_DEFAULT 88	/* SRV-OP-4 (Miredo) */
 #define MTU_MIN		1280		/* COM-MTU-1, COM-MTU-4 */
 #define MTU_MAX		65535
+#define RL_ENTRIES_MAX	(UINT32_C(1) << 24)
 
 struct sw_server {
 	struct sw_server_conf conf;
 	uint32_t own[2];		/* primary, secondary (SRV-OP-3) */
 	uint8_t ll[16];			/* our link-local (COM-LL-2) */
+	struct sw_rl *rs_rl;		/* SRV-OP-5: per-source RS buckets */
 	struct sw_server_stats stats;
 };
 
@@ -55,12 +60,17 @@ sw_server_conf_default(struct sw_server_conf *conf)
 	conf->mtu = MTU_MIN;				/* SRV-RA-7 */
 	conf->relay_max_payload = RELAY_MAX_PAYLOAD_DEFAULT;
 	conf->v4.policy = SW_V4_HARDENED;		/* COM-V4G-2 */
+	conf->rs_rate.interval = 100 * SW_MSEC;		/* SRV-OP-5: 10/s */
+	conf->rs_rate.burst = 20;
+	conf->rl_entries = 4096;
 }
 
 int
 sw_server_new(struct sw_server **out, const struct sw_server_conf *conf)
 {
 	struct sw_server *s;
+	uint8_t key[16];
+	int err;
 
 	if (out == NULL)
 		return -EINVAL;
@@ -70,8 +80,27 @@ sw_server_new(struct sw_server **out, const struct sw_server_conf *conf)
 	    conf->primary == conf->secondary ||
 	    conf->mtu < MTU_MIN || conf->mtu > MTU_MAX)
 		return -EINVAL;
+	/* SRV-OP-5 */
+	if (conf->rs_rate.interval == 0 || conf->rs_rate.burst == 0 ||
+	    conf->rl_entries < 4 || conf->rl_entries > RL_ENTRIES_MAX)
+		return -EINVAL;
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return -ENOMEM;
+	/* The table's hash key is secret, so that sources cannot be chosen
+	 * to share a set (HARD-6); without an RNG (tests) a fixed one. */
+	memset(key, 0, sizeof key);
+	if (conf->rng.fill != NULL)
+		sw_rng_fill(&conf->rng, key, sizeof key);
+	else {
+		sw_put32(key, conf->primary);
+		sw_put32(key + 4, conf->secondary);
+	}
+	err = sw_rl_new(&s->rs_rl, conf->rl_entries, &conf->rs_rate, key);
+	explicit_bzero(key, sizeof key);
+	if (err != 0) {
+		free(s);
+		return err;
+	}
 	s->conf = *conf;
 	s->own[0] = conf->primary;
 	s->own[1] = conf->secondary;
@@ -83,6 +112,9 @@ sw_server_new(struct sw_server **out, const struct sw_server_conf *conf)
 void
 sw_server_free(struct sw_server *s)
 {
+	if (s == NULL)
+		return;
+	sw_rl_free(s->rs_rl);
 	free(s);
 }
 
@@ -124,8 +156,9 @@ check_forwardable(const struct sw_server *s, const struct sw_ip6_view *ip)
  * The mapping embedded in a Teredo destination must be a usable UDP
  * endpoint: global unicast (D15, SRV-FWD-4, COM-V4G), a port that is not
  * 0 (HARD-8), and not one of our own addresses, whatever the port: that
- * would loop (SRV-OP-3) or reach other services of this host from its own
- * address.
+ * would loop (SRV-OP-3, RFC 6324: LOOP, SW_DEFENCE(LOOP)) or reach other
+ * services of this host from its own address.  (The embedded server is
+ * ours for our own clients: only the mapping is checked.)
  */
 static enum sw_drop
 check_mapping(const struct sw_server *s, const struct sw_v4ep *m)
@@ -134,8 +167,8 @@ check_mapping(const struct sw_server *s, const struct sw_v4ep *m)
 
 	if ((why = sw_check_udp_dst(&s->conf.v4, m)) != SW_DROP_NONE)
 		return why;
-	if (m->addr == s->own[0] || m->addr == s->own[1])
-		return SW_DROP_OWN_ADDRESS;
+	if (SW_DEFENCE(LOOP) && (m->addr == s->own[0] || m->addr == s->own[1]))
+		return SW_DROP_LOOP;
 	return SW_DROP_NONE;
 }
 
@@ -153,10 +186,15 @@ forward_udp(struct sw_server *s, const struct sw_ip6_view *ip,
 	struct sw_teredo t;
 	struct sw_action *a;
 	uint8_t *oi = NULL;
+	enum sw_drop why;
 
 	sw_addr_decode(ip->dst, &t);
-	if (sw_actions_drop_if(acts, check_mapping(s, &t.mapped)))
+	if ((why = check_mapping(s, &t.mapped)) != SW_DROP_NONE) {
+		if (why == SW_DROP_LOOP)
+			s->stats.loops++;
+		sw_actions_drop(acts, why);
 		return;
+	}
 	if (origin != NULL) {
 		if ((oi = sw_actions_alloc(acts, SW_ORIGIN_LEN)) == NULL)
 			return;		/* ACTIONS_FULL counted */
@@ -267,6 +305,16 @@ answer_rs(struct sw_server *s, enum sw_sock sock, const struct sw_v4ep *from,
 
 /* ---- UDP side ----------------------------------------------------------- */
 
+/* SRV-OP-5: one token of from's IPv4 bucket (key ::ffff:a.b.c.d). */
+static bool
+rs_allowed(struct sw_server *s, const struct sw_v4ep *from, sw_time now)
+{
+	uint8_t key[16] = { [10] = 0xff, [11] = 0xff };
+
+	sw_put32(key + 12, from->addr);
+	return sw_rl_allow(s->rs_rl, key, now);
+}
+
 void
 sw_server_input(struct sw_server *s, sw_time now, enum sw_sock sock,
     const struct sw_v4ep *from, const uint8_t *buf, size_t len,
@@ -280,7 +328,6 @@ sw_server_input(struct sw_server *s, sw_time now, enum sw_sock sock,
 	const uint8_t *dst;
 	enum sw_drop why;
 
-	(void)now;
 	/* SRV-RX-1 (D1, D2) */
 	if (sw_wire_parse(buf, len, &v, &why) != 0) {
 		sw_actions_drop(acts, why);
@@ -305,6 +352,13 @@ sw_server_input(struct sw_server *s, sw_time now, enum sw_sock sock,
 	/* SRV-RX-4 with secure qualification (D12), CLI-SQ-*: the key of
 	 * the RS's client id. */
 	if (is_rs(&ip)) {
+		/* SRV-OP-5: per IPv4 source, before any MAC is computed
+		 * (cheap first), and before key_for. */
+		if (SW_DEFENCE(SERVER_RS_RATE) && !rs_allowed(s, from, now)) {
+			s->stats.rs_limited++;
+			sw_actions_drop(acts, SW_DROP_SRV_RS_RATE);
+			return;
+		}
 		if (v.has_auth && v.auth.id_len > 0 && c->key_for != NULL)
 			key = c->key_for(c->key_ctx, v.auth.id, v.auth.id_len);
 		if (sw_actions_drop_if(acts, sw_check_srv_rs_auth(&v, c->require_auth, key)))

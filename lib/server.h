@@ -9,14 +9,20 @@
  *
  * Per datagram, in this order (SRV-RX-1..7): well-formed Teredo (D1/D2);
  * bubble or ICMPv6 only (D10); IPv4 source global (D11) and not one of our
- * own addresses on 3544 (SRV-OP-3); acceptance rules 4..6 (D13), with the
+ * own addresses on 3544 (SRV-OP-3); acceptance rules 4..6 (D13); for an
+ * RS, the per-source rate limit (SRV-OP-5, SRV_RS_RATE: a token bucket
+ * per IPv4 source in a bounded sw_rl table, checked before any MAC is
+ * computed, guarded by SW_DEFENCE(SERVER_RS_RATE)) and then the
  * secure-qualification check of rule 4 (D12).  Then (SRV-FWD-*): an RS is
  * answered with an RA (§3.3); a packet for a Teredo destination is
  * forwarded over UDP to the mapping in it, with an origin indication when
  * that client is ours (SRV-FWD-4/5); a packet for a native destination
  * (the client's direct connectivity test, SRV-FWD-3) is handed to the
  * IPv6 side.  Relayed non-bubble packets are capped in size (SRV-OP-4).
- * Every discard is counted by reason in acts->drops.
+ * A Teredo destination whose embedded mapping is one of the server's two
+ * addresses is never forwarded (RFC 6324, SW_DEFENCE(LOOP): LOOP).
+ * Every discard is counted by reason in acts->drops.  Everything is
+ * allocated in sw_server_new(); nothing per packet.
  */
 #ifndef SW_SERVER_H
 #define SW_SERVER_H
@@ -24,6 +30,7 @@
 #include "sw.h"
 #include "action.h"
 #include "check.h"
+#include "ratelimit.h"
 
 struct sw_auth;
 
@@ -43,22 +50,33 @@ struct sw_server_conf {
 	bool require_auth;		/* D12: RS must carry a valid MAC */
 	sw_server_key_fn key_for;	/* may be NULL: no keys */
 	void *key_ctx;
+	struct sw_tb_conf rs_rate;	/* SRV-OP-5: RSs per IPv4 source
+					   (one per 100 ms, burst 20) */
+	uint32_t rl_entries;		/* sources tracked (4096, >= 4) */
+	struct sw_rng rng;		/* draws the rate table's hash key;
+					   fill == NULL: a fixed key (tests
+					   only: a daemon passes its RNG) */
 };
 
 struct sw_server_stats {
 	uint64_t rs;			/* RSs answered with an RA */
 	uint64_t relayed_udp;		/* forwarded to a Teredo client */
 	uint64_t relayed_ip6;		/* handed to the native IPv6 side */
+	uint64_t rs_limited;		/* RSs over the per-source rate
+					   (SRV_RS_RATE) */
+	uint64_t loops;			/* not forwarded: LOOP (RFC 6324) */
 };
 
 struct sw_server;
 
 /* Fills conf with the defaults (prefix, MTU 1280, relay cap 88,
- * hardened V4 policy); the caller then sets the addresses. */
+ * hardened V4 policy, RS rate 10/s burst 20 over 4096 sources, no RNG);
+ * the caller then sets the addresses and the RNG. */
 void sw_server_conf_default(struct sw_server_conf *conf);
 
-/* 0, or -EINVAL naming nothing: callers validate addresses with
- * sw_check_v4_global first and report the bad setting. */
+/* 0, -ENOMEM, or -EINVAL naming nothing (addresses, MTU, a zero
+ * rs_rate interval or burst, rl_entries < 4): callers validate addresses
+ * with sw_check_v4_global first and report the bad setting. */
 int sw_server_new(struct sw_server **out, const struct sw_server_conf *conf);
 void sw_server_free(struct sw_server *s);
 

@@ -102,11 +102,48 @@ check_conf(const struct sw_conf *c)
 		require(c->n_servers == 0 && c->client_id_len == 0);
 		break;
 	}
+	/* BindAddress, BindPort: client and relay (a relay's port is 3544
+	 * unless given) */
+	if (c->role == SW_ROLE_SERVER)
+		require(c->bind_addr == 0 && c->bind_port == 0);
 	if (c->role != SW_ROLE_CLIENT)
-		require(c->bind_addr == 0 && c->bind_port == 0 &&
-		    c->refresh == 30);
+		require(c->refresh == 30);
 	if (c->role != SW_ROLE_SERVER)
 		require(!c->require_auth && c->relay_max_payload == 88);
+	/* [guard] settings: ranges, roles, lists bounded and distinct */
+	require(c->dormant_after <= 31536000);
+	n = str_in(c->edge_dir, SW_CONF_PATH_MAX);
+	require(n >= 1 && c->edge_dir[0] == '/');
+	require(c->n_intranet <= SW_CONF_MAX_INTRANET);
+	require(c->role != SW_ROLE_SERVER || c->n_intranet == 0);
+	for (unsigned i = 0; i < c->n_intranet; i++) {
+		const struct sw_v4_net *p = &c->intranet[i];
+
+		require(p->plen >= 1 && p->plen <= 32);
+		require(p->plen == 32 ||
+		    (p->addr & (UINT32_MAX >> p->plen)) == 0);
+		for (unsigned j = 0; j < i; j++)
+			require(c->intranet[j].addr != p->addr ||
+			    c->intranet[j].plen != p->plen);
+	}
+	require(c->n_p41 <= SW_CONF_MAX_P41);
+	require(c->role == SW_ROLE_CLIENT || c->n_p41 == 0);
+	for (unsigned i = 0; i < c->n_p41; i++) {
+		n = str_in(c->p41_ifnames[i], SW_CONF_IFNAME_MAX);
+		require(n >= 1 && strcmp(c->p41_ifnames[i], c->ifname) != 0);
+		for (unsigned j = 0; j < i; j++)
+			require(strcmp(c->p41_ifnames[j],
+			    c->p41_ifnames[i]) != 0);
+	}
+	require(c->rs_per_second >= 1 && c->rs_per_second <= 10000);
+	require(c->rs_burst >= 1 && c->rs_burst <= 100000);
+	require(c->rl_entries >= 4 && c->rl_entries <= (1u << 24));
+	if (c->role != SW_ROLE_SERVER)
+		require(c->rs_per_second == 10 && c->rs_burst == 20 &&
+		    c->rl_entries == 4096);
+	if (c->role != SW_ROLE_CLIENT)
+		require(!c->allow_unfirewalled && c->dormant_after == 3600 &&
+		    strcmp(c->edge_dir, "/etc/shipworm/edge.d") == 0);
 	/* ClientKey: server only, bounded, ids distinct, absolute paths;
 	 * RequireAuth needs at least one. */
 	require(c->n_client_keys <= SW_CONF_MAX_CLIENT_KEYS);

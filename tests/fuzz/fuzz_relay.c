@@ -3,7 +3,8 @@
  * an arbitrary script of events on a fresh, small relay.
  *
  * Input: byte 0 bit 0: always_direct_bubble, bit 1: host-specific served
- * range (2001:db8:1::5/128) instead of ::/0.  Then records:
+ * range (2001:db8:1::5/128) instead of ::/0, bit 2: the relay's own IPv4
+ * addresses are 192.0.2.10 and 198.51.100.1 (RFC 6324).  Then records:
  *   op(1) len(2, big-endian) data(len)
  *   op & 3 == 0  sw_relay_send(data)
  *   op & 3 == 1  sw_relay_input(from = data[0..5], payload = data[6..])
@@ -19,7 +20,9 @@
  * packet to its mapping; a DELIVER is exactly one IPv6 packet for a
  * served, non-Teredo, non-multicast address whose hop limit was > 1;
  * peers, queued bytes and timers stay within their bounds, memory
- * constant.
+ * constant; nothing is ever sent to one of our own addresses (RFC 6324)
+ * and no valid trusted peer is evicted (HARD-6), unless this is a
+ * weakened test build.
  */
 #include <stdint.h>
 #include <stddef.h>
@@ -28,6 +31,7 @@
 #include "addr.h"
 #include "check.h"
 #include "relay.h"
+#include "weaken.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -101,6 +105,9 @@ check(const struct sw_relay_conf *c, const uint8_t *in, size_t in_len)
 			require(a->dst.port != 0);
 			require(sw_check_v4_global(&v4, a->dst.addr));
 			require(sw_addr_is_teredo(ip.dst, c->prefix));
+			for (unsigned k = 0; SW_DEFENCE(LOOP) && k < c->n_own;
+			    k++)
+				require(a->dst.addr != c->own[k]);
 			sw_addr_decode(ip.dst, &t);
 			if (sw_ip6_is_bubble(&ip) &&
 			    memcmp(ip.src, relay_ip, 16) == 0)
@@ -161,6 +168,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(c.served[0].addr, host_ip, 16);
 		c.served[0].plen = 128;
 	}
+	if ((data[0] & 4) != 0) {
+		c.own[0] = SW_IP4(192, 0, 2, 10);
+		c.own[1] = SW_IP4(198, 51, 100, 1);
+		c.n_own = 2;
+	}
 	if (sw_relay_new(&r, &c, &rng) != 0)
 		__builtin_trap();
 	sw_relay_status(r, &st0);
@@ -207,6 +219,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		require(st.queued_bytes <= c.queue_total_bytes);
 		require(st.timers <= 2 * c.capacity);
 		require(st.memsize == st0.memsize);
+		require(!SW_DEFENCE(RELAY_PEERS) ||
+		    st.stats.evicted_trusted == 0);
 	}
 	sw_relay_free(r);
 	return 0;

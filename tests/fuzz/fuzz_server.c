@@ -5,7 +5,9 @@
  * Input: 7 header bytes, then the payload.
  *   byte 0    bit 0: socket (0 primary, 1 secondary)
  *             bit 1: secure qualification required (D12)
- *             bit 2: hardened COM-V4G policy instead of the lab one
+ *             bit 2: hardened COM-V4G policy instead of the lab one,
+ *                    and one RS per source per hour after the first
+ *                    (SRV-OP-5, a 4-entry table: the limit is hit)
  *   bytes 1-4 UDP source IPv4, bytes 5-6 UDP source port
  * The payload goes to sw_server_input() and then, alone, to
  * sw_server_input_ip6().
@@ -70,6 +72,13 @@ setup(void)
 		c.require_auth = (i & 1) != 0;
 		c.v4.policy = (i & 2) != 0 ? SW_V4_HARDENED : SW_V4_LAB;
 		c.key_for = key_for;
+		/* SRV-OP-5: two of them with a tiny table and one RS per
+		 * source per hour after the first, so the limit is hit */
+		if ((i & 2) != 0) {
+			c.rs_rate.interval = 3600 * SW_SEC;
+			c.rs_rate.burst = 1;
+			c.rl_entries = 4;
+		}
 		if (sw_server_new(&srv[i], &c) != 0)
 			return false;
 	}

@@ -15,7 +15,17 @@
 #include "addr.h"
 #include "auth.h"
 #include "check.h"
+#include "weaken.h"
 #include "wire.h"
+
+/* What a check gives in this build: a weakened test build (weaken.h)
+ * compiled that defence out, and its tests expect the attack through. */
+#define RH0_DROP (SW_DEFENCE(ROUTING_HEADER) ? SW_DROP_ROUTING_HEADER0 : \
+	SW_DROP_NONE)
+#define NONCE_DROP (SW_DEFENCE(RA_NONCE) ? SW_DROP_RA_NONCE : SW_DROP_NONE)
+#define INTRANET_DROP (SW_DEFENCE(INTRANET) ? SW_DROP_SRC_INTRANET : \
+	SW_DROP_NONE)
+#define LOOP_DROP (SW_DEFENCE(LOOP) ? SW_DROP_LOOP : SW_DROP_NONE)
 
 static uint8_t
 a6(const char *s, uint8_t out[16])
@@ -347,11 +357,10 @@ test_d4_ra_nonce_mac(void **state)
 	assert_int_equal(run_ra(&c, c.nonce, NULL, NULL, NULL), SW_DROP_NONE);
 	memcpy(bad, c.nonce, 8);
 	bad[7] ^= 1;
-	assert_int_equal(run_ra(&c, bad, NULL, NULL, NULL), SW_DROP_RA_NONCE);
+	assert_int_equal(run_ra(&c, bad, NULL, NULL, NULL), NONCE_DROP);
 	/* no auth header at all while we sent a nonce */
 	build_ra(&c, true, false, NULL, NULL);
-	assert_int_equal(run_ra(&c, c.nonce, NULL, NULL, NULL),
-	    SW_DROP_RA_NONCE);
+	assert_int_equal(run_ra(&c, c.nonce, NULL, NULL, NULL), NONCE_DROP);
 
 	/* CLI-SQ-3: MAC verifies under our key, not under another */
 	build_ra(&c, true, true, mac, NULL);
@@ -714,8 +723,7 @@ test_d25_routing_header(void **state)
 
 	(void)state;
 	mkpkt(&p, "2001::1", "2001:db8::1", SW_NH_ROUTING, rh, 24);
-	assert_int_equal(sw_check_routing_header(&p.ip),
-	    SW_DROP_ROUTING_HEADER0);
+	assert_int_equal(sw_check_routing_header(&p.ip), RH0_DROP);
 	rh[3] = 0;	/* Segments Left 0: ignored (RFC 5095 §3) */
 	mkpkt(&p, "2001::1", "2001:db8::1", SW_NH_ROUTING, rh, 24);
 	assert_int_equal(sw_check_routing_header(&p.ip), SW_DROP_NONE);
@@ -729,8 +737,7 @@ test_d25_routing_header(void **state)
 		memcpy(hbh + 8, rh, 24);
 		hbh[8 + 2] = 0;
 		mkpkt(&p, "2001::1", "2001:db8::1", SW_NH_HOPOPTS, hbh, 32);
-		assert_int_equal(sw_check_routing_header(&p.ip),
-		    SW_DROP_ROUTING_HEADER0);
+		assert_int_equal(sw_check_routing_header(&p.ip), RH0_DROP);
 	}
 	/* a routing header claiming more than the packet holds */
 	rh[1] = 8;
@@ -810,6 +817,99 @@ test_udp_dst(void **state)
 	assert_int_equal(sw_check_udp_dst(NULL, &ep), SW_DROP_V4_NOT_GLOBAL);
 }
 
+/* ---- [guard]: HARD-4 (intranet sources) and RFC 6324 (loops) ---------------- */
+
+static void
+test_hard4_intranet(void **state)
+{
+	static const struct sw_v4_check hard = { .policy = SW_V4_HARDENED };
+	static const struct sw_v4_check lab = { .policy = SW_V4_LAB };
+	const struct sw_v4_net intranet[] = {
+		{ SW_IP4(65, 54, 0, 0), 16 },		/* a site's own range */
+		{ SW_IP4(198, 51, 100, 128), 25 },
+	};
+	static const struct {
+		uint32_t v4;
+		const struct sw_v4_check *c;
+		size_t n;
+		bool drop;
+	} v[] = {
+		/* not global unicast (COM-V4G): never trusted */
+		{ SW_IP4(10, 1, 2, 3), &hard, 0, true },
+		{ SW_IP4(192, 168, 0, 1), &hard, 0, true },
+		{ SW_IP4(100, 64, 0, 1), &hard, 0, true },	/* CGN */
+		{ SW_IP4(127, 0, 0, 1), &hard, 0, true },
+		{ SW_IP4(192, 0, 2, 1), &hard, 0, true },	/* doc range */
+		{ SW_IP4(192, 0, 2, 1), &lab, 0, false },	/* ... in a lab */
+		/* global, no intranet configured: fine */
+		{ SW_IP4(65, 54, 227, 126), &hard, 0, false },
+		/* global but inside a configured intranet prefix: edges */
+		{ SW_IP4(65, 54, 227, 126), &hard, 2, true },
+		{ SW_IP4(65, 54, 0, 0), &hard, 2, true },
+		{ SW_IP4(65, 54, 255, 255), &hard, 2, true },
+		{ SW_IP4(65, 53, 255, 255), &hard, 2, false },
+		{ SW_IP4(65, 55, 0, 0), &hard, 2, false },
+		{ SW_IP4(198, 51, 100, 128), &lab, 2, true },
+		{ SW_IP4(198, 51, 100, 255), &lab, 2, true },
+		{ SW_IP4(198, 51, 100, 127), &lab, 2, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		enum sw_drop got = sw_check_intranet(v[i].v4, v[i].c,
+		    intranet, v[i].n);
+
+		if (got != (v[i].drop ? INTRANET_DROP : SW_DROP_NONE))
+			fail_msg("HARD-4 case %zu: got %s", i,
+			    sw_drop_name(got));
+	}
+	/* No prefix list at all is allowed. */
+	assert_int_equal(sw_check_intranet(SW_IP4(65, 54, 227, 126), &hard,
+	    NULL, 0), SW_DROP_NONE);
+}
+
+static void
+test_rfc6324_loop(void **state)
+{
+	const uint32_t own[] = { SW_IP4(65, 54, 227, 126),
+	    SW_IP4(65, 54, 227, 127), 0 };
+	struct sw_teredo t = {
+		.prefix = SW_TEREDO_PREFIX,
+		.server = SW_IP4(65, 54, 227, 120),
+		.mapped = { SW_IP4(192, 0, 2, 45), 40000 },
+	};
+	uint8_t a[16];
+
+	(void)state;
+	/* neither server nor mapping ours: no loop */
+	sw_addr_encode(a, &t);
+	assert_int_equal(sw_check_loop(a, own, 3), SW_DROP_NONE);
+	assert_int_equal(sw_check_loop(a, NULL, 0), SW_DROP_NONE);
+	/* embedded server is ours (either of the list) */
+	t.server = own[0];
+	sw_addr_encode(a, &t);
+	assert_int_equal(sw_check_loop(a, own, 3), LOOP_DROP);
+	t.server = own[1];
+	sw_addr_encode(a, &t);
+	assert_int_equal(sw_check_loop(a, own, 3), LOOP_DROP);
+	/* ... but not when only the first entry is compared */
+	assert_int_equal(sw_check_loop(a, own, 1), SW_DROP_NONE);
+	/* embedded mapping is ours, whatever its port */
+	t.server = SW_IP4(65, 54, 227, 120);
+	t.mapped.addr = own[1];
+	t.mapped.port = 1;
+	sw_addr_encode(a, &t);
+	assert_int_equal(sw_check_loop(a, own, 3), LOOP_DROP);
+	/* one address off: no loop */
+	t.mapped.addr = own[1] + 1;
+	sw_addr_encode(a, &t);
+	assert_int_equal(sw_check_loop(a, own, 3), SW_DROP_NONE);
+	/* an unused (0) slot never matches a 0.0.0.0 mapping */
+	t.mapped.addr = 0;
+	sw_addr_encode(a, &t);
+	assert_int_equal(sw_check_loop(a, own, 3), SW_DROP_NONE);
+}
+
 static void
 test_drop_names(void **state)
 {
@@ -852,6 +952,8 @@ main(void)
 		cmocka_unit_test(test_hard7_sources),
 		cmocka_unit_test(test_hard8_udp_src),
 		cmocka_unit_test(test_udp_dst),
+		cmocka_unit_test(test_hard4_intranet),
+		cmocka_unit_test(test_rfc6324_loop),
 		cmocka_unit_test(test_drop_names),
 	};
 	return cmocka_run_group_tests_name("check", tests, NULL, NULL);

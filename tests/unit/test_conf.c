@@ -1039,6 +1039,189 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/* ---- [guard] settings ----------------------------------------------------- */
+
+static void
+test_guard_settings(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *w1, *w2;
+	} bad[] = {
+		/* AllowUnfirewalled */
+		{ C("AllowUnfirewalled maybe"), "line 1: AllowUnfirewalled: ",
+		    "'maybe' is not yes or no" },
+		{ C("AllowUnfirewalled"), "line 1: AllowUnfirewalled: ",
+		    "missing value" },
+		{ C("AllowUnfirewalled yes\nAllowUnfirewalled no"),
+		    "line 2: AllowUnfirewalled: ", "given twice" },
+		{ S("AllowUnfirewalled yes"), "AllowUnfirewalled: ",
+		    "only for Role client" },
+		{ R("AllowUnfirewalled no"), "AllowUnfirewalled: ",
+		    "only for Role client" },
+		/* DormantAfter */
+		{ C("DormantAfter -1"), "line 1: DormantAfter: ",
+		    "not a number" },
+		{ C("DormantAfter 1h"), "line 1: DormantAfter: ",
+		    "not a number" },
+		{ C("DormantAfter 31536001"), "line 1: DormantAfter: ",
+		    "out of range (0..31536000)" },
+		{ C("DormantAfter 1\nDormantAfter 2"),
+		    "line 2: DormantAfter: ", "given twice" },
+		{ R("DormantAfter 60"), "DormantAfter: ",
+		    "only for Role client" },
+		/* EdgePolicyDir */
+		{ C("EdgePolicyDir edge.d"), "line 1: EdgePolicyDir: ",
+		    "not an absolute path" },
+		{ C("EdgePolicyDir /a\x01b"), "line 1: EdgePolicyDir: ",
+		    "control character" },
+		{ C("EdgePolicyDir /a /b"), "line 1: EdgePolicyDir: ",
+		    "unexpected extra value" },
+		{ C("EdgePolicyDir /a\nEdgePolicyDir /b"),
+		    "line 2: EdgePolicyDir: ", "given twice" },
+		{ S("EdgePolicyDir /a"), "EdgePolicyDir: ",
+		    "only for Role client" },
+		/* IntranetPrefix */
+		{ C("IntranetPrefix 10.0.0.0"), "line 1: IntranetPrefix: ",
+		    "not an IPv4 prefix" },
+		{ C("IntranetPrefix 10.0.0/8"), "line 1: IntranetPrefix: ",
+		    "not an IPv4 prefix" },
+		{ C("IntranetPrefix 2001:db8::/32"),
+		    "line 1: IntranetPrefix: ", "not an IPv4 prefix" },
+		{ C("IntranetPrefix 10.0.0.0/33"), "line 1: IntranetPrefix: ",
+		    "out of range (1..32)" },
+		{ C("IntranetPrefix 0.0.0.0/0"), "line 1: IntranetPrefix: ",
+		    "out of range (1..32)" },
+		{ C("IntranetPrefix 10.0.0.0/"), "line 1: IntranetPrefix: ",
+		    "not a number" },
+		{ C("IntranetPrefix 10.0.0.1/8"), "line 1: IntranetPrefix: ",
+		    "'10.0.0.1/8' has host bits set" },
+		{ C("IntranetPrefix 10.0.0.0/8\nIntranetPrefix 10.0.0.0/8"),
+		    "line 2: IntranetPrefix: ", "already listed" },
+		{ S("IntranetPrefix 10.0.0.0/8"), "IntranetPrefix: ",
+		    "only for Role client or relay" },
+		/* Protocol41Interface */
+		{ C("Protocol41Interface a/b"),
+		    "line 1: Protocol41Interface: ", "not an interface name" },
+		{ C("Protocol41Interface abcdefghijklmnop"),
+		    "line 1: Protocol41Interface: ", "not an interface name" },
+		{ C("Protocol41Interface sit1\nProtocol41Interface sit1"),
+		    "line 2: Protocol41Interface: ", "already listed" },
+		{ C("Protocol41Interface a\nProtocol41Interface b\n"
+		    "Protocol41Interface c\nProtocol41Interface d\n"
+		    "Protocol41Interface e"),
+		    "line 5: Protocol41Interface: ", "more than 4" },
+		{ C("Protocol41Interface teredo"), "Protocol41Interface: ",
+		    "'teredo' is the Teredo interface" },
+		{ R("Protocol41Interface sit1"), "Protocol41Interface: ",
+		    "only for Role client" },
+		/* RsRateLimit */
+		{ S("RsRateLimit 10"), "line 1: RsRateLimit: ",
+		    "missing value" },
+		{ S("RsRateLimit 10 20 30"), "line 1: RsRateLimit: ",
+		    "unexpected extra value '30'" },
+		{ S("RsRateLimit 0 20"), "line 1: RsRateLimit: ",
+		    "'0' is out of range (1..10000)" },
+		{ S("RsRateLimit 10 0"), "line 1: RsRateLimit: ",
+		    "'0' is out of range (1..100000)" },
+		{ S("RsRateLimit ten 20"), "line 1: RsRateLimit: ",
+		    "not a number" },
+		{ S("RsRateLimit 1 2\nRsRateLimit 1 2"),
+		    "line 2: RsRateLimit: ", "given twice" },
+		{ C("RsRateLimit 10 20"), "RsRateLimit: ",
+		    "only for Role server" },
+		{ R("RsRateLimit 10 20"), "RsRateLimit: ",
+		    "only for Role server" },
+		/* RateLimitTableSize */
+		{ S("RateLimitTableSize 3"), "line 1: RateLimitTableSize: ",
+		    "out of range (4..16777216)" },
+		{ S("RateLimitTableSize 16777217"),
+		    "line 1: RateLimitTableSize: ", "out of range" },
+		{ S("RateLimitTableSize 4k"), "line 1: RateLimitTableSize: ",
+		    "not a number" },
+		{ C("RateLimitTableSize 4096"), "RateLimitTableSize: ",
+		    "only for Role server" },
+	};
+	struct sw_conf c;
+	char text[1024];
+
+	(void)state;
+	/* defaults */
+	sw_conf_init(&c);
+	assert_false(c.allow_unfirewalled);
+	assert_int_equal(c.dormant_after, 3600);
+	assert_string_equal(c.edge_dir, "/etc/shipworm/edge.d");
+	assert_int_equal(c.n_intranet, 0);
+	assert_int_equal(c.n_p41, 0);
+	assert_int_equal(c.rs_per_second, 10);
+	assert_int_equal(c.rs_burst, 20);
+	assert_int_equal(c.rl_entries, 4096);
+
+	/* good values */
+	expect_ok(&c, C("AllowUnfirewalled yes"));
+	assert_true(c.allow_unfirewalled);
+	expect_ok(&c, C("allowunfirewalled NO"));
+	assert_false(c.allow_unfirewalled);
+	expect_ok(&c, C("DormantAfter 0"));
+	assert_int_equal(c.dormant_after, 0);
+	expect_ok(&c, C("DormantAfter 31536000"));
+	assert_int_equal(c.dormant_after, 31536000);
+	expect_ok(&c, C("EdgePolicyDir /srv/edge.d"));
+	assert_string_equal(c.edge_dir, "/srv/edge.d");
+	expect_ok(&c, C("IntranetPrefix 10.0.0.0/8\n"
+	    "IntranetPrefix 65.54.227.126/32\nIntranetPrefix 128.0.0.0/1"));
+	assert_int_equal(c.n_intranet, 3);
+	assert_int_equal(c.intranet[0].addr, SW_IP4(10, 0, 0, 0));
+	assert_int_equal(c.intranet[0].plen, 8);
+	assert_int_equal(c.intranet[1].addr, SW_IP4(65, 54, 227, 126));
+	assert_int_equal(c.intranet[1].plen, 32);
+	assert_int_equal(c.intranet[2].plen, 1);
+	expect_ok(&c, R("IntranetPrefix 192.168.0.0/16"));	/* relay too */
+	assert_int_equal(c.n_intranet, 1);
+	/* the same network under two lengths is two prefixes */
+	expect_ok(&c, C("IntranetPrefix 10.0.0.0/8\n"
+	    "IntranetPrefix 10.0.0.0/16"));
+	assert_int_equal(c.n_intranet, 2);
+	/* sixteen, then one too many */
+	{
+		size_t o = 0;
+
+		for (unsigned i = 0; i < 16; i++)
+			o += (size_t)snprintf(text + o, sizeof text - o,
+			    "IntranetPrefix 10.%u.0.0/16\n", i);
+		(void)snprintf(text + o, sizeof text - o,
+		    "ServerAddress a\n");
+		expect_ok(&c, text);
+		assert_int_equal(c.n_intranet, 16);
+		(void)snprintf(text + o, sizeof text - o,
+		    "IntranetPrefix 11.0.0.0/8\nServerAddress a\n");
+		expect_err(text, "line 17: IntranetPrefix: ", "more than 16",
+		    NULL);
+	}
+	expect_ok(&c, C("Protocol41Interface sit1\n"
+	    "Protocol41Interface he-ipv6\nProtocol41Interface a\n"
+	    "Protocol41Interface b"));
+	assert_int_equal(c.n_p41, 4);
+	assert_string_equal(c.p41_ifnames[0], "sit1");
+	assert_string_equal(c.p41_ifnames[1], "he-ipv6");
+	/* the Teredo interface renamed: the old name is free */
+	expect_ok(&c, C("InterfaceName tun7\nProtocol41Interface teredo"));
+	assert_int_equal(c.n_p41, 1);
+	expect_ok(&c, S("RsRateLimit 1 1"));
+	assert_int_equal(c.rs_per_second, 1);
+	assert_int_equal(c.rs_burst, 1);
+	expect_ok(&c, S("RsRateLimit 10000 100000\nRateLimitTableSize 4"));
+	assert_int_equal(c.rs_per_second, 10000);
+	assert_int_equal(c.rs_burst, 100000);
+	assert_int_equal(c.rl_entries, 4);
+	expect_ok(&c, S("RateLimitTableSize 16777216"));
+	assert_int_equal(c.rl_entries, 16777216);
+
+	/* bad values: one line naming the setting */
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		expect_err(bad[i].text, bad[i].w1, bad[i].w2, NULL);
+}
+
 static void
 test_examples(void **state)
 {
@@ -1096,6 +1279,7 @@ main(void)
 		cmocka_unit_test(test_server_address_repeat),
 		cmocka_unit_test(test_role_misuse),
 		cmocka_unit_test(test_address_policy),
+		cmocka_unit_test(test_guard_settings),
 		cmocka_unit_test(test_examples),
 	};
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

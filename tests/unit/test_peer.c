@@ -873,6 +873,81 @@ test_random_vs_model(void **state)
 	sw_peer_table_free(t);
 }
 
+/* sw_peer_newer walks the LRU list from the tail without reordering. */
+static void
+test_lru_walk(void **state)
+{
+	struct sw_peer_table *t = mktable(8, 64, 256, 1024);
+	struct sw_peer *p;
+	uint8_t a[16];
+	unsigned n = 0;
+
+	(void)state;
+	assert_null(sw_peer_newer(t, NULL));
+	for (uint32_t i = 0; i < 5; i++)
+		(void)ins(t, i, NULL, NULL);
+	mkaddr(a, 1);
+	(void)sw_peer_lookup(t, a);		/* order: 0 2 3 4 1 */
+	for (p = sw_peer_lru(t); p != NULL; p = sw_peer_newer(t, p)) {
+		static const uint32_t want[] = { 0, 2, 3, 4, 1 };
+
+		mkaddr(a, want[n++]);
+		assert_memory_equal(p->addr, a, 16);
+	}
+	assert_int_equal(n, 5);
+	mkaddr(a, 0);
+	assert_memory_equal(sw_peer_lru(t)->addr, a, 16);	/* unchanged */
+	sw_peer_table_free(t);
+}
+
+/* HARD-6: the biggest queue by size class, first into its class. */
+static void
+test_queue_biggest(void **state)
+{
+	struct sw_peer_table *t = mktable(8, 1000, 4000, 16000);
+	struct sw_peer *p[4];
+	uint8_t pkt[1000] = { 0 };
+	enum sw_drop why;
+
+	(void)state;
+	for (uint32_t i = 0; i < 4; i++)
+		p[i] = ins(t, i, NULL, NULL);
+	assert_null(sw_peer_queue_biggest(t, NULL));
+	/* p0: 100 bytes (class 7); p1: 900 (class 10); p2: 600 (class 10,
+	 * after p1); p3: 40 (class 6) */
+	assert_int_equal(sw_peer_enqueue(t, p[0], pkt, 100, &why), 0);
+	assert_int_equal(sw_peer_enqueue(t, p[1], pkt, 900, &why), 0);
+	assert_int_equal(sw_peer_enqueue(t, p[2], pkt, 600, &why), 0);
+	assert_int_equal(sw_peer_enqueue(t, p[3], pkt, 40, &why), 0);
+	assert_ptr_equal(sw_peer_queue_biggest(t, NULL), p[1]);
+	assert_ptr_equal(sw_peer_queue_biggest(t, p[1]), p[2]);
+	assert_ptr_equal(sw_peer_queue_biggest(t, p[3]), p[1]);
+	/* p0 grows into class 11: the biggest now */
+	assert_int_equal(sw_peer_enqueue(t, p[0], pkt, 1000, &why), 0);
+	assert_ptr_equal(sw_peer_queue_biggest(t, NULL), p[0]);
+	assert_ptr_equal(sw_peer_queue_biggest(t, p[0]), p[1]);
+	/* popping moves it down: 1000 bytes, class 10, behind p1 and p2 */
+	sw_peer_queue_pop(t, p[0]);
+	assert_int_equal(p[0]->q_bytes, 1000);
+	assert_ptr_equal(sw_peer_queue_biggest(t, NULL), p[1]);
+	/* cleared and removed peers leave their lists */
+	assert_int_equal(sw_peer_queue_clear(t, p[1]), 1);
+	assert_ptr_equal(sw_peer_queue_biggest(t, NULL), p[2]);
+	sw_peer_remove(t, p[2], NULL);
+	assert_ptr_equal(sw_peer_queue_biggest(t, NULL), p[0]);
+	sw_peer_queue_pop(t, p[0]);
+	assert_ptr_equal(sw_peer_queue_biggest(t, NULL), p[3]);
+	assert_null(sw_peer_queue_biggest(t, p[3]));
+	sw_peer_queue_pop(t, p[3]);
+	assert_null(sw_peer_queue_biggest(t, NULL));
+	/* an evicted peer's list entry goes with it */
+	assert_int_equal(sw_peer_enqueue(t, p[3], pkt, 500, &why), 0);
+	for (uint32_t i = 10; i < 20; i++)
+		(void)ins(t, i, NULL, NULL);	/* evicts everything old */
+	assert_null(sw_peer_queue_biggest(t, NULL));
+	sw_peer_table_free(t);
+}
+
 int
 main(void)
 {
@@ -889,6 +964,8 @@ main(void)
 		cmocka_unit_test(test_queue_dropped_with_peer),
 		cmocka_unit_test(test_queue_no_leak),
 		cmocka_unit_test(test_random_vs_model),
+		cmocka_unit_test(test_lru_walk),
+		cmocka_unit_test(test_queue_biggest),
 	};
 	return cmocka_run_group_tests_name("peer", tests, NULL, NULL);
 }

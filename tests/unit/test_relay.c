@@ -26,6 +26,7 @@
 #include "addr.h"
 #include "check.h"
 #include "relay.h"
+#include "weaken.h"
 #include "wire.h"
 #include "../common/prng.h"
 #include "acts.h"
@@ -326,6 +327,12 @@ test_conf(void **state)
 	c.capacity = 0;
 	assert_int_equal(sw_relay_new(&r, &c, &rng), -EINVAL);
 	c.capacity = 16;
+	c.n_own = SW_RELAY_MAX_OWN + 1;		/* RFC 6324 list */
+	assert_int_equal(sw_relay_new(&r, &c, &rng), -EINVAL);
+	c.n_own = SW_RELAY_MAX_OWN;
+	assert_int_equal(sw_relay_new(&r, &c, &rng), 0);
+	sw_relay_free(r);
+	c.n_own = 0;
 	assert_int_equal(sw_relay_new(&r, &c, &rng), 0);
 	assert_non_null(r);
 	assert_int_equal(sw_relay_next_deadline(r), SW_TIME_NEVER);
@@ -357,7 +364,8 @@ static const struct {
 	{ TX_MAPPED_PRIVATE, SW_DROP_V4_NOT_GLOBAL, "D17 mapped 10/8" },
 	{ TX_SERVER_PRIVATE, SW_DROP_V4_NOT_GLOBAL, "D17 server 127/8" },
 	{ TX_PORT_ZERO, SW_DROP_DST_PORT_ZERO, "HARD-8 port 0" },
-	{ TX_RH0, SW_DROP_ROUTING_HEADER0, "D25 RH0" },
+	{ TX_RH0, SW_DEFENCE(ROUTING_HEADER) ? SW_DROP_ROUTING_HEADER0 :
+	  SW_DROP_NONE, "D25 RH0" },
 	{ TX_HLIM1, SW_DROP_HOP_LIMIT, "hop limit 1" },
 	{ TX_HLIM0, SW_DROP_HOP_LIMIT, "hop limit 0" },
 };
@@ -518,6 +526,12 @@ test_tx_rate_limit_and_queue(void **state)
 		else
 			want_drop(f, SW_DROP_QUEUE_PEER_FULL, "per-peer bound");
 	}
+	if (!SW_DEFENCE(RELAY_QUEUE)) {
+		/* weakened (HARD-6): no per-peer bound, the pool's 10 slots */
+		assert_int_equal(queued, 10);
+		fx_free(f);
+		return;
+	}
 	assert_int_equal(queued, 5);		/* 1000 / 200 */
 	assert_int_equal(st(f).queued_bytes, 1000);
 	assert_int_equal(st(f).stats.bubble_rounds, 1);
@@ -558,6 +572,17 @@ test_tx_queue_total(void **state)
 	assert_int_equal(full, 5);
 	assert_int_equal(st(f).queued_bytes, 2000);
 	assert_int_equal(st(f).peers, 3);
+	if (SW_DEFENCE(RELAY_QUEUE)) {
+		/* HARD-6: the third peer took slots from the bigger queues
+		 * until they were no bigger than its own (4 of its 5: 800
+		 * bytes each way), and its first packet was never refused */
+		assert_int_equal(st(f).stats.queue_evicted, 4);
+		assert_int_equal(st(f).stats.queue_refused_new, 0);
+	} else {
+		/* weakened: each of the third peer's packets refused */
+		assert_int_equal(st(f).stats.queue_evicted, 0);
+		assert_int_equal(st(f).stats.queue_refused_new, 5);
+	}
 	fx_free(f);
 }
 
@@ -867,7 +892,8 @@ static const struct {
 	{ RX_DST_LL, SW_DROP_DST_LINK_LOCAL, "REL-RX-6 link-local" },
 	{ RX_DST_TEREDO, SW_DROP_TEREDO_TRANSIT, "HARD-7 Teredo dst" },
 	{ RX_DST_NOT_SERVED, SW_DROP_DST_NOT_SERVED, "D20 not served" },
-	{ RX_RH0, SW_DROP_ROUTING_HEADER0, "D25 RH0" },
+	{ RX_RH0, SW_DEFENCE(ROUTING_HEADER) ? SW_DROP_ROUTING_HEADER0 :
+	  SW_DROP_NONE, "D25 RH0" },
 	{ RX_HLIM1, SW_DROP_HOP_LIMIT, "hop limit 1" },
 	{ RX_HLIM0, SW_DROP_HOP_LIMIT, "hop limit 0" },
 	{ RX_BUBBLE, SW_DROP_NONE, "REL-RX-6 bubble to us" },
@@ -1102,7 +1128,7 @@ test_flood(void **state)
 		assert_true(f->acts.n <= 1);
 		if (now >= sw_relay_next_deadline(f->r))
 			tick(f, now);
-		if (k % 2000 == 1999) {
+		if (k % 2000 == 1999 && SW_DEFENCE(RELAY_PEERS)) {
 			for (unsigned i = 0; i < 4; i++) {
 				n = mkpkt(p, native, legit[i], SW_NH_UDP, 64,
 				    20, (uint8_t)i);
@@ -1131,6 +1157,13 @@ test_flood(void **state)
 		}
 	}
 	s = st(f);
+	if (!SW_DEFENCE(RELAY_PEERS)) {
+		/* weakened: plain LRU pushed the established peers out */
+		assert_int_equal(s.stats.evicted_trusted, 4);
+		fx_free(f);
+		return;
+	}
+	assert_int_equal(s.stats.evicted_trusted, 0);
 	assert_int_equal(direct, 4 * 50);
 	assert_int_equal(s.peers, 64);
 	assert_int_equal(s.memsize, s0.memsize);
@@ -1168,6 +1201,317 @@ test_flood_no_tick(void **state)
 		assert_true(st(f).timers <= 32);
 	}
 	assert_true(st(f).queued_bytes <= 2560);
+	fx_free(f);
+}
+
+/* ---- [guard] HARD-6 and RFC 6324 ------------------------------------------ */
+
+/* A Teredo address for flood destination k (never answers). */
+static void
+flood_dst(uint8_t out[16], unsigned k)
+{
+	struct sw_v4ep m = { SW_IP4(198, 51, 100, 200), (uint16_t)(2000 + k) };
+
+	teredo(out, SERVER, &m, 0);
+}
+
+/* Trusted peer k: mapping 203.0.113.(k / 200).(port 6000 + k). */
+static void
+trusted_peer(uint8_t addr[16], struct sw_v4ep *m, unsigned k)
+{
+	*m = (struct sw_v4ep){ SW_IP4(203, 0, 113, 100 + k / 200),
+	    (uint16_t)(6000 + k) };
+	teredo(addr, SERVER, m, 0);
+}
+
+/* Send one small packet to a trusted, valid peer: it goes direct. */
+static void
+want_direct(struct fx *f, sw_time now, const uint8_t addr[16],
+    const struct sw_v4ep *m)
+{
+	uint8_t p[100];
+	size_t n = mkpkt(p, native, addr, SW_NH_UDP, 64, 20, 9);
+
+	tx(f, now, p, n);
+	assert_int_equal(ndrops(f), 0);
+	assert_int_equal(f->acts.n, 1);
+	assert_int_equal(f->acts.a[0].dst.addr, m->addr);
+	assert_int_equal(f->acts.a[0].dst.port, m->port);
+}
+
+/*
+ * SW_DEFENCE(RELAY_PEERS): a table full of valid trusted peers takes no
+ * new entry (PEER_TABLE_FULL) and keeps every peer; without the defence
+ * plain LRU pushes the oldest trusted peer out (evicted_trusted).
+ */
+static void
+test_peers_trusted_kept(void **state)
+{
+	struct fx *f = fx_new();		/* capacity 8 */
+	uint8_t addr[8][16], p[100], dst[16];
+	struct sw_v4ep m[8];
+	size_t n;
+
+	(void)state;
+	for (unsigned i = 0; i < 8; i++) {
+		trusted_peer(addr[i], &m[i], i);
+		establish(f, 0, addr[i], &m[i]);
+	}
+	assert_int_equal(st(f).peers, 8);
+	flood_dst(dst, 0);
+	n = mkpkt(p, native, dst, SW_NH_UDP, 64, 20, 0);
+	tx(f, SEC, p, n);
+	if (SW_DEFENCE(RELAY_PEERS)) {
+		want_drop(f, SW_DROP_PEER_TABLE_FULL, "table of trusted peers");
+		assert_int_equal(st(f).stats.table_full, 1);
+		assert_int_equal(st(f).stats.evicted_trusted, 0);
+		for (unsigned i = 0; i < 8; i++)
+			want_direct(f, 2 * SEC, addr[i], &m[i]);
+	} else {
+		/* weakened: the new entry bubbles, peer 0 (LRU) is gone */
+		assert_int_equal(ndrops(f), 0);
+		assert_int_equal(f->acts.n, 1);
+		assert_int_equal(st(f).stats.evicted_trusted, 1);
+		n = mkpkt(p, native, addr[0], SW_NH_UDP, 64, 20, 0);
+		tx(f, 2 * SEC, p, n);
+		assert_int_equal(f->acts.a[0].dst.port, SW_TEREDO_PORT);
+		fx_free(f);
+		return;
+	}
+
+	/* A trusted peer gone stale (no reception for 30 s) may go: the
+	 * others are kept fresh by their answers. */
+	for (unsigned i = 1; i < 8; i++) {
+		uint8_t b[40];
+
+		mkpkt(b, addr[i], relay_ip, SW_NH_NONE, 255, 0, 0);
+		rx(f, 20 * SEC, &m[i], b, 40);
+	}
+	tx(f, 31 * SEC, p, n);			/* peer 0 is stale now */
+	assert_int_equal(ndrops(f), 0);
+	assert_int_equal(f->acts.n, 1);		/* the new entry's bubble */
+	assert_int_equal(st(f).peers, 8);
+	for (unsigned i = 1; i < 8; i++)
+		want_direct(f, 32 * SEC, addr[i], &m[i]);
+	assert_int_equal(st(f).stats.evicted_trusted, 0);
+
+	/* The table now holds one untrusted entry: the next new
+	 * destination takes its place, not a trusted one's. */
+	flood_dst(dst, 1);
+	n = mkpkt(p, native, dst, SW_NH_UDP, 64, 20, 0);
+	tx(f, 33 * SEC, p, n);
+	assert_int_equal(f->drops.n[SW_DROP_PEER_TABLE_FULL], 0);
+	assert_int_equal(f->acts.n, 1);
+	assert_int_equal(st(f).stats.displaced, 1);
+	for (unsigned i = 1; i < 8; i++)
+		want_direct(f, 34 * SEC, addr[i], &m[i]);
+	fx_free(f);
+}
+
+/* The evictable entry lies deeper than the LRU scan: found through the
+ * timer ring.  A flood of new destinations then cycles through that one
+ * slot and never touches the trusted peers. */
+static void
+test_peers_deep_untrusted(void **state)
+{
+	struct sw_relay_conf c;
+	struct fx *f;
+	uint8_t addr[40][16], p[100], dst[16];
+	struct sw_v4ep m[40];
+	size_t n;
+
+	(void)state;
+	fx_conf(&c);
+	c.capacity = 40;
+	f = fx_new_conf(&c);
+	for (unsigned i = 0; i < 20; i++) {
+		trusted_peer(addr[i], &m[i], i);
+		establish(f, 0, addr[i], &m[i]);
+	}
+	flood_dst(dst, 0);			/* untrusted, 21st in LRU */
+	n = mkpkt(p, native, dst, SW_NH_UDP, 64, 20, 0);
+	tx(f, 0, p, n);
+	for (unsigned i = 20; i < 39; i++) {
+		trusted_peer(addr[i], &m[i], i);
+		establish(f, 0, addr[i], &m[i]);
+	}
+	assert_int_equal(st(f).peers, 40);
+	for (unsigned k = 1; k < 200; k++) {
+		flood_dst(dst, k);
+		n = mkpkt(p, native, dst, SW_NH_UDP, 64, 20, 0);
+		tx(f, SEC, p, n);
+		if (SW_DEFENCE(RELAY_PEERS)) {
+			assert_int_equal(f->drops.n[SW_DROP_PEER_TABLE_FULL],
+			    0);
+			assert_int_equal(f->acts.n, 1);
+		}
+	}
+	if (SW_DEFENCE(RELAY_PEERS)) {
+		assert_int_equal(st(f).stats.evicted_trusted, 0);
+		assert_int_equal(st(f).stats.displaced, 199);
+		for (unsigned i = 0; i < 39; i++)
+			want_direct(f, 2 * SEC, addr[i], &m[i]);
+	} else {
+		assert_int_equal(st(f).stats.evicted_trusted, 39);
+	}
+	fx_free(f);
+}
+
+/*
+ * SW_DEFENCE(RELAY_QUEUE): a flood of full-size packets towards clients
+ * that never answer fills the pool; a legitimate new peer's first packet
+ * is still queued, and delivered when its bubble answer comes, however
+ * the flood goes on meanwhile.  Without the defence the flood starves it
+ * (queue_refused_new).
+ */
+static void
+test_queue_flood(void **state)
+{
+	struct sw_relay_conf c;
+	struct fx *f;
+	uint8_t p[1280], lp[200], dst[16], legit[16], b[40];
+	struct sw_v4ep lm = { SW_IP4(203, 0, 113, 77), 7777 };
+	size_t n, ln;
+	unsigned k, refused = 0;
+
+	(void)state;
+	fx_conf(&c);
+	c.capacity = 64;
+	c.max_packet = 1280;
+	c.queue_peer_bytes = 4096;		/* 3 full packets */
+	c.queue_total_bytes = 25 * 1280;	/* 25 slots */
+	f = fx_new_conf(&c);
+
+	/* The flood: 20 destinations, 10 packets of 1280 bytes each. */
+	for (k = 0; k < 200; k++) {
+		flood_dst(dst, k / 10);
+		n = mkpkt(p, native, dst, SW_NH_UDP, 64, 1240, (uint8_t)k);
+		tx(f, 0, p, n);
+	}
+	assert_int_equal(st(f).queued_bytes, 25 * 1280);	/* full */
+	if (!SW_DEFENCE(RELAY_QUEUE)) {
+		/* no per-peer bound: the first destination took 10 slots */
+		flood_dst(dst, 0);
+		n = mkpkt(p, native, dst, SW_NH_UDP, 64, 1240, 0);
+		tx(f, 0, p, n);
+		want_drop(f, SW_DROP_QUEUE_TOTAL_FULL, "weak: full");
+	}
+
+	/* The legitimate new peer's first packet. */
+	teredo(legit, SERVER, &lm, 0);
+	ln = mkpkt(lp, native, legit, SW_NH_UDP, 64, 100, 0x5a);
+	tx(f, SEC, lp, ln);
+	assert_int_equal(count_kind(f, SW_ACT_SEND_UDP), 1);	/* bubble */
+	if (SW_DEFENCE(RELAY_QUEUE)) {
+		assert_int_equal(f->drops.n[SW_DROP_QUEUE_TOTAL_FULL], 1);
+		assert_int_equal(st(f).stats.queue_refused_new, 0);
+	} else {
+		assert_int_equal(ndrops(f), 1);
+		assert_int_equal(f->drops.n[SW_DROP_QUEUE_TOTAL_FULL], 1);
+		refused = 1;
+		assert_true(st(f).stats.queue_refused_new >= 1);
+	}
+
+	/* The flood goes on while the bubble travels. */
+	for (k = 200; k < 400; k++) {
+		flood_dst(dst, k / 10);
+		n = mkpkt(p, native, dst, SW_NH_UDP, 64, 1240, (uint8_t)k);
+		tx(f, SEC + k * SW_MSEC, p, n);
+		assert_true(st(f).queued_bytes <= 25 * 1280);
+	}
+
+	/* The answer: its queued packet goes out, intact. */
+	mkpkt(b, legit, relay_ip, SW_NH_NONE, 255, 0, 0);
+	rx(f, 2 * SEC, &lm, b, 40);
+	if (refused) {
+		assert_int_equal(f->acts.n, 0);		/* nothing to flush */
+		fx_free(f);
+		return;
+	}
+	assert_int_equal(f->acts.n, 1);
+	want_forward(f, &f->acts.a[0], SW_ACT_SEND_UDP, lp, ln,
+	    f->acts.a[0].seg[1].p);
+	assert_int_equal(f->acts.a[0].dst.port, lm.port);
+	assert_true(st(f).stats.queue_evicted > 0);
+	/* no flood peer ever held more than its bound */
+	assert_true(st(f).stats.queue_refused_new == 0);
+	fx_free(f);
+}
+
+/*
+ * RFC 6324, SW_DEFENCE(LOOP): a destination embedding one of our own
+ * IPv4 addresses as server or mapping is dropped before any entry or
+ * bubble; a datagram from our own address dies at the first check.
+ */
+static void
+test_loop(void **state)
+{
+	struct sw_relay_conf c;
+	struct fx *f;
+	const uint32_t own = SW_IP4(192, 0, 2, 77);
+	struct sw_v4ep m = map_a;
+	uint8_t p[100], dst[16];
+	size_t n;
+
+	(void)state;
+	fx_conf(&c);
+	c.own[0] = SW_IP4(192, 0, 2, 76);
+	c.own[1] = own;
+	c.n_own = 2;
+	f = fx_new_conf(&c);
+
+	/* embedded server is ours */
+	teredo(dst, own, &map_a, 0);
+	n = mkpkt(p, native, dst, SW_NH_UDP, 64, 20, 0);
+	tx(f, 0, p, n);
+	if (SW_DEFENCE(LOOP)) {
+		want_drop(f, SW_DROP_LOOP, "server = own");
+		assert_int_equal(st(f).peers, 0);
+	} else
+		assert_int_equal(f->acts.a[0].dst.addr, own);	/* loops */
+	/* embedded mapping is ours */
+	m.addr = own;
+	teredo(dst, SERVER, &m, 0);
+	n = mkpkt(p, native, dst, SW_NH_UDP, 64, 20, 0);
+	tx(f, 0, p, n);
+	if (SW_DEFENCE(LOOP)) {
+		want_drop(f, SW_DROP_LOOP, "mapping = own");
+		assert_int_equal(st(f).peers, 0);
+		assert_int_equal(st(f).stats.loops, 2);
+	}
+	/* neither: bubbles as usual */
+	teredo(dst, SERVER, &map_a, 0);
+	n = mkpkt(p, native, dst, SW_NH_UDP, 64, 20, 0);
+	tx(f, 0, p, n);
+	assert_int_equal(ndrops(f), 0);
+	assert_int_equal(f->acts.n, 1);
+	assert_int_equal(f->acts.a[0].dst.addr, SERVER);
+
+	/* A datagram from our own address: port 3544 is OWN_ADDRESS (every
+	 * role), any other port LOOP; from elsewhere it gets further. */
+	{
+		uint8_t src[16], b[40];
+		struct sw_v4ep from = { own, 4000 };
+
+		teredo(src, SERVER, &from, 0);
+		mkpkt(b, src, relay_ip, SW_NH_NONE, 255, 0, 0);
+		rx(f, 0, &from, b, 40);
+		if (SW_DEFENCE(LOOP)) {
+			want_drop(f, SW_DROP_LOOP, "from own:4000");
+			assert_int_equal(st(f).stats.loops, 3);
+		} else
+			want_drop(f, SW_DROP_NO_PEER, "weak: from own:4000");
+		from.port = SW_TEREDO_PORT;
+		teredo(src, SERVER, &from, 0);
+		mkpkt(b, src, relay_ip, SW_NH_NONE, 255, 0, 0);
+		rx(f, 0, &from, b, 40);
+		want_drop(f, SW_DROP_OWN_ADDRESS, "from own:3544");
+		from.addr = own + 1;
+		teredo(src, SERVER, &from, 0);
+		mkpkt(b, src, relay_ip, SW_NH_NONE, 255, 0, 0);
+		rx(f, 0, &from, b, 40);
+		want_drop(f, SW_DROP_NO_PEER, "from a neighbour");
+	}
 	fx_free(f);
 }
 
@@ -1232,6 +1576,10 @@ main(void)
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_flood_no_tick),
 		cmocka_unit_test(test_flush_actions_full),
+		cmocka_unit_test(test_peers_trusted_kept),
+		cmocka_unit_test(test_peers_deep_untrusted),
+		cmocka_unit_test(test_queue_flood),
+		cmocka_unit_test(test_loop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,7 @@
 #include "auth.h"
 #include "check.h"
 #include "server.h"
+#include "weaken.h"
 #include "wire.h"
 #include "../common/prng.h"
 
@@ -325,6 +326,10 @@ test_conf(void **state)
 	assert_int_equal(c.v4.policy, SW_V4_HARDENED);	/* COM-V4G-2 */
 	assert_false(c.require_auth);
 	assert_null(c.key_for);
+	assert_int_equal(c.rs_rate.interval, 100 * SW_MSEC);	/* SRV-OP-5 */
+	assert_int_equal(c.rs_rate.burst, 20);
+	assert_int_equal(c.rl_entries, 4096);
+	assert_null(c.rng.fill);
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		c.primary = v[i].primary;
 		c.secondary = v[i].secondary;
@@ -341,6 +346,50 @@ test_conf(void **state)
 	}
 	assert_int_equal(sw_server_new(NULL, &c), -EINVAL);
 	sw_server_free(NULL);
+
+	/* SRV-OP-5: the rate table's settings */
+	c.primary = PRIMARY;
+	c.secondary = SECONDARY;
+	c.mtu = 1280;
+	c.rs_rate.interval = 0;
+	assert_int_equal(sw_server_new(&s, &c), -EINVAL);
+	c.rs_rate.interval = SW_SEC;
+	c.rs_rate.burst = 0;
+	assert_int_equal(sw_server_new(&s, &c), -EINVAL);
+	c.rs_rate.burst = 1;
+	c.rl_entries = 3;
+	assert_int_equal(sw_server_new(&s, &c), -EINVAL);
+	c.rl_entries = 4;
+	assert_int_equal(sw_server_new(&s, &c), 0);
+	sw_server_free(s);
+}
+
+/* The table's key comes from the RNG when there is one. */
+static unsigned rng_calls;
+
+static void
+counting_fill(void *ctx, void *buf, size_t len)
+{
+	rng_calls++;
+	prng_fill(ctx, buf, len);
+}
+
+static void
+test_conf_rng(void **state)
+{
+	uint64_t seed = 42;
+	struct sw_server_conf c;
+	struct sw_server *s;
+
+	(void)state;
+	sw_server_conf_default(&c);
+	c.primary = PRIMARY;
+	c.secondary = SECONDARY;
+	c.rng = (struct sw_rng){ .fill = counting_fill, .ctx = &seed };
+	rng_calls = 0;
+	assert_int_equal(sw_server_new(&s, &c), 0);
+	assert_int_equal(rng_calls, 1);
+	sw_server_free(s);
 }
 
 /* ---- §3.3 Router Solicitation -> Router Advertisement ------------------- */
@@ -827,7 +876,8 @@ test_receive_rules(void **state)
 		{ "mapping port 0", W_SENDER, W_B_PORT0, BUBBLE, 0, 0, 0,
 		  SW_DROP_DST_PORT_ZERO, 0 },
 		{ "mapping = our secondary", W_SENDER, W_B_OWN, ECHO, 0, 0, 0,
-		  SW_DROP_OWN_ADDRESS, 0 },
+		  SW_DEFENCE(LOOP) ? SW_DROP_LOOP : SW_DROP_NONE,
+		  SW_DEFENCE(LOOP) ? 0 : SW_ACT_SEND_UDP },	/* RFC 6324 */
 		/* SRV-OP-4: IPv6 payload 88 goes, 89 does not */
 		{ "echo PL 88 -> native", W_SENDER, W_NATIVE, ECHO, 80, 0, 0,
 		  SW_DROP_NONE, SW_ACT_SEND_IP6 },
@@ -1160,7 +1210,7 @@ test_input_ip6(void **state)
 		{ "port 0", W_NATIVE, W_B_PORT0, BUBBLE, 0,
 		  SW_DROP_DST_PORT_ZERO },
 		{ "own address", W_NATIVE, W_B_OWN, BUBBLE, 0,
-		  SW_DROP_OWN_ADDRESS },
+		  SW_DROP_LOOP },			/* RFC 6324 */
 		{ "HARD-7 link-local source", W_LL, W_B, ECHO, 0,
 		  SW_DROP_SRC_LINK_LOCAL },
 		{ "HARD-7 multicast source", W_MCAST, W_B, BUBBLE, 0,
@@ -1173,6 +1223,8 @@ test_input_ip6(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		if (v[i].dst == W_B_OWN && !SW_DEFENCE(LOOP))
+			continue;	/* weakened build: test_loop_stats */
 		n = build(pkt, sizeof pkt, v[i].src, v[i].dst, v[i].body,
 		    v[i].data, &from_a);
 		rx6(f, pkt, n);
@@ -1206,6 +1258,116 @@ test_input_ip6(void **state)
 	rx6(f, pkt, n + 20);
 	a = want_action(f, SW_ACT_SEND_UDP, "extra bytes");
 	assert_int_equal(a->seg[0].len, n);
+	fx_free(f);
+}
+
+/* ---- SRV-OP-5: RS rate per IPv4 source ----------------------------------- */
+
+static void
+rx_at(struct fx *f, sw_time now, const struct sw_v4ep *from,
+    const uint8_t *buf, size_t len)
+{
+	fx_reset(f);
+	sw_server_input(f->s, now, SW_SOCK_PRIMARY, from, buf, len, &f->acts);
+}
+
+static void
+test_rs_rate(void **state)
+{
+	const struct sw_v4ep from_c = { SW_IP4(198, 51, 100, 2), 45131 };
+	const struct sw_v4ep from_a2 = { SW_IP4(198, 51, 100, 1), 1 };
+	struct fx *f = fx_new(SW_V4_LAB, true);
+	uint8_t pkt[200], bub[100];
+	unsigned calls;
+	size_t n, nb;
+
+	(void)state;
+	/* a secure RS: each one passing the limit costs a key lookup and a
+	 * MAC (D12) */
+	n = mk_rs(pkt, sizeof pkt, false, nonce1, alice_id,
+	    sizeof alice_id - 1, f->alice);
+	for (unsigned i = 0; i < 20; i++) {		/* the burst */
+		rx_at(f, 0, &from_a, pkt, n);
+		(void)want_action(f, SW_ACT_SEND_UDP, "RS within the burst");
+	}
+	assert_int_equal(f->key_calls, 20);
+	calls = f->key_calls;
+	/* 21st at the same instant: over the rate, refused before the key
+	 * is looked up or any MAC computed (cheap first) */
+	rx_at(f, 0, &from_a, pkt, n);
+	if (SW_DEFENCE(SERVER_RS_RATE)) {
+		want_drop(f, SW_DROP_SRV_RS_RATE, "RS over the rate");
+		assert_int_equal(f->key_calls, calls);
+		assert_int_equal(sw_server_stats(f->s)->rs_limited, 1);
+	} else {
+		/* weakened build: nothing stops the flood */
+		(void)want_action(f, SW_ACT_SEND_UDP, "RS, no limit");
+		assert_int_equal(sw_server_stats(f->s)->rs_limited, 0);
+	}
+	/* another port of the same IPv4 shares the bucket */
+	rx_at(f, 0, &from_a2, pkt, n);
+	if (SW_DEFENCE(SERVER_RS_RATE))
+		want_drop(f, SW_DROP_SRV_RS_RATE, "same IPv4, other port");
+	/* another source has its own bucket */
+	rx_at(f, 0, &from_c, pkt, n);
+	(void)want_action(f, SW_ACT_SEND_UDP, "RS from another source");
+	/* non-RS traffic of the limited source is not affected */
+	nb = build(bub, sizeof bub, W_SENDER, W_B, BUBBLE, 0, &from_a);
+	rx_at(f, 0, &from_a, bub, nb);
+	(void)want_action(f, SW_ACT_SEND_UDP, "bubble from a limited source");
+	/* one token per 100 ms */
+	rx_at(f, 100 * SW_MSEC, &from_a, pkt, n);
+	(void)want_action(f, SW_ACT_SEND_UDP, "RS 100 ms later");
+	rx_at(f, 100 * SW_MSEC, &from_a, pkt, n);
+	if (SW_DEFENCE(SERVER_RS_RATE))
+		want_drop(f, SW_DROP_SRV_RS_RATE, "second RS 100 ms later");
+	/* after 2 s the whole burst again */
+	for (unsigned i = 0; i < 20; i++) {
+		rx_at(f, 3 * SW_SEC, &from_a, pkt, n);
+		(void)want_action(f, SW_ACT_SEND_UDP, "burst again");
+	}
+	/* a flood of 1000 RSs from one source: at most the burst answered */
+	{
+		unsigned answered = 0;
+
+		for (unsigned i = 0; i < 1000; i++) {
+			rx_at(f, 10 * SW_SEC, &from_c, pkt, n);
+			answered += f->acts.n;
+		}
+		if (SW_DEFENCE(SERVER_RS_RATE))
+			assert_int_equal(answered, 20);
+		else
+			assert_int_equal(answered, 1000);
+	}
+	fx_free(f);
+}
+
+/* RFC 6324: the loops are counted (the drops are in test_receive_rules). */
+static void
+test_loop_stats(void **state)
+{
+	struct fx *f = fx_new(SW_V4_LAB, false);
+	uint8_t pkt[400];
+	size_t n;
+
+	(void)state;
+	n = build(pkt, sizeof pkt, W_SENDER, W_B_OWN, BUBBLE, 0, &from_a);
+	rx(f, SW_SOCK_PRIMARY, &from_a, pkt, n);
+	if (SW_DEFENCE(LOOP)) {
+		want_drop(f, SW_DROP_LOOP, "mapping = our secondary");
+		assert_int_equal(sw_server_stats(f->s)->loops, 1);
+	} else {
+		(void)want_action(f, SW_ACT_SEND_UDP, "loop, weakened");
+		assert_int_equal(sw_server_stats(f->s)->loops, 0);
+	}
+	n = build(pkt, sizeof pkt, W_NATIVE, W_B_OWN, BUBBLE, 0, &from_a);
+	rx6(f, pkt, n);
+	if (SW_DEFENCE(LOOP))
+		assert_int_equal(sw_server_stats(f->s)->loops, 2);
+	/* one address off: forwarded */
+	n = build(pkt, sizeof pkt, W_SENDER, W_B, BUBBLE, 0, &from_a);
+	rx(f, SW_SOCK_PRIMARY, &from_a, pkt, n);
+	(void)want_action(f, SW_ACT_SEND_UDP, "to a client");
 	fx_free(f);
 }
 
@@ -1334,6 +1496,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_conf_rng),
 		cmocka_unit_test(test_rs_nonce_ra),
 		cmocka_unit_test(test_ra_matches_miredo),
 		cmocka_unit_test(test_rs_cone_socket),
@@ -1347,6 +1510,8 @@ main(void)
 		cmocka_unit_test(test_forward_native),
 		cmocka_unit_test(test_forward_trailers),
 		cmocka_unit_test(test_input_ip6),
+		cmocka_unit_test(test_rs_rate),
+		cmocka_unit_test(test_loop_stats),
 		cmocka_unit_test(test_actions_full),
 		cmocka_unit_test(test_one_outcome),
 	};
