@@ -2,6 +2,15 @@
  * main.c - shipworm(8): ask a running shipwormd over its control socket.
  *
  *	shipworm status [--json] [-i ifname | -s socket]
+ *	shipworm edge allow|deny|defer|remove unit NAME|cgroup PATH|uid N
+ *	shipworm edge list
+ *	    [-c config] [-D dir] [-i ifname | -s socket]
+ *
+ * edge: see edge.h.  -c: the daemon's configuration file, for its
+ * InterfaceName (the default sockets) and EdgePolicyDir; -D: the policy
+ * directory itself (default: the configuration's, else
+ * /etc/shipworm/edge.d).  The edge socket is the control socket's name
+ * with ".edge" for ".sock".
  *
  * The request is one line, "status\n"; the answer, key=value lines read
  * to end of file, is checked (report.c) and printed as a report or as
@@ -22,16 +31,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
+#include "edge.h"
 #include "report.h"
 
 #define CONTROL_DIR	"/run/shipworm"
 #define DEFAULT_IFNAME	"teredo"
+#define DEFAULT_EDGE_DIR "/etc/shipworm/edge.d"
+#define CONFIG_MAX	(1 << 20)
 #define TIMEOUT_S	5
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: shipworm status [--json] "
+	    "[-i ifname | -s socket]\n"
+	    "       shipworm edge allow|deny|defer|remove "
+	    "unit NAME|cgroup PATH|uid N\n"
+	    "       shipworm edge list\n"
+	    "       edge options: [-c config] [-D dir] "
 	    "[-i ifname | -s socket]\n");
 	exit(2);
 }
@@ -120,21 +138,50 @@ cmd_status(const char *path, bool json)
 	return 0;
 }
 
+/* -c: the daemon's configuration, parsed as the daemon does. */
+static void
+read_config(const char *path, struct sw_conf *c)
+{
+	static char buf[CONFIG_MAX];
+	char err[SW_CONF_ERR_MAX];
+	size_t len = 0;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		die("%s: %s", path, strerror(errno));
+	len = fread(buf, 1, sizeof buf - 1, f);
+	if (ferror(f) || !feof(f))
+		die("%s: cannot read it whole", path);
+	fclose(f);
+	if (sw_conf_parse(c, buf, len, err) != 0)
+		die("%s: %s", path, err);
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "policy-dir", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char path[PATH_MAX];
-	const char *sock = NULL, *ifname = NULL;
-	bool json = false;
+	static struct sw_conf conf;
+	char path[PATH_MAX], edge_path[PATH_MAX];
+	const char *sock = NULL, *ifname = NULL, *config = NULL, *dir = NULL;
+	bool json = false, edge;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hi:js:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:D:hi:js:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'D':
+			dir = optarg;
+			break;
 		case 'i':
 			ifname = optarg;
 			break;
@@ -150,10 +197,22 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 || strcmp(argv[0], "status") != 0)
+	if (argc < 1)
+		usage();
+	edge = strcmp(argv[0], "edge") == 0;
+	if (!edge && (argc != 1 || strcmp(argv[0], "status") != 0))
 		usage();
 	if (sock != NULL && ifname != NULL)
 		usage();
+	if (!edge && (config != NULL || dir != NULL))
+		usage();
+	if (config != NULL) {
+		read_config(config, &conf);
+		if (ifname == NULL && sock == NULL)
+			ifname = conf.ifname;
+		if (dir == NULL && conf.role == SW_ROLE_CLIENT)
+			dir = conf.edge_dir;
+	}
 	if (sock == NULL) {
 		if (ifname == NULL)
 			ifname = DEFAULT_IFNAME;
@@ -163,6 +222,25 @@ main(int argc, char *argv[])
 		    ifname) >= (int)sizeof path)
 			die("-i: name too long");
 		sock = path;
+	}
+	if (edge) {
+		struct edge_opts eo = {
+			.dir = dir != NULL ? dir : DEFAULT_EDGE_DIR,
+			.ctl_sock = sock,
+			.edge_sock = edge_path,
+		};
+		size_t len = strlen(sock);
+
+		if (json)
+			usage();
+		if (dir != NULL && dir[0] == '\0')
+			die("-D: empty directory name");
+		if (len > 5 && strcmp(sock + len - 5, ".sock") == 0)
+			len -= 5;
+		if (snprintf(edge_path, sizeof edge_path, "%.*s.edge",
+		    (int)len, sock) >= (int)sizeof edge_path)
+			die("%s: socket path too long", sock);
+		return edge_main(&eo, argc - 1, argv + 1);
 	}
 	return cmd_status(sock, json);
 }

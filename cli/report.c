@@ -135,6 +135,55 @@ row_datagrams(FILE *f, const struct report *r)
 	row(f, "Datagrams", buf);
 }
 
+/*
+ * The security model (client): the firewall, in capitals when there is
+ * none; the granted listeners; dormancy.
+ */
+static void
+text_guard(FILE *f, const struct report *r)
+{
+	const char *v = report_get(r, "firewall"), *why;
+	char buf[320];
+
+	why = dflt(report_get(r, "firewall_reason"), "unknown");
+	if (v == NULL)
+		return;
+	if (strcmp(v, "UNFIREWALLED") == 0) {
+		row(f, "FIREWALL", "NONE (AllowUnfirewalled)");
+		row(f, "  WHY", why);
+	} else if (strcmp(v, "active") == 0) {
+		(void)snprintf(buf, sizeof buf, "active (%s denied, %s "
+		    "granted, %s routing headers, %s protocol 41 dropped)",
+		    dflt(report_get(r, "fw.edge_denied"), "?"),
+		    dflt(report_get(r, "fw.edge_granted"), "?"),
+		    dflt(report_get(r, "fw.routing_header"), "?"),
+		    dflt(report_get(r, "fw.p41_dropped"), "?"));
+		row(f, "Firewall", buf);
+	} else {
+		(void)snprintf(buf, sizeof buf, "%s: %s (the client does not "
+		    "qualify)", v, why);
+		row(f, "Firewall", buf);
+	}
+	if ((v = report_get(r, "edge_listeners")) != NULL) {
+		(void)snprintf(buf, sizeof buf, "%s (%s)", v,
+		    dflt(report_get(r, "edge_ports"), "none"));
+		row(f, "Granted Listeners", buf);
+	}
+	if ((v = report_get(r, "dormant")) != NULL) {
+		const char *after = dflt(report_get(r, "dormant_after"), "?");
+
+		if (strcmp(after, "0") == 0)
+			(void)snprintf(buf, sizeof buf, "%s (never when "
+			    "idle; %s times)", v,
+			    dflt(report_get(r, "dormancies"), "?"));
+		else
+			(void)snprintf(buf, sizeof buf, "%s (after %s s "
+			    "idle; %s times)", v, after,
+			    dflt(report_get(r, "dormancies"), "?"));
+		row(f, "Dormant", buf);
+	}
+}
+
 static void
 text_client(FILE *f, const struct report *r)
 {
@@ -185,6 +234,7 @@ text_client(FILE *f, const struct report *r)
 	}
 	row_key(f, r, "Qualifications", "qualifications");
 	row_key(f, r, "Address Changes", "address_changes");
+	text_guard(f, r);
 	row_datagrams(f, r);
 	(void)snprintf(buf, sizeof buf, "%s from the host, %s to the host",
 	    dflt(report_get(r, "tun_rx"), "?"),
@@ -266,6 +316,11 @@ text_relay(FILE *f, const struct report *r)
 	(void)snprintf(buf, sizeof buf, "%s sent, %s rate-limited",
 	    G("unreachable_sent"), G("unreachable_limited"));
 	row(f, "Unreachable Errors", buf);
+	(void)snprintf(buf, sizeof buf, "%s trusted peers evicted, %s table "
+	    "full, %s queued evicted, %s refused, %s loops",
+	    G("evicted_trusted"), G("table_full"), G("queue_evicted"),
+	    G("queue_refused_new"), G("loops"));
+	row(f, "Under Flood", buf);
 	row_datagrams(f, r);
 	(void)snprintf(buf, sizeof buf, "%s from the host, %s to the host, "
 	    "%s refused", G("tun_rx"), G("tun_tx"), G("tun_tx_errors"));

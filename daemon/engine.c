@@ -8,7 +8,12 @@
  *	  timerfd		(wakes the loop; the deadline is checked below)
  *	  signalfd		SIGTERM, SIGINT, SIGHUP: clean exit
  *	  control socket	accept; a connection's request -> status text
- *	  IPC socket		end of file: the parent is gone, exit
+ *	  IPC socket		end of file: the parent is gone, exit;
+ *				client: IPC_FW (the firewall: start the
+ *				client when active or unfirewalled, stop it,
+ *				NO_FIREWALL, when missing), IPC_EDGE (granted
+ *				ports and listeners: sw_client_set_edge,
+ *				sw_client_set_listening)
  *	  tunnel		server: read in bursts -> sw_server_input_ip6
  *				(what the IPv6 side sends our clients);
  *				client: read in bursts -> sw_client_send
@@ -41,6 +46,7 @@
 #include "auth.h"
 #include "client.h"
 #include "control.h"
+#include "edge.h"
 #include "engine.h"
 #include "ipc.h"
 #include "log.h"
@@ -83,6 +89,11 @@ struct engine {
 	sw_time started;
 	sw_time armed;			/* what the timerfd is set to */
 	bool quit;
+
+	/* client: what the parent says of the firewall and the listeners */
+	struct ipc_fw fw;		/* state 0: not heard yet */
+	struct ipc_edge edge;
+	bool client_running;		/* sw_client_start called, not stopped */
 
 	struct sw_client *client;	/* one of these three */
 	struct sw_server *server;
@@ -241,6 +252,11 @@ flush(struct engine *e)
 		case SW_ACT_ADDR_CLEAR:
 			log_info("address withdrawn");
 			to_parent(e, IPC_ADDR_CLEAR, NULL);
+			break;
+		case SW_ACT_ADDR_DEPRECATE:
+			log_info("address %s deprecated (dormant)",
+			    sw_addr_format6(a->addr, a6));
+			to_parent(e, IPC_ADDR_DEPRECATE, a->addr);
 			break;
 		case SW_ACT_STATE:
 			log_state(e, a);
@@ -553,6 +569,9 @@ status_answer(struct engine *e, struct control_conn *c)
 		.client = e->client,
 		.local = es->local[0],
 		.n_servers = cf->n_servers,
+		.fw = &e->fw,
+		.edge = &e->edge,
+		.dormant_after = (sw_time)cf->conf.dormant_after * SW_SEC,
 		.server = e->server,
 		.primary = cf->conf.server_primary,
 		.secondary = cf->conf.server_secondary,
@@ -652,19 +671,73 @@ signal_input(struct engine *e)
 	}
 }
 
+/*
+ * The firewall (client): the client runs only while the parent says the
+ * table is in place (or that we run without one, AllowUnfirewalled yes);
+ * lost, it stops (NO_FIREWALL: address withdrawn, link down) until the
+ * table is back.
+ */
+static void
+fw_input(struct engine *e, const struct ipc_fw *fw)
+{
+	sw_time now = sys_now();
+	bool run = fw->state == IPC_FW_ACTIVE ||
+	    fw->state == IPC_FW_UNFIREWALLED;
+
+	if (fw->state != e->fw.state)
+		log_info("firewall %s%s%s", ipc_fw_state_name(fw->state),
+		    fw->reason[0] != '\0' ? ": " : "", fw->reason);
+	e->fw = *fw;
+	if (run && !e->client_running) {
+		sw_client_start(e->client, now, &e->acts);
+		e->client_running = true;
+	} else if (!run && e->client_running) {
+		sw_client_stop(e->client, now, SW_CLIENT_REASON_NO_FIREWALL,
+		    &e->acts);
+		e->client_running = false;
+	}
+	flush(e);
+}
+
+/* Granted listeners (client): their ports to the core's edge check
+ * (HARD-2), and whether any exists (no dormancy while one does). */
+static void
+edge_input(struct engine *e, const struct ipc_edge *m)
+{
+	struct sw_edge se;
+	int r;
+
+	e->edge = *m;
+	r = sw_edge_set(&se, m->tcp, m->n_tcp, m->udp, m->n_udp);
+	if (r != 0)
+		log_warnx("edge ports: %s", strerror(-r));
+	sw_client_set_edge(e->client, &se);
+	sw_client_set_listening(e->client, sys_now(), m->granted != 0,
+	    &e->acts);
+	flush(e);
+}
+
 static void
 ipc_input(struct engine *e)
 {
-	struct ipc_msg m;
-	int r = ipc_recv(e->es->ipc, &m);
+	for (;;) {
+		struct ipc_msg m;
+		int r = ipc_recv(e->es->ipc, &m);
 
-	if (r == -EAGAIN || r == -EINTR)
-		return;
-	if (r <= 0) {
-		log_warnx("parent gone, exiting");
-		exit(1);
+		if (r == -EAGAIN || r == -EINTR)
+			return;
+		if (r <= 0) {
+			log_warnx("parent gone, exiting");
+			exit(1);
+		}
+		if (m.type == IPC_FW && e->client != NULL)
+			fw_input(e, &m.u.fw);
+		else if (m.type == IPC_EDGE && e->client != NULL)
+			edge_input(e, &m.u.edge);
+		else
+			fatalx("ipc: unexpected %s from the parent",
+			    ipc_type_name(m.type));
 	}
-	fatalx("ipc: unexpected %s from the parent", ipc_type_name(m.type));
 }
 
 /* ---- set-up ---------------------------------------------------------------- */
@@ -717,6 +790,15 @@ core_new(struct engine *e)
 		 * "local IPv4 subnet" of DISC-4. */
 		cc.discovery = cf->conf.local_discovery &&
 		    es->n_udp > SW_SOCK_DISCOVERY;
+		/* The security model: the core's edge check on unsolicited
+		 * inbound packets (HARD-2/3), always on in the daemon;
+		 * dormancy; the intranet prefixes never trusted (HARD-4). */
+		cc.edge = true;
+		cc.dormant_after = (sw_time)cf->conf.dormant_after * SW_SEC;
+		cc.n_intranet = 0;
+		for (unsigned i = 0; i < cf->conf.n_intranet &&
+		    i < SW_CLIENT_MAX_INTRANET; i++)
+			cc.intranet[cc.n_intranet++] = cf->conf.intranet[i];
 		if ((r = sw_client_new(&e->client, &cc)) != 0)
 			fatalx("client: %s (PeerTableSize %u, QueuePeerBytes "
 			    "%u, QueueTotalBytes %u; 0: default)",
@@ -742,6 +824,12 @@ core_new(struct engine *e)
 		/* The kernel forwards between the tunnel and the native
 		 * side, and decrements the hop limit itself. */
 		rc.decrement_hop_limit = false;
+		/* RFC 6324: the relay's own addresses (bound, then the
+		 * host's) are never a Teredo peer's mapping or server. */
+		rc.n_own = 0;
+		for (unsigned i = 0; i < es->n_own &&
+		    rc.n_own < SW_RELAY_MAX_OWN; i++)
+			rc.own[rc.n_own++] = es->own[i];
 		if (cf->conf.peers != 0)
 			rc.capacity = cf->conf.peers;
 		if (cf->conf.queue_peer_bytes != 0)
@@ -768,6 +856,18 @@ core_new(struct engine *e)
 		sc.v4.policy = cf->conf.v4_policy;
 		sc.v4.attached = es->attached;
 		sc.v4.n_attached = es->n_attached;
+		/* SRV-OP-5: per-source RS rate (RsRateLimit,
+		 * RateLimitTableSize), checked before any HMAC */
+		if (cf->conf.rs_per_second > 0) {
+			sc.rs_rate.interval = SW_SEC / cf->conf.rs_per_second;
+			if (sc.rs_rate.interval == 0)
+				sc.rs_rate.interval = 1;
+		}
+		if (cf->conf.rs_burst > 0)
+			sc.rs_rate.burst = cf->conf.rs_burst;
+		if (cf->conf.rl_entries > 0)
+			sc.rl_entries = cf->conf.rl_entries;
+		sc.rng = sys_rng();
 		if ((r = sw_server_new(&e->server, &sc)) != 0)
 			fatalx("server: %s", strerror(-r));
 	}
@@ -871,10 +971,8 @@ engine_main(struct config *cf, const struct engine_setup *es)
 	to_parent(e, IPC_READY, NULL);
 
 	e->started = sys_now();
-	if (e->client != NULL) {
-		sw_client_start(e->client, e->started, &e->acts);
-		flush(e);
-	}
+	/* The client starts when the parent reports the firewall
+	 * (IPC_FW, right after READY): never before it is in place. */
 	log_info("running as %s", sw_role_name(cf->conf.role));
 
 	while (!e->quit) {

@@ -24,6 +24,7 @@
 
 #define ENGINE_MAX_ATTACHED 16		/* IPv4 subnets of the host */
 #define ENGINE_MAX_UDP	2		/* a server's two addresses */
+#define ENGINE_MAX_OWN	8		/* = SW_RELAY_MAX_OWN */
 
 /* What the parent hands over (the engine owns every fd). */
 struct engine_setup {
@@ -46,6 +47,9 @@ struct engine_setup {
 	int raw6;			/* server: IPPROTO_RAW, else -1 */
 	struct sw_v4_net attached[ENGINE_MAX_ATTACHED];	/* COM-V4G-1 */
 	size_t n_attached;
+	uint32_t own[ENGINE_MAX_OWN];	/* the host's own IPv4 addresses
+					   (RFC 6324 loops), bind first */
+	unsigned n_own;
 };
 
 /* Runs the engine; never returns (exit 0 on SIGTERM/SIGINT/SIGHUP or when

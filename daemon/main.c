@@ -4,8 +4,9 @@
  *	shipwormd [-dnv] [-f file] [-s socket]
  *
  * With -n the configuration is read, its server names resolved and its
- * KeyFile read, exactly as at start-up; "configuration OK" (exit 0) or one
- * line naming the file and the setting (exit 1).  Nothing else is done,
+ * KeyFile read, exactly as at start-up, and a client's edge policy
+ * (EdgePolicyDir); "configuration OK" (exit 0) or one line naming the
+ * file and the setting or line (exit 1).  Nothing else is done,
  * so -n needs no privileges.
  */
 #include <limits.h>
@@ -17,6 +18,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "guard.h"
 #include "log.h"
 #include "parent.h"
 
@@ -70,6 +72,17 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (nflag) {
+		if (cf.conf.role == SW_ROLE_CLIENT) {
+			static struct sw_edge_policy pol;
+			char perr[GUARD_ERR_MAX];
+
+			if (guard_policy_load(cf.conf.edge_dir, &pol,
+			    perr) != 0) {
+				config_wipe(&cf);
+				fprintf(stderr, "shipwormd: %s\n", perr);
+				return 1;
+			}
+		}
 		config_wipe(&cf);
 		printf("configuration OK\n");
 		return 0;

@@ -10,15 +10,24 @@
  *	      link-local on the tunnel (COM-LL-3); client: link down until
  *	      qualified; server: link up and 2001:0:<primary>::/64 (our
  *	      clients) routed to it; keep only CAP_NET_ADMIN and CAP_KILL
+ *	client: the security model (guard.c): edge policy read (a bad
+ *	      file was fatal before the fork already), edge socket,
+ *	      firewall table opened; the engine starts the client only
+ *	      when told the firewall is active (or AllowUnfirewalled)
  *	loop: IPC messages (validated, anything odd is fatal), signals
- *	      (SIGTERM, SIGINT, SIGHUP: stop the engine; SIGCHLD: reap it)
- *	tear down: address and routes removed, link down, control socket
- *	      unlinked (also from fatal(), through atexit); the tunnel
- *	      vanishes with its last descriptor
+ *	      (SIGTERM, SIGINT, SIGHUP: stop the engine; SIGCHLD: reap it),
+ *	      client: a 1 s timer (firewall verified, grants, listeners:
+ *	      IPC_FW and IPC_EDGE to the engine when they change) and the
+ *	      edge socket's requests
+ *	tear down: address and routes removed, link down, edge and control
+ *	      sockets unlinked, firewall table gone with its netlink socket
+ *	      (also from fatal(), through atexit); the tunnel vanishes with
+ *	      its last descriptor
  */
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -27,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +47,7 @@
 #include "check.h"
 #include "control.h"
 #include "engine.h"
+#include "guard.h"
 #include "ipc.h"
 #include "log.h"
 #include "os.h"
@@ -45,8 +56,9 @@
 #include "sandbox.h"
 #include "tun.h"
 #include "udp.h"
+#include "weaken.h"
 
-enum { TAG_IPC = 1, TAG_SIGNAL };
+enum { TAG_IPC = 1, TAG_SIGNAL, TAG_TIMER, TAG_EDGE, TAG_EDGE_CONN };
 
 struct parent {
 	struct config *cf;
@@ -66,10 +78,16 @@ struct parent {
 	sw_time stop_deadline;
 
 	struct sys_rtnl *rtnl;
-	bool link_up, routes, has_addr;
+	bool link_up, routes, has_addr, deprecated;
 	bool clients_route;		/* server: 2001:0:<primary>::/64;
 					   relay: 2001:0::/32 */
 	uint8_t addr[16];
+
+	/* client: the security model (guard.h) */
+	struct guard *guard;
+	int timer;			/* 1 s, the guard's tick */
+	bool fw_dirty, edge_dirty;	/* the engine must hear them again */
+	char edge_path[PATH_MAX];
 };
 
 static struct parent *the_parent;	/* for the atexit handler */
@@ -155,6 +173,7 @@ addr_del(struct parent *p)
 		log_warnx("address delete %s: %s",
 		    sw_addr_format6(p->addr, a6), strerror(-r));
 	p->has_addr = false;
+	p->deprecated = false;
 }
 
 static void
@@ -168,6 +187,29 @@ link_set(struct parent *p, bool up)
 	p->link_up = up && r == 0;
 }
 
+/* The client went dormant (or woke up): the address stays, with a
+ * preferred lifetime of 0 (or forever again), so that the host starts no
+ * new connection from it while no application needs Teredo. */
+static void
+addr_deprecate(struct parent *p, bool deprecated)
+{
+	char a6[46];
+	int r;
+
+	if (!p->has_addr)
+		return;
+	r = sys_rtnl_addr6_deprecate(p->rtnl, p->ifindex, p->addr, 128,
+	    deprecated);
+	if (r != 0) {
+		log_warnx("address %s %s: %s", sw_addr_format6(p->addr, a6),
+		    deprecated ? "deprecate" : "undeprecate", strerror(-r));
+		return;
+	}
+	p->deprecated = deprecated;
+	log_info("address %s %s", sw_addr_format6(p->addr, a6),
+	    deprecated ? "deprecated (dormant)" : "preferred again");
+}
+
 /* CLI-ADDR-3: link up with the MTU, the address (/128, replacing the one
  * before: never two, CLI-MNT-5), the prefix route and a default route. */
 static void
@@ -176,8 +218,11 @@ addr_set(struct parent *p, const uint8_t addr[16])
 	char a6[46];
 	int r;
 
-	if (p->has_addr && memcmp(p->addr, addr, 16) == 0)
+	if (p->has_addr && memcmp(p->addr, addr, 16) == 0) {
+		if (p->deprecated)
+			addr_deprecate(p, false);
 		return;
+	}
 	if (!p->link_up)
 		link_set(p, true);
 	addr_del(p);
@@ -189,6 +234,7 @@ addr_set(struct parent *p, const uint8_t addr[16])
 	}
 	memcpy(p->addr, addr, 16);
 	p->has_addr = true;
+	p->deprecated = false;
 	if (!p->routes)
 		routes(p, true);
 	log_info("address %s on %s", sw_addr_format6(addr, a6),
@@ -228,6 +274,11 @@ teardown(struct parent *p)
 		close(p->tun);		/* the interface goes with it */
 		p->tun = -1;
 	}
+	if (p->guard != NULL) {
+		/* the edge socket file; the table goes with its socket */
+		guard_close(p->guard);
+		p->guard = NULL;
+	}
 	if (p->ctl_made) {
 		control_unlink(p->o->ctl_path, p->ctl_dir_made);
 		p->ctl_made = false;
@@ -242,14 +293,6 @@ teardown_atexit(void)
 }
 
 /* ---- IPC from the engine ------------------------------------------------- */
-
-static bool
-zero16(const uint8_t a[16])
-{
-	static const uint8_t z[16];
-
-	return memcmp(a, z, 16) == 0;
-}
 
 /*
  * What a client's address must be (CLI-ADDR-1): in the Teredo prefix
@@ -278,6 +321,50 @@ addr_valid(const struct parent *p, const uint8_t a[16])
 	return server && sw_check_v4_global(&chk, t.mapped.addr);
 }
 
+/* What the guard last saw, to the engine (client role, once READY); a
+ * full socket buffer leaves it for the next tick. */
+static void
+to_engine(struct parent *p)
+{
+	struct ipc_fw fw;
+	struct ipc_edge edge;
+	int r;
+
+	if (p->guard == NULL || !p->ready || p->ipc == -1)
+		return;
+	if (p->fw_dirty) {
+		guard_fw_msg(p->guard, &fw);
+		if ((r = ipc_send(p->ipc, IPC_FW, &fw)) == 0)
+			p->fw_dirty = false;
+		else if (r != -EAGAIN)
+			log_warnx("ipc: send FW: %s", strerror(-r));
+	}
+	if (p->edge_dirty) {
+		guard_edge_msg(p->guard, &edge);
+		if ((r = ipc_send(p->ipc, IPC_EDGE, &edge)) == 0)
+			p->edge_dirty = false;
+		else if (r != -EAGAIN)
+			log_warnx("ipc: send EDGE: %s", strerror(-r));
+	}
+}
+
+static void
+guard_timer(struct parent *p)
+{
+	uint64_t n;
+	bool fw, edge;
+
+	if (read(p->timer, &n, sizeof n) == -1 && errno != EAGAIN &&
+	    errno != EINTR)
+		fatal("timerfd read");
+	if (p->guard == NULL)
+		return;
+	guard_tick(p->guard, &fw, &edge);
+	p->fw_dirty |= fw;
+	p->edge_dirty |= edge;
+	to_engine(p);
+}
+
 /* Every message is checked in full; anything unexpected means the engine
  * is not the engine any more: fatal (the engine dies with us). */
 static void
@@ -288,7 +375,7 @@ ipc_message(struct parent *p, const struct ipc_msg *m)
 
 	switch (m->type) {
 	case IPC_READY:
-		if (p->ready || !zero16(m->addr))
+		if (p->ready)
 			fatalx("ipc: unexpected READY");
 		p->ready = true;
 		if (p->ready_fd != -1) {
@@ -305,22 +392,35 @@ ipc_message(struct parent *p, const struct ipc_msg *m)
 		}
 		log_info("engine %ld ready, running as %s", (long)p->engine,
 		    p->user);
+		/* the firewall's state first: the client waits for it */
+		p->fw_dirty = p->edge_dirty = true;
+		to_engine(p);
 		break;
 	case IPC_ADDR_SET:
 		if (!client || !p->ready)
 			fatalx("ipc: unexpected ADDR_SET");
-		if (!addr_valid(p, m->addr))
+		if (!addr_valid(p, m->u.addr))
 			fatalx("ipc: ADDR_SET %s is not a Teredo address of "
-			    "ours", sw_addr_format6(m->addr, a6));
-		addr_set(p, m->addr);
+			    "ours", sw_addr_format6(m->u.addr, a6));
+		addr_set(p, m->u.addr);
 		break;
 	case IPC_ADDR_CLEAR:
-		if (!client || !p->ready || !zero16(m->addr))
+		if (!client || !p->ready)
 			fatalx("ipc: unexpected ADDR_CLEAR");
 		addr_clear(p);
 		break;
+	case IPC_ADDR_DEPRECATE:
+		/* only the address the engine set, while it is there */
+		if (!client || !p->ready)
+			fatalx("ipc: unexpected ADDR_DEPRECATE");
+		if (!p->has_addr || memcmp(m->u.addr, p->addr, 16) != 0)
+			fatalx("ipc: ADDR_DEPRECATE %s is not the address set",
+			    sw_addr_format6(m->u.addr, a6));
+		addr_deprecate(p, true);
+		break;
 	default:
-		fatalx("ipc: unknown message type %u", m->type);
+		fatalx("ipc: unexpected %s from the engine",
+		    ipc_type_name(m->type));
 	}
 }
 
@@ -412,7 +512,7 @@ static void
 loop(struct parent *p)
 {
 	while (!p->reaped) {
-		struct epoll_event ev[4];
+		struct epoll_event ev[8];
 		int timeout = -1, n;
 
 		if (p->ipc == -1 && !p->stopping) {
@@ -435,7 +535,13 @@ loop(struct parent *p)
 			timeout = (int)((p->stop_deadline - now) / SW_MSEC) +
 			    1;
 		}
-		n = epoll_wait(p->ep, ev, 4, timeout);
+		if (p->guard != NULL) {
+			int t = guard_conns_expire(p->guard);
+
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+		}
+		n = epoll_wait(p->ep, ev, 8, timeout);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -446,6 +552,16 @@ loop(struct parent *p)
 				ipc_input(p);
 			else if (ev[i].data.u32 == TAG_SIGNAL)
 				signal_input(p);
+			else if (ev[i].data.u32 == TAG_TIMER)
+				guard_timer(p);
+			else if (ev[i].data.u32 == TAG_EDGE && p->guard != NULL)
+				guard_edge_accept(p->guard, p->ep,
+				    TAG_EDGE_CONN);
+			else if (ev[i].data.u32 >= TAG_EDGE_CONN &&
+			    ev[i].data.u32 < TAG_EDGE_CONN + GUARD_CONNS &&
+			    p->guard != NULL)
+				guard_conn_input(p->guard,
+				    ev[i].data.u32 - TAG_EDGE_CONN);
 		}
 		reap(p);
 	}
@@ -484,12 +600,14 @@ attached_nets(struct engine_setup *es)
 	struct ifaddrs *ifa, *i;
 
 	es->n_attached = 0;
+	es->n_own = 0;
+	if (es->local[0].addr != 0)
+		es->own[es->n_own++] = es->local[0].addr;
 	if (getifaddrs(&ifa) == -1) {
 		log_warn("getifaddrs");
 		return;
 	}
-	for (i = ifa; i != NULL && es->n_attached < ENGINE_MAX_ATTACHED;
-	    i = i->ifa_next) {
+	for (i = ifa; i != NULL; i = i->ifa_next) {
 		const struct sockaddr_in *a, *m;
 		uint32_t mask;
 		uint8_t plen = 0;
@@ -502,7 +620,11 @@ attached_nets(struct engine_setup *es)
 		mask = ntohl(m->sin_addr.s_addr);
 		while (plen < 32 && (mask & (0x80000000u >> plen)) != 0)
 			plen++;
-		if (plen == 0 || plen > 30)
+		if (es->n_own < ENGINE_MAX_OWN && ntohl(a->sin_addr.s_addr) !=
+		    INADDR_LOOPBACK)
+			es->own[es->n_own++] = ntohl(a->sin_addr.s_addr);
+		if (plen == 0 || plen > 30 ||
+		    es->n_attached == ENGINE_MAX_ATTACHED)
 			continue;
 		es->attached[es->n_attached].addr =
 		    ntohl(a->sin_addr.s_addr) & mask;
@@ -765,6 +887,37 @@ watch(struct parent *p, int fd, uint32_t tag)
 		fatal("epoll_ctl");
 }
 
+/* <ctl>.edge beside the control socket: /run/shipworm/<if>.edge by
+ * default (a name ending in .sock loses it). */
+static void
+edge_path(struct parent *p)
+{
+	const char *c = p->o->ctl_path;
+	size_t len = strlen(c);
+
+	if (len > 5 && strcmp(c + len - 5, ".sock") == 0)
+		len -= 5;
+	if (snprintf(p->edge_path, sizeof p->edge_path, "%.*s.edge",
+	    (int)len, c) >= (int)sizeof p->edge_path)
+		fatalx("edge socket: path too long");
+}
+
+/*
+ * Client: the security model, after the tunnel exists (the table names
+ * it) and before the engine may qualify (it waits for IPC_FW).  The
+ * policy was read once before the fork; failing here is fatal all the
+ * same.
+ */
+static void
+guard_start(struct parent *p)
+{
+	char err[GUARD_ERR_MAX];
+
+	edge_path(p);
+	if (guard_open(&p->guard, p->cf, p->edge_path, err) != 0)
+		fatalx("%s", err);
+}
+
 /* Fork the engine; in the parent, return once it runs. */
 static int
 start_engine(struct parent *p, const sigset_t *mask)
@@ -826,6 +979,8 @@ start_engine(struct parent *p, const sigset_t *mask)
 				clients_route(p, true);
 		}
 	}
+	if (p->cf->conf.role == SW_ROLE_CLIENT && p->tun != -1)
+		guard_start(p);
 	sandbox_parent(p->tun != -1);
 	if ((p->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
@@ -833,7 +988,47 @@ start_engine(struct parent *p, const sigset_t *mask)
 		fatal("signalfd");
 	watch(p, p->ipc, TAG_IPC);
 	watch(p, p->sig, TAG_SIGNAL);
+	if (p->guard != NULL) {
+		struct itimerspec its = {
+			.it_value = { .tv_sec = 1 },
+			.it_interval = { .tv_sec = 1 },
+		};
+
+		p->timer = timerfd_create(CLOCK_MONOTONIC,
+		    TFD_NONBLOCK | TFD_CLOEXEC);
+		if (p->timer == -1 ||
+		    timerfd_settime(p->timer, 0, &its, NULL) == -1)
+			fatal("timerfd");
+		watch(p, p->timer, TAG_TIMER);
+		watch(p, guard_edge_fd(p->guard), TAG_EDGE);
+	}
 	return 0;
+}
+
+/* A test build with a defence compiled out (lib/weaken.h) says so,
+ * loudly, every start. */
+static void
+weakened_warning(void)
+{
+#if SW_WEAKENED
+	static const struct { bool on; const char *name; } d[] = {
+		{ SW_WEAKEN_ROUTING_HEADER, "routing-header" },
+		{ SW_WEAKEN_INTRANET, "intranet" },
+		{ SW_WEAKEN_EDGE, "edge" },
+		{ SW_WEAKEN_PING_NONCE, "ping-nonce" },
+		{ SW_WEAKEN_RA_NONCE, "ra-nonce" },
+		{ SW_WEAKEN_RELAY_PEERS, "relay-peers" },
+		{ SW_WEAKEN_RELAY_QUEUE, "relay-queue" },
+		{ SW_WEAKEN_SERVER_RS_RATE, "server-rs-rate" },
+		{ SW_WEAKEN_LOOP, "loop" },
+	};
+
+	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+		if (d[i].on)
+			log_warnx("WEAKENED TEST BUILD: the %s defence is "
+			    "COMPILED OUT; for the attack tests only, never "
+			    "for use", d[i].name);
+#endif
 }
 
 int
@@ -848,6 +1043,7 @@ parent_main(struct config *cf, const struct parent_opts *o)
 		.ipc = -1,
 		.ep = -1,
 		.sig = -1,
+		.timer = -1,
 		.es = {
 			.ifname = cf->conf.ifname,
 			.udp = { -1, -1 },
@@ -861,6 +1057,18 @@ parent_main(struct config *cf, const struct parent_opts *o)
 	int status, r;
 
 	log_procinit("parent");
+	weakened_warning();
+	if (cf->conf.role == SW_ROLE_CLIENT) {
+		/* A bad policy file is fatal at start (one line naming it);
+		 * on a reload it keeps the old policy. */
+		static struct sw_edge_policy pol;
+		char err[GUARD_ERR_MAX];
+
+		if (guard_policy_load(cf->conf.edge_dir, &pol, err) != 0) {
+			log_warnx("%s", err);
+			return 1;
+		}
+	}
 	if (sandbox_user(&p.es.uid, &p.es.gid, &p.user) != 0) {
 		log_warnx("no unprivileged user for the engine "
 		    "(_shipworm or nobody)");

@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "client.h"
 #include "conf.h"
+#include "ipc.h"
 #include "relay.h"
 #include "server.h"
 #include "status.h"
@@ -114,6 +115,64 @@ drops(struct out *o, const struct sw_drop_counters *d)
 	}
 }
 
+/* edge_ports=tcp/22,udp/5353 (or none) */
+static void
+edge_ports(struct out *o, const struct ipc_edge *e)
+{
+	char list[2 * SW_EDGE_MAX_PORTS * 10];
+	size_t len = 0;
+
+	list[0] = '\0';
+	for (unsigned k = 0; k < 2; k++) {
+		const uint16_t *p = k == 0 ? e->tcp : e->udp;
+		unsigned n = k == 0 ? e->n_tcp : e->n_udp;
+
+		for (unsigned i = 0; i < n && i < SW_EDGE_MAX_PORTS; i++) {
+			int m = snprintf(list + len, sizeof list - len,
+			    "%s%s/%u", len > 0 ? "," : "",
+			    k == 0 ? "tcp" : "udp", p[i]);
+
+			if (m < 0 || (size_t)m >= sizeof list - len)
+				break;
+			len += (size_t)m;
+		}
+	}
+	kv(o, "edge_ports", "%s", len > 0 ? list : "none");
+}
+
+/* The security model (client): firewall, edge, dormancy. */
+static void
+guard(struct out *o, const struct status_info *si,
+    const struct sw_client_status *st)
+{
+	static const struct ipc_edge none;
+	const struct ipc_fw *fw = si->fw;
+	const struct ipc_edge *e = si->edge != NULL ? si->edge : &none;
+
+	if (fw == NULL || fw->state == 0) {
+		kv(o, "firewall", "missing");
+		kv(o, "firewall_reason", "not reported yet");
+	} else {
+		kv(o, "firewall", "%s", ipc_fw_state_name(fw->state));
+		if (fw->state != IPC_FW_ACTIVE)
+			kv(o, "firewall_reason", "%s", fw->reason);
+		kv(o, "fw.edge_denied", "%llu",
+		    (unsigned long long)fw->edge_denied);
+		kv(o, "fw.routing_header", "%llu",
+		    (unsigned long long)fw->routing_header);
+		kv(o, "fw.p41_dropped", "%llu",
+		    (unsigned long long)fw->p41_dropped);
+		kv(o, "fw.edge_granted", "%llu",
+		    (unsigned long long)fw->edge_granted);
+	}
+	kv(o, "edge_listeners", "%u", e->listeners);
+	edge_ports(o, e);
+	kv(o, "dormant", "%s", st->dormant ? "yes" : "no");
+	kv(o, "dormant_after", "%llu",
+	    (unsigned long long)(si->dormant_after / SW_SEC));
+	kv(o, "dormancies", "%llu", (unsigned long long)st->dormancies);
+}
+
 static void
 client(struct out *o, const struct status_info *si)
 {
@@ -163,6 +222,7 @@ client(struct out *o, const struct status_info *si)
 		kv(o, "discovery_accepted", "%llu",
 		    (unsigned long long)st.discovery_accepted);
 	}
+	guard(o, si, &st);
 	counters(o, si, true);
 	drops(o, si->drops);
 }
@@ -184,6 +244,8 @@ server(struct out *o, const struct status_info *si)
 	kv(o, "rs_answered", "%llu", (unsigned long long)ss->rs);
 	kv(o, "relayed_udp", "%llu", (unsigned long long)ss->relayed_udp);
 	kv(o, "relayed_ip6", "%llu", (unsigned long long)ss->relayed_ip6);
+	kv(o, "rs_limited", "%llu", (unsigned long long)ss->rs_limited);
+	kv(o, "loops", "%llu", (unsigned long long)ss->loops);
 	counters(o, si, false);
 	drops(o, si->drops);
 }
@@ -239,6 +301,14 @@ relay(struct out *o, const struct status_info *si)
 	    (unsigned long long)rs->unreachable_sent);
 	kv(o, "unreachable_limited", "%llu",
 	    (unsigned long long)rs->unreachable_limited);
+	/* HARD-6 under flood, RFC 6324 */
+	kv(o, "evicted_trusted", "%llu",
+	    (unsigned long long)rs->evicted_trusted);
+	kv(o, "table_full", "%llu", (unsigned long long)rs->table_full);
+	kv(o, "queue_evicted", "%llu", (unsigned long long)rs->queue_evicted);
+	kv(o, "queue_refused_new", "%llu",
+	    (unsigned long long)rs->queue_refused_new);
+	kv(o, "loops", "%llu", (unsigned long long)rs->loops);
 	counters(o, si, true);
 	drops(o, si->drops);
 }

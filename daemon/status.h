@@ -12,6 +12,8 @@
 #include "sw.h"
 #include "drop.h"
 
+struct ipc_fw;
+struct ipc_edge;
 struct sw_client;
 struct sw_server;
 struct sw_relay;
@@ -46,6 +48,9 @@ struct status_info {
 	const struct sw_client *client;
 	struct sw_v4ep local;		/* the service socket */
 	unsigned n_servers;
+	const struct ipc_fw *fw;	/* the firewall, as the parent said */
+	const struct ipc_edge *edge;	/* granted listeners, ditto */
+	sw_time dormant_after;		/* DormantAfter (0: never) */
 	/* server */
 	const struct sw_server *server;
 	uint32_t primary, secondary;

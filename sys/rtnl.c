@@ -40,6 +40,9 @@
 #include "log.h"
 #include "rtnl.h"
 
+/* An address lifetime that never ends (the kernel's INFINITY_LIFE_TIME). */
+#define RTNL_LIFETIME_FOREVER	0xFFFFFFFFu
+
 #define RTNL_BUFSIZE	8192	/* MNL_SOCKET_BUFFER_SIZE is not constant */
 #define RTNL_PROTO	RTPROT_STATIC
 
@@ -261,6 +264,34 @@ sys_rtnl_addr6(struct sys_rtnl *r, int ifindex, const uint8_t addr[16],
 	mnl_attr_put(nlh, IFA_LOCAL, 16, addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, 16, addr);
 	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	return rtnl_talk(r, nlh);
+}
+
+int
+sys_rtnl_addr6_deprecate(struct sys_rtnl *r, int ifindex,
+    const uint8_t addr[16], uint8_t plen, bool deprecated)
+{
+	struct nlmsghdr		*nlh;
+	struct ifaddrmsg	*ifa;
+	struct ifa_cacheinfo	 ci;
+
+	if (ifindex <= 0 || plen > 128)
+		return -EINVAL;
+	nlh = rtnl_msg(r, RTM_NEWADDR, NLM_F_REPLACE);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_flags = IFA_F_NODAD;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (unsigned)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, 16, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, addr);
+	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	memset(&ci, 0, sizeof(ci));
+	ci.ifa_valid = RTNL_LIFETIME_FOREVER;
+	/* preferred 0: the kernel marks it IFA_F_DEPRECATED */
+	ci.ifa_prefered = deprecated ? 0 : RTNL_LIFETIME_FOREVER;
+	mnl_attr_put(nlh, IFA_CACHEINFO, sizeof(ci), &ci);
 	return rtnl_talk(r, nlh);
 }
 

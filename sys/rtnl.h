@@ -33,6 +33,15 @@ int sys_rtnl_link_txqlen(struct sys_rtnl *r, int ifindex, uint32_t qlen);
 int sys_rtnl_addr6(struct sys_rtnl *r, int ifindex, const uint8_t addr[16],
     uint8_t plen, bool add);
 
+/*
+ * Deprecate an IPv6 address on the link (preferred lifetime 0, valid
+ * forever: it stays, but the host picks it for no new connection), or
+ * make it preferred again (both lifetimes forever).  NLM_F_REPLACE on the
+ * existing address; -ENOENT when it is not there.
+ */
+int sys_rtnl_addr6_deprecate(struct sys_rtnl *r, int ifindex,
+    const uint8_t addr[16], uint8_t plen, bool deprecated);
+
 /* Add or delete an IPv6 route dst/plen via the interface with a metric
  * (priority); plen 0 is a default route. */
 int sys_rtnl_route6(struct sys_rtnl *r, int ifindex, const uint8_t dst[16],

@@ -30,7 +30,21 @@
 #                             it (else cleanup does)
 #   lab_kill PID / lab_alive PID   end one process we started / test it
 #   lab_config NAME ROLE "Setting value"...   write $LAB_DIR/NAME.conf
-#                             (AddressPolicy lab, own interface and socket)
+#                             (AddressPolicy lab, own interface and socket;
+#                             a client: its own EdgePolicyDir, empty:
+#                             nothing granted, $LAB_DIR/NAME.edge.d)
+#   lab_edge_policy NAME LINE...   append policy lines ("allow cgroup /x")
+#                             to client NAME's EdgePolicyDir (10-lab.conf)
+#   lab_cgroup_make CG        a cgroup2 group "/PREFIX-CG" (removed by the
+#                             cleanup); lab_cgroup_path CG prints that path
+#   lab_cgroup_rule CG [MODE] the policy line for it ("allow cgroup /...")
+#   lab_granted NS CG CMD...  CMD in namespace NS and cgroup CG, in the
+#                             background (PID recorded, in LAB_LAST_PID):
+#                             a listener the edge policy can grant
+#
+# Clients' daemons and lab_granted enter only the network namespace
+# (nsenter --net): `ip netns exec` mounts the namespace's own sysfs over
+# /sys, which hides /sys/fs/cgroup, where the grants are resolved.
 #   lab_daemon NS NAME        start shipwormd -d with config NAME in NS;
 #                             PID in LAB_DAEMON_PID[NAME], log NAME.log
 #   lab_status NS NAME [--json]    `shipworm status` of daemon NAME
@@ -63,12 +77,13 @@ LAB_DIR=
 LAB_OWNER=
 LAB_NS=()		# namespaces created, in order
 LAB_PIDS=()		# processes started (lab_run / lab_capture)
+LAB_CGROUPS=()		# cgroup2 directories made (lab_cgroup_make)
 LAB_CAPS=()		# capture PIDs (stopped first, gently)
 LAB_WAN_PORTS=0
 LAB_PUBLIC_NETS="192.0.2.0/24 198.51.100.0/24 203.0.113.0/24"
 LAB_BIN=${LAB_BIN:-}	# directory with shipwormd and shipworm
 declare -A LAB_NAT_TYPE LAB_NAT_PUB LAB_NAT_LANIP LAB_NAT_CLIENTIP
-declare -A LAB_CLIENT_NAT LAB_CONF_SOCK LAB_CONF_IF LAB_DAEMON_PID
+declare -A LAB_CLIENT_NAT LAB_CONF_SOCK LAB_CONF_IF LAB_DAEMON_PID LAB_EDGE_DIR
 declare -A LAB_NATIVE6_ADDR LAB_NATIVE6_GW LAB_NATIVE6_IF
 LAB_NATIVE6_LINKS=0
 
@@ -85,7 +100,7 @@ lab_init() {
 	*[!A-Za-z0-9_-]* | "") lab_die "bad prefix '$LAB_PREFIX'" ;;
 	esac
 	LAB_OWNER=$BASHPID
-	LAB_NS=() LAB_PIDS=() LAB_CAPS=() LAB_WAN_PORTS=0
+	LAB_NS=() LAB_PIDS=() LAB_CAPS=() LAB_CGROUPS=() LAB_WAN_PORTS=0
 	LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/shipworm-lab.$LAB_PREFIX.XXXXXX") ||
 		lab_die "mktemp failed"
 	trap 'lab_cleanup' EXIT
@@ -460,10 +475,22 @@ lab_cleanup() {
 	for ((i = ${#LAB_NS[@]} - 1; i >= 0; i--)); do
 		ip netns delete "${LAB_NS[i]}" 2>/dev/null
 	done
+	# Our cgroups, once the processes in them are gone (a cgroup with
+	# a process cannot be removed): deepest first.
+	for ((i = ${#LAB_CGROUPS[@]} - 1; i >= 0; i--)); do
+		local cg=${LAB_CGROUPS[i]} k
+		for pid in $(cat "$cg/cgroup.procs" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		for ((k = 0; k < 40; k++)); do
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.05
+		done
+	done
 	if [ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ] && [ -z "${LAB_KEEP_DIR:-}" ]; then
 		rm -rf "$LAB_DIR"
 	fi
-	LAB_NS=() LAB_PIDS=() LAB_CAPS=()
+	LAB_NS=() LAB_PIDS=() LAB_CAPS=() LAB_CGROUPS=()
 	LAB_OWNER=
 }
 
@@ -472,6 +499,11 @@ lab_cleanup() {
 lab_leftovers() {
 	local prefix=$1 pid; shift
 	ip netns list | awk '{print $1}' | grep -E "^$prefix-" | sed 's/^/netns /'
+	local root; root=$(lab_cgroup_root 2>/dev/null)
+	if [ -n "$root" ]; then
+		find "$root" -maxdepth 1 -type d -name "$prefix-*" 2>/dev/null |
+		    sed 's/^/cgroup /'
+	fi
 	for pid in "$@"; do
 		if lab_alive "$pid"; then echo "pid $pid"; fi
 	done
@@ -508,10 +540,68 @@ lab_config() {
 		echo "Role $role"
 		echo "InterfaceName $ifname"
 		echo "AddressPolicy lab"
-		local l
-		for l in "$@"; do echo "$l"; done
+		local l has_dir=
+		for l in "$@"; do
+			echo "$l"
+			case $l in EdgePolicyDir*) has_dir=1 ;; esac
+		done
+		# A client's edge policy of its own (nothing granted until a
+		# test says so), never the host's /etc/shipworm/edge.d.
+		if [ "$role" = client ] && [ -z "$has_dir" ]; then
+			LAB_EDGE_DIR[$name]="$LAB_DIR/$name.edge.d"
+			mkdir -p "${LAB_EDGE_DIR[$name]}"
+			echo "EdgePolicyDir ${LAB_EDGE_DIR[$name]}"
+		fi
 	} >"$conf"
 	echo "$conf"
+}
+
+# lab_edge_policy NAME LINE... - append edge policy lines to client NAME's
+# EdgePolicyDir (file 10-lab.conf); a running daemon reads them on
+# `shipworm edge` changes or a "reload", else at its start.
+lab_edge_policy() {
+	local name=$1 l; shift
+	[ -n "${LAB_EDGE_DIR[$name]:-}" ] || lab_die "no edge policy dir for '$name'"
+	for l in "$@"; do echo "$l"; done >>"${LAB_EDGE_DIR[$name]}/10-lab.conf"
+}
+
+# lab_cgroup_root - the cgroup2 mount: /sys/fs/cgroup when it is cgroup2
+# itself, else /sys/fs/cgroup/unified (hybrid).
+lab_cgroup_root() {
+	local r
+	for r in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+		[ "$(stat -f -c %T "$r" 2>/dev/null)" = cgroup2fs ] && { echo "$r"; return 0; }
+	done
+	awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts | grep . || return 1
+}
+
+lab_cgroup_path() { echo "/$LAB_PREFIX-$1"; }
+
+# lab_cgroup_make CG - the cgroup /PREFIX-CG below the cgroup2 root.
+lab_cgroup_make() {
+	local root dir
+	root=$(lab_cgroup_root) || lab_die "no cgroup2 hierarchy"
+	dir="$root$(lab_cgroup_path "$1")"
+	mkdir "$dir" || lab_die "mkdir $dir failed"
+	LAB_CGROUPS+=("$dir")
+}
+
+# lab_cgroup_rule CG [MODE] - the policy line for cgroup CG (allow).
+lab_cgroup_rule() { echo "${2:-allow} cgroup $(lab_cgroup_path "$1")"; }
+
+# lab_granted NS CG CMD... - CMD in namespace NS, inside cgroup CG, in
+# the background (PID recorded; LAB_LAST_PID): the shell joins the cgroup
+# and then execs CMD, so that CMD's sockets are CG's.
+lab_granted() {
+	local ns cg root; ns=$(lab_ns "$1") cg=$2; shift 2
+	root=$(lab_cgroup_root) || lab_die "no cgroup2 hierarchy"
+	[ -d "$root$(lab_cgroup_path "$cg")" ] || lab_die "no cgroup '$cg' (lab_cgroup_make)"
+	# nsenter --net: ip netns exec would hide /sys/fs/cgroup
+	nsenter --net="/run/netns/$ns" sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' \
+	    sh "$root$(lab_cgroup_path "$cg")" "$@" &
+	LAB_LAST_PID=$!
+	LAB_PIDS+=("$LAB_LAST_PID")
+	lab_log "started $* in $ns, cgroup $cg: pid $LAB_LAST_PID"
 }
 
 lab_ifname() { echo "${LAB_CONF_IF[$1]}"; }
@@ -523,8 +613,19 @@ lab_daemon() {
 	local ns=$1 name=$2; shift 2
 	[ -n "$LAB_BIN" ] || lab_die "LAB_BIN not set"
 	# -d: in the foreground (the PID is the daemon's), logging to stderr
-	lab_run "$ns" "$LAB_BIN/shipwormd" -d -f "$LAB_DIR/$name.conf" \
-		-s "${LAB_CONF_SOCK[$name]}" "$@" >>"$LAB_DIR/$name.log" 2>&1
+	if [ -n "${LAB_EDGE_DIR[$name]:-}" ]; then
+		# A client: only the network namespace (nsenter --net), so
+		# that it sees /sys/fs/cgroup (ip netns exec mounts a sysfs
+		# of the namespace over /sys) and can resolve its grants.
+		nsenter --net="/run/netns/$(lab_ns "$ns")" "$LAB_BIN/shipwormd" -d \
+			-f "$LAB_DIR/$name.conf" -s "${LAB_CONF_SOCK[$name]}" "$@" \
+			>>"$LAB_DIR/$name.log" 2>&1 &
+		LAB_LAST_PID=$!
+		LAB_PIDS+=("$LAB_LAST_PID")
+	else
+		lab_run "$ns" "$LAB_BIN/shipwormd" -d -f "$LAB_DIR/$name.conf" \
+			-s "${LAB_CONF_SOCK[$name]}" "$@" >>"$LAB_DIR/$name.log" 2>&1
+	fi
 	LAB_DAEMON_PID[$name]=$LAB_LAST_PID
 }
 

@@ -154,6 +154,35 @@ bad clientkey-duplicate-id "${SRV}ClientKey 0a0b0c0d $T/a.key\nClientKey 0A0B0C0
 bad clientkey-relative "${SRV}ClientKey 0a0b0c0d a.key\n" \
     ":4" "ClientKey:" "not an absolute path"
 
+# The security model's settings ([guard]; shipwormd.conf(5)).
+CL="Role client\nServerAddress 192.0.2.10\n$LAB"
+good client-guard "${CL}AllowUnfirewalled no\nDormantAfter 0\nEdgePolicyDir $T/edge.d\nIntranetPrefix 10.0.0.0/8\nIntranetPrefix 172.16.0.0/12\nProtocol41Interface sit1\n"
+good server-rs-rate "Role server\nServerBindAddress 192.0.2.10\n${LAB}RsRateLimit 5 10\nRateLimitTableSize 1024\n"
+good relay-intranet "Role relay\nRelayAddress 2001:db8:6::3\n${LAB}IntranetPrefix 10.0.0.0/8\n"
+bad dormant-after-word "${CL}DormantAfter soon\n" ":4" "DormantAfter:"
+bad allow-unfirewalled-maybe "${CL}AllowUnfirewalled maybe\n" ":4" "AllowUnfirewalled:"
+bad intranet-bad "${CL}IntranetPrefix 10.0.0.0/33\n" ":4" "IntranetPrefix:"
+bad edge-dir-relative "${CL}EdgePolicyDir edge.d\n" ":4" "EdgePolicyDir:"
+bad rs-rate-on-client "${CL}RsRateLimit 5 10\n" "" "RsRateLimit:" "only for Role server"
+
+# The edge policy (shipworm-edge.d(5)): read by -n too; a bad file is one
+# line naming the file and the line.
+mkdir -p "$T/edge.d" "$T/edge-bad.d"
+printf '# ok\nallow cgroup /system.slice/sshd.service\ndefer uid 1000\n' >"$T/edge.d/10-a.conf"
+printf 'allow unit sshd.service\n' >"$T/edge.d/20-b.conf"
+echo "not a rule, and not read" >"$T/edge.d/README"
+good client-edge-policy "${CL}EdgePolicyDir $T/edge.d\n"
+printf 'allow cgroup /a\nallow cgroup relative/path\n' >"$T/edge-bad.d/30-bad.conf"
+printf "${CL}EdgePolicyDir $T/edge-bad.d\n" >"$T/edge-bad.conf"
+"$D" -n -f "$T/edge-bad.conf" >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+    grep -q "^shipwormd: $T/edge-bad.d/30-bad.conf:2: " "$T/err"; then
+	ok "bad edge policy file: $(cat "$T/err")"
+else
+	not_ok "bad edge policy file: rc=$rc: $(cat "$T/err")"
+fi
+
 # The file itself.
 "$D" -n -f "$T/does-not-exist.conf" >"$T/out" 2>"$T/err"
 rc=$?

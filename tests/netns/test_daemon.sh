@@ -5,7 +5,13 @@
 # AddressPolicy lab).  The client qualifies, its address and routes
 # appear on the tunnel, the engine runs unprivileged, status reads in text
 # and JSON, and stopping the daemon (SIGTERM, or SIGKILL) leaves nothing
-# behind.  Root only (SKIP otherwise); cleans up after itself, also on
+# behind.  The security model (shipwormd(8), doc/security.md): the
+# firewall table is there before the client qualifies and goes with the
+# daemon; a missing one keeps the client offline until it can be made
+# (AllowUnfirewalled yes: runs, and says so); granted listeners (a cgroup
+# allowed by EdgePolicyDir, or a socket handed over the edge socket)
+# reach status and nothing else does; `shipworm edge` edits the policy
+# and reloads it; a dormant client deprecates its address.  Root only (SKIP otherwise); cleans up after itself, also on
 # failure.  Prints TAP.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -27,10 +33,18 @@ if ! command -v ip >/dev/null || ! ip netns add "swdprobe$$" 2>/dev/null; then
 fi
 ip netns del "swdprobe$$"
 
-P=swd$$				# per-run prefix: namespaces, links
+P=swd$$				# per-run prefix: namespaces, links, cgroups
 S=${P}s C=${P}c TUN=${P}t
 T=$(mktemp -d /tmp/shipworm-daemontest.XXXXXX) || exit 2
 PIDS=()
+CGROOT=
+for r in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+	[ "$(stat -f -c %T "$r" 2>/dev/null)" = cgroup2fs ] && { CGROOT=$r; break; }
+done
+CG=${CGROOT:+$CGROOT/$P-ok}	# the granted cgroup (/$P-ok)
+# The client daemon and the granted listener enter only the network
+# namespace (nsenter --net): `ip netns exec` mounts a sysfs of the
+# namespace's own over /sys, which hides /sys/fs/cgroup.
 
 cleanup() {
 	for p in "${PIDS[@]}"; do
@@ -45,6 +59,12 @@ cleanup() {
 	done
 	ip netns del "$S" 2>/dev/null
 	ip netns del "$C" 2>/dev/null
+	if [ -n "$CG" ] && [ -d "$CG" ]; then
+		for p in $(cat "$CG/cgroup.procs" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		for _ in $(seq 40); do rmdir "$CG" 2>/dev/null && break; sleep 0.05; done
+	fi
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -83,13 +103,16 @@ InterfaceName   $TUN
 ServerAddress   192.0.2.10
 AddressPolicy   lab
 RefreshInterval 10
+EdgePolicyDir   $T/edge.d
 EOF
+mkdir -p "$T/edge.d"
+[ -n "$CG" ] && mkdir "$CG" && echo "allow cgroup /$P-ok" >"$T/edge.d/10-test.conf"
 
 ip netns exec "$S" "$D" -d -f "$T/server.conf" -s "$T/server.sock" \
     2>"$T/server.log" &
 SPID=$!
 PIDS+=("$SPID")
-ip netns exec "$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
+nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
     2>"$T/client.log" &
 CPID=$!
 PIDS+=("$CPID")
@@ -152,7 +175,106 @@ srs=$(ip netns exec "$S" "$CLI" status --json -s "$T/server.sock" |
 check "server answered the client's two RSs (rs_answered=$srs)" \
     '[ "${srs:-0}" -ge 2 ]'
 
-ip netns exec "$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
+# ---- the security model ---------------------------------------------------
+FWT="shipworm_$TUN"
+has_table() { ip netns exec "$C" nft list tables 2>/dev/null | grep -q "^table inet $FWT\$"; }
+check "firewall: status says active, the table inet $FWT is in place" \
+    '[ "$(key firewall)" = active ] && has_table'
+check "firewall: the table has the owner flag (only the daemon may change it)" \
+    'ip netns exec "$C" nft list table inet "$FWT" 2>/dev/null | grep -q "flags owner"'
+check "the edge socket $T/client.edge is there, mode 0666" \
+    '[ -S "$T/client.edge" ] && [ "$(stat -c %a "$T/client.edge")" = 666 ]'
+check "text status: the firewall line" \
+    'status | grep -q "^Firewall  *: active ("'
+
+# A listener in the granted cgroup counts, one outside it does not.
+LISTEN_PY='
+import socket, sys, time
+kind, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", port))
+if kind == "tcp":
+    s.listen(1)
+time.sleep(60)'
+ports() {	# (a list: key() stops at commas)
+	status --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("edge_ports", ""))'
+}
+if [ -n "$CG" ]; then
+	nsenter --net="/run/netns/$C" sh -c 'echo $$ >"$1/cgroup.procs" && exec python3 -c "$2" tcp 7001' \
+	    sh "$CG" "$LISTEN_PY" &
+	PIDS+=("$!")
+	ip netns exec "$C" python3 -c "$LISTEN_PY" tcp 7002 &
+	PIDS+=("$!")
+	for _ in $(seq 40); do [[ "$(ports)" == *tcp/7001* ]] && break; sleep 0.1; done
+	sleep 1.2	# one more sock_diag round: tcp/7002 had its chance
+	check "granted listener: tcp/7001 (cgroup /$P-ok) in edge_ports, tcp/7002 (not granted) not ($(ports))" \
+	    '[ "$(ports)" = tcp/7001 ] && [ "$(key edge_listeners)" = 1 ]'
+else
+	ok "# SKIP no cgroup2 hierarchy: granted listener"
+fi
+
+# The edge socket: "hand" with a socket; answered by the policy.
+HAND_PY='
+import array, os, socket, sys, time
+path, kind, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+t = {"udp": socket.SOCK_DGRAM, "tcp": socket.SOCK_STREAM, "tcp-idle": socket.SOCK_STREAM}[kind]
+s = socket.socket(socket.AF_INET6, t)
+s.bind(("::", port))
+if kind == "tcp":
+    s.listen(1)
+if len(sys.argv) > 4:
+    os.setgid(65534); os.setuid(65534)
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect(path)
+c.sendmsg([b"hand\n"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [s.fileno()]))])
+print(c.recv(200).decode().strip(), flush=True)
+time.sleep(float(os.environ.get("HOLD", "0")))'
+hand() { ip netns exec "$C" python3 -c "$HAND_PY" "$T/client.edge" "$@" 2>&1; }
+out=$(hand udp 7003)
+check "edge socket: uid 0 in cgroup / without a rule is denied ($out)" \
+    '[[ "$out" == "denied: "* ]]'
+edge() { ip netns exec "$C" "$CLI" edge -D "$T/edge.d" -s "$T/client.sock" "$@"; }
+out=$(edge defer uid 0 2>&1)
+check "shipworm edge defer uid 0: file written, daemon reloaded ($out)" \
+    'grep -q "^defer uid 0$" "$T/edge.d/50-shipworm-cli.conf" &&
+     [[ "$out" == *"shipwormd reloaded the edge policy"* ]]'
+out=$(hand tcp-idle 7004)
+check "edge socket: a TCP socket that does not listen is refused ($out)" \
+    '[ "$out" = "denied: TCP socket not listening" ]'
+HOLD=4 hand udp 7003 >"$T/hand.out" &
+PIDS+=("$!")
+for _ in $(seq 40); do [[ "$(ports)" == *udp/7003* ]] && break; sleep 0.1; done
+check "edge socket: deferred uid 0 hands udp/7003: ok, and it counts as granted ($(cat "$T/hand.out"); $(ports))" \
+    '[ "$(cat "$T/hand.out")" = ok ] && [[ "$(ports)" == *udp/7003* ]]'
+chmod 0711 "$T"	# uid 65534 reaches the edge socket (0666) in it
+out=$(hand udp 7005 nobody)
+check "edge socket: uid 65534 (no rule) is denied ($out)" '[[ "$out" == "denied: "* ]]'
+out=$(ip netns exec "$C" python3 -c '
+import os, socket, sys
+os.setgid(65534); os.setuid(65534)
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect(sys.argv[1]); c.sendall(b"reload\n"); print(c.recv(200).decode().strip())' "$T/client.edge" 2>&1)
+check "edge socket: reload from uid 65534 is refused ($out)" \
+    '[ "$out" = "denied: reload needs uid 0" ]'
+edge list >"$T/list.txt" 2>&1
+check "shipworm edge list: the rules of every file, the daemon's view" \
+    'grep -q "^defer uid 0 .*(50-shipworm-cli.conf)" "$T/list.txt" &&
+     grep -q "^Firewall  *: active" "$T/list.txt" &&
+     grep -q "^Granted Ports  *: " "$T/list.txt"'
+out=$(edge remove uid 0 2>&1)
+check "shipworm edge remove uid 0: the rule is gone ($out)" \
+    '! grep -q "uid 0" "$T/edge.d/50-shipworm-cli.conf"'
+out=$(hand udp 7006)
+check "edge socket: after the removal, uid 0 is denied again ($out)" \
+    '[[ "$out" == "denied: "* ]]'
+echo "allow bogus /x" >"$T/edge.d/60-bad.conf"
+out=$(edge allow uid 1000 2>&1)
+check "reload with a bad file: refused, named with its line, the old policy stays ($out)" \
+    '[[ "$out" == *"60-bad.conf:1"* ]] && [ "$(key firewall)" = active ]'
+rm -f "$T/edge.d/60-bad.conf"
+
+nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
     >/dev/null 2>"$T/second.log"
 rc=$?
 check "a second daemon on the same control socket exits 1" '[ $rc -eq 1 ]'
@@ -165,6 +287,8 @@ check "SIGTERM: the client exits 0" '[ $rc -eq 0 ]'
 check "SIGTERM: the tunnel is gone" '! ip -n "$C" link show dev "$TUN" >/dev/null 2>&1'
 check "SIGTERM: no route via the tunnel left" '! ip -n "$C" -6 route | grep -q "$TUN"'
 check "SIGTERM: the control socket is gone" '[ ! -e "$T/client.sock" ]'
+check "SIGTERM: the edge socket is gone" '[ ! -e "$T/client.edge" ]'
+check "SIGTERM: the firewall table is gone" '! has_table'
 check "SIGTERM: the engine is gone" '[ -z "$engine" ] || ! kill -0 "$engine" 2>/dev/null'
 out=$(status 2>&1)
 rc=$?
@@ -172,7 +296,7 @@ check "status without a daemon: exit 1, one line ($out)" \
     '[ $rc -eq 1 ] && [[ "$out" == "shipworm: cannot reach shipwormd at $T/client.sock: "* ]]'
 
 # ---- SIGKILL of the parent: the engine follows, the tunnel goes ------------
-ip netns exec "$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
+nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
     2>>"$T/client.log" &
 CPID=$!
 PIDS+=("$CPID")
@@ -190,9 +314,10 @@ done
 check "SIGKILL of the parent: the engine exits" '! kill -0 "$engine" 2>/dev/null'
 check "SIGKILL of the parent: the tunnel is gone" \
     '! ip -n "$C" link show dev "$TUN" >/dev/null 2>&1'
+check "SIGKILL of the parent: the firewall table went with its socket" '! has_table'
 
 # A socket left by a killed daemon does not stop the next one.
-ip netns exec "$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
+nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
     2>>"$T/client.log" &
 CPID=$!
 PIDS+=("$CPID")
@@ -202,6 +327,72 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 check "restart over a stale control socket qualifies" '[ "$state" = qualified ]'
+kill -TERM "$CPID"; wait "$CPID" 2>/dev/null
+
+# ---- no firewall: the client waits; AllowUnfirewalled runs without -------
+# A table of that name made by someone else: the daemon cannot make its own.
+ip netns exec "$C" nft add table inet "$FWT"
+nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
+    2>>"$T/client.log" &
+CPID=$!
+PIDS+=("$CPID")
+for _ in $(seq 50); do [ "$(key firewall)" = missing ] && break; sleep 0.1; done
+sleep 1.5
+check "firewall missing: status says so with a reason, the client does not qualify ($(key firewall): $(key firewall_reason); $(key state))" \
+    '[ "$(key firewall)" = missing ] && [ -n "$(key firewall_reason)" ] &&
+     [ "$(key state)" != qualified ] && [ -z "$(ip -n "$C" -6 -o addr show dev "$TUN" scope global)" ]'
+check "firewall missing: logged once" \
+    '[ "$(grep -c "firewall: missing" "$T/client.log")" = 1 ]'
+ip netns exec "$C" nft delete table inet "$FWT"
+for _ in $(seq 50); do [ "$(key state)" = qualified ] && break; sleep 0.1; done
+check "firewall back (the table could be made): the client qualifies" \
+    '[ "$(key firewall)" = active ] && [ "$(key state)" = qualified ]'
+kill -TERM "$CPID"; wait "$CPID" 2>/dev/null
+
+ip netns exec "$C" nft add table inet "$FWT"
+sed 's/^EdgePolicyDir.*/&\nAllowUnfirewalled yes\nDormantAfter 2/' "$T/client.conf" >"$T/unfw.conf"
+: >"$T/unfw.log"
+nsenter --net="/run/netns/$C" "$D" -d -f "$T/unfw.conf" -s "$T/client.sock" \
+    2>>"$T/unfw.log" &
+CPID=$!
+PIDS+=("$CPID")
+for _ in $(seq 50); do [ "$(key state)" = qualified ] && break; sleep 0.1; done
+check "AllowUnfirewalled yes: qualifies without the table, status says UNFIREWALLED" \
+    '[ "$(key state)" = qualified ] && [ "$(key firewall)" = UNFIREWALLED ] &&
+     [ -n "$(key firewall_reason)" ]'
+check "AllowUnfirewalled yes: the text status says so in capitals; a warning at start" \
+    'status | grep -q "^FIREWALL  *: NONE (AllowUnfirewalled)" &&
+     grep -q "RUNNING WITHOUT A FIREWALL" "$T/unfw.log"'
+
+# Dormancy: nothing granted any more (the cgroup's listener still runs:
+# empty the policy) and no traffic for DormantAfter.
+rm -f "$T/edge.d/"*.conf
+ip netns exec "$C" python3 -c '
+import socket, sys
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect(sys.argv[1]); c.sendall(b"reload\n"); c.recv(100)' "$T/client.edge"
+for _ in $(seq 80); do [ "$(key state)" = dormant ] && break; sleep 0.1; done
+a=$(key address)
+check "DormantAfter 2, idle, nothing granted: dormant, address kept but deprecated ($(key state), $(key dormancies))" \
+    '[ "$(key state)" = dormant ] && [ "$(key dormant)" = yes ] && [ "$(key dormancies)" -ge 1 ] &&
+     ip -n "$C" -6 addr show dev "$TUN" | grep -q "inet6 $a/128 .*deprecated"'
+if [ -n "$CG" ]; then
+	edge allow cgroup "/$P-ok" >/dev/null 2>&1
+	for _ in $(seq 80); do [ "$(key state)" = qualified ] && break; sleep 0.1; done
+	check "a granted listener again: qualified, the address preferred again" \
+	    '[ "$(key state)" = qualified ] && [ "$(key dormant)" = no ] &&
+	     ip -n "$C" -6 addr show dev "$TUN" | grep "inet6 .*/128" | grep -qv deprecated'
+fi
+kill -TERM "$CPID"; wait "$CPID" 2>/dev/null
+ip netns exec "$C" nft delete table inet "$FWT" 2>/dev/null
+
+# ---- a bad edge policy file is fatal at start, one line naming it ---------
+printf 'allow cgroup /a\nallow nonsense here\n' >"$T/edge.d/20-bad.conf"
+out=$(nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" 2>&1 >/dev/null)
+rc=$?
+check "a bad policy file: shipwormd exits 1 naming file and line ($out)" \
+    '[ $rc -eq 1 ] && [[ "$out" == *"$T/edge.d/20-bad.conf:2"* ]] && [ ! -e "$T/client.sock" ]'
+rm -f "$T/edge.d/20-bad.conf"
 
 if [ $failed -gt 0 ]; then
 	for f in "$T"/*.log; do

@@ -1,0 +1,873 @@
+/*
+ * guard.c - the parent's firewall, edge policy, granted listeners and
+ * edge socket (see guard.h).  HARD-2, HARD-3 (edge), HARD-7/8 (what the
+ * host accepts from the tunnel), D25 (routing headers, in the table).
+ */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "fw.h"
+#include "guard.h"
+#include "log.h"
+#include "os.h"
+#include "sockdiag.h"
+
+struct guard_conn {
+	int fd;				/* -1: free */
+	sw_time deadline;
+	size_t len;
+	char req[GUARD_REQ_MAX];
+	int passed;			/* the socket handed over, or -1 */
+	bool extra;			/* more than one descriptor came */
+};
+
+struct guard {
+	const struct config *cf;
+	char dir[SW_CONF_PATH_MAX];	/* EdgePolicyDir */
+	char table[64];
+	char cgroot[256];		/* the cgroup2 mount, "" if none */
+
+	struct sys_fw *fw;		/* NULL: missing */
+	uint32_t state;			/* enum ipc_fw_state */
+	char reason[IPC_REASON_MAX];
+	struct sys_fw_counters counters;
+	bool grants_valid;		/* fw holds grants[] */
+
+	struct sw_edge_policy policy;
+	struct sys_fw_cgroup grants[SW_EDGE_MAX_RULES];
+	size_t n_grants;
+
+	/* each cgroup rule's tree (ids of its path and below) */
+	uint64_t tree[GUARD_TREE_MAX];
+	size_t tree_off[SW_EDGE_MAX_RULES + 1];
+
+	struct sys_listener ls[GUARD_LISTENERS_MAX];
+	struct ipc_edge edge;
+
+	const char *edge_path;
+	int edge_fd;
+	bool edge_made;
+	struct guard_conn conns[GUARD_CONNS];
+	int ep;
+	uint32_t tag0;
+};
+
+/* ---- the policy --------------------------------------------------------- */
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+policy_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".conf") == 0;
+}
+
+/* One file, whole, into buf (NUL-terminated): its length or -errno. */
+static ssize_t
+read_small(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	size_t len = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -errno;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == size - 1) {
+			close(fd);
+			return -EFBIG;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+int
+guard_policy_load(const char *dir, struct sw_edge_policy *p,
+    char err[static GUARD_ERR_MAX])
+{
+	char *names[SW_EDGE_MAX_RULES * 2], *buf = NULL;
+	size_t n = 0;
+	struct dirent *d;
+	DIR *dp;
+	int r = -1;
+
+	memset(p, 0, sizeof *p);
+	err[0] = '\0';
+	if ((dp = opendir(dir)) == NULL) {
+		if (errno == ENOENT)
+			return 0;	/* no policy: nothing granted */
+		(void)snprintf(err, GUARD_ERR_MAX, "%s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	while ((d = readdir(dp)) != NULL) {
+		if (!policy_name(d->d_name))
+			continue;
+		if (n == sizeof names / sizeof names[0]) {
+			(void)snprintf(err, GUARD_ERR_MAX, "%s: too many "
+			    "policy files", dir);
+			goto out;
+		}
+		if ((names[n] = strdup(d->d_name)) == NULL) {
+			(void)snprintf(err, GUARD_ERR_MAX, "%s: out of "
+			    "memory", dir);
+			goto out;
+		}
+		n++;
+	}
+	qsort(names, n, sizeof names[0], name_cmp);
+	if ((buf = malloc(GUARD_POLICY_FILE_MAX)) == NULL) {
+		(void)snprintf(err, GUARD_ERR_MAX, "%s: out of memory", dir);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char path[SW_CONF_PATH_MAX + 256], perr[SW_CONF_ERR_MAX];
+		ssize_t len;
+
+		(void)snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		if ((len = read_small(path, buf, GUARD_POLICY_FILE_MAX)) < 0) {
+			(void)snprintf(err, GUARD_ERR_MAX, "%s: %s", path,
+			    len == -EFBIG ? "file too large" :
+			    len == -EINVAL ? "not a regular file" :
+			    strerror((int)-len));
+			goto out;
+		}
+		if (sw_edge_policy_parse(p, path, buf, (size_t)len,
+		    perr) != 0) {
+			(void)snprintf(err, GUARD_ERR_MAX, "%s", perr);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	closedir(dp);
+	free(buf);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	if (r != 0)
+		memset(p, 0, sizeof *p);
+	return r;
+}
+
+/* Path components: "/" 0, "/a" 1, "/a/b" 2. */
+static unsigned
+depth(const char *path)
+{
+	unsigned n = 0;
+
+	for (const char *c = path; *c != '\0'; c++)
+		if (*c != '/' && (c == path || c[-1] == '/'))
+			n++;
+	return n;
+}
+
+/* ---- the firewall -------------------------------------------------------- */
+
+static void
+fw_state(struct guard *g, uint32_t state, const char *why, bool *changed)
+{
+	bool same = g->state == state && strcmp(g->reason, why) == 0;
+
+	if (same)
+		return;
+	*changed = true;
+	if (state == IPC_FW_ACTIVE)
+		log_info("firewall: table inet %s active%s", g->table,
+		    g->state == 0 ? "" : " again");
+	else if (state == IPC_FW_UNFIREWALLED)
+		log_warnx("firewall: NONE (AllowUnfirewalled yes): %s; "
+		    "inbound Teredo traffic reaches the host unfiltered by "
+		    "the edge policy", why);
+	else if (g->state != IPC_FW_MISSING)
+		/* logged once per loss, not every second */
+		log_warnx("firewall: missing: %s; the client does not "
+		    "qualify until it is back", why);
+	g->state = state;
+	memset(g->reason, 0, sizeof g->reason);	/* no stale bytes */
+	(void)snprintf(g->reason, sizeof g->reason, "%s",
+	    state == IPC_FW_ACTIVE ? "" : why);
+	/* printable ASCII only: the status line carries it */
+	for (char *c = g->reason; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
+}
+
+static void
+fw_try_open(struct guard *g, bool *changed)
+{
+	const struct sw_conf *c = &g->cf->conf;
+	struct sys_fw_conf fc = { .table = g->table, .mark = SYS_FW_MARK };
+	char err[IPC_REASON_MAX];
+	int r;
+
+	fc.ifnames[fc.n_ifnames++] = c->ifname;
+	for (unsigned i = 0; i < c->n_p41 && fc.n_ifnames < 5; i++)
+		fc.ifnames[fc.n_ifnames++] = c->p41_ifnames[i];
+	err[0] = '\0';
+	r = sys_fw_open(&g->fw, &fc, err, sizeof err);
+	if (r == 0) {
+		g->grants_valid = false;
+		memset(&g->counters, 0, sizeof g->counters);
+		fw_state(g, IPC_FW_ACTIVE, "", changed);
+		return;
+	}
+	g->fw = NULL;
+	if (err[0] == '\0')
+		(void)snprintf(err, sizeof err, "%s", strerror(-r));
+	fw_state(g, c->allow_unfirewalled ? IPC_FW_UNFIREWALLED :
+	    IPC_FW_MISSING, err, changed);
+}
+
+static void
+fw_check(struct guard *g, bool *changed)
+{
+	char err[IPC_REASON_MAX], why[IPC_REASON_MAX + 16];
+	struct sys_fw_counters cnt;
+
+	if (g->fw == NULL) {
+		fw_try_open(g, changed);
+		return;
+	}
+	err[0] = '\0';
+	if (sys_fw_verify(g->fw, err, sizeof err) != 0) {
+		(void)snprintf(why, sizeof why, "lost: %s",
+		    err[0] != '\0' ? err : "verification failed");
+		sys_fw_close(g->fw);
+		g->fw = NULL;
+		fw_state(g, g->cf->conf.allow_unfirewalled ?
+		    IPC_FW_UNFIREWALLED : IPC_FW_MISSING, why, changed);
+		return;
+	}
+	if (sys_fw_counters(g->fw, &cnt) == 0 &&
+	    memcmp(&cnt, &g->counters, sizeof cnt) != 0) {
+		g->counters = cnt;
+		*changed = true;
+	}
+}
+
+static int
+grant_cmp(const void *a, const void *b)
+{
+	const struct sys_fw_cgroup *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return (int)x->level - (int)y->level;
+}
+
+/* The allow rules' cgroups that exist, as ids; to the firewall when they
+ * changed (or the table is new). */
+static void
+grants_update(struct guard *g)
+{
+	struct sys_fw_cgroup want[SW_EDGE_MAX_RULES];
+	size_t n = 0;
+	int r;
+
+	for (unsigned i = 0; i < g->policy.n && g->cgroot[0] != '\0'; i++) {
+		const struct sw_edge_rule *ru = &g->policy.rules[i];
+		uint64_t id;
+		uint8_t level;
+
+		if (ru->mode != SW_EDGE_ALLOW || ru->kind != SW_EDGE_CGROUP)
+			continue;
+		if (sys_cgroup_id(g->cgroot, ru->path, &id, &level) != 0)
+			continue;	/* not there (yet) */
+		want[n].id = id;
+		want[n].level = level;
+		n++;
+	}
+	qsort(want, n, sizeof want[0], grant_cmp);
+	if (g->fw == NULL)
+		return;
+	if (g->grants_valid && n == g->n_grants &&
+	    memcmp(want, g->grants, n * sizeof want[0]) == 0)
+		return;
+	if ((r = sys_fw_set_grants(g->fw, want, n)) != 0) {
+		log_warnx("firewall: setting %zu grants: %s", n,
+		    strerror(-r));
+		g->grants_valid = false;
+		return;
+	}
+	memcpy(g->grants, want, n * sizeof want[0]);
+	g->n_grants = n;
+	g->grants_valid = true;
+	log_info("firewall: %zu cgroup grant%s", n, n == 1 ? "" : "s");
+}
+
+/* ---- the listeners ------------------------------------------------------- */
+
+/* Every cgroup rule's tree of ids (bounded in all by GUARD_TREE_MAX). */
+static void
+trees_update(struct guard *g)
+{
+	size_t used = 0;
+
+	for (unsigned i = 0; i < g->policy.n; i++) {
+		const struct sw_edge_rule *ru = &g->policy.rules[i];
+		size_t n = 0;
+
+		g->tree_off[i] = used;
+		if (ru->kind == SW_EDGE_CGROUP && g->cgroot[0] != '\0' &&
+		    used < GUARD_TREE_MAX &&
+		    sys_cgroup_tree(g->cgroot, ru->path, g->tree + used,
+		    GUARD_TREE_MAX - used, &n) == 0) {
+			if (n > GUARD_TREE_MAX - used) {
+				log_debug("edge: cgroup tree of %s cut at %zu",
+				    ru->path, GUARD_TREE_MAX - used);
+				n = GUARD_TREE_MAX - used;
+			}
+			used += n;
+		}
+	}
+	g->tree_off[g->policy.n] = used;
+}
+
+/* Longest matching cgroup rule (by path components) for a cgroup id;
+ * DENY when none. */
+static enum sw_edge_mode
+listener_mode(const struct guard *g, uint64_t cgroup)
+{
+	enum sw_edge_mode mode = SW_EDGE_DENY;
+	int best = -1;
+
+	for (unsigned i = 0; i < g->policy.n; i++) {
+		const struct sw_edge_rule *ru = &g->policy.rules[i];
+
+		if (ru->kind != SW_EDGE_CGROUP)
+			continue;
+		for (size_t k = g->tree_off[i]; k < g->tree_off[i + 1]; k++) {
+			if (g->tree[k] != cgroup)
+				continue;
+			if ((int)depth(ru->path) >= best) {
+				best = (int)depth(ru->path);
+				mode = ru->mode;
+			}
+			break;
+		}
+	}
+	return mode;
+}
+
+static int
+port_cmp(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static uint16_t
+uniq(uint16_t *p, size_t n)
+{
+	size_t k = 0;
+
+	qsort(p, n, sizeof p[0], port_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || p[i] != p[k - 1])
+			p[k++] = p[i];
+	return (uint16_t)k;
+}
+
+static void
+listeners_update(struct guard *g, bool *changed)
+{
+	uint16_t tcp[SW_EDGE_MAX_PORTS], udp[SW_EDGE_MAX_PORTS];
+	size_t n = 0, n_tcp = 0, n_udp = 0;
+	struct ipc_edge e;
+	uint32_t count = 0;
+	int r;
+
+	memset(&e, 0, sizeof e);
+	if ((r = sys_sockdiag_listeners(g->ls, GUARD_LISTENERS_MAX, &n)) != 0) {
+		log_debug("sock_diag: %s", strerror(-r));
+		return;			/* keep what we had */
+	}
+	if (n > GUARD_LISTENERS_MAX)
+		n = GUARD_LISTENERS_MAX;
+	for (size_t i = 0; i < n; i++) {
+		const struct sys_listener *l = &g->ls[i];
+
+		/* IPv4-only sockets get nothing from the tunnel */
+		if (l->port == 0 || l->family == AF_INET)
+			continue;
+		if (l->mark != SYS_FW_MARK &&
+		    listener_mode(g, l->cgroup) != SW_EDGE_ALLOW)
+			continue;
+		count++;
+		if (l->proto == IPPROTO_TCP && n_tcp < SW_EDGE_MAX_PORTS)
+			tcp[n_tcp++] = l->port;
+		else if (l->proto == IPPROTO_UDP && n_udp < SW_EDGE_MAX_PORTS)
+			udp[n_udp++] = l->port;
+	}
+	e.n_tcp = uniq(tcp, n_tcp);
+	e.n_udp = uniq(udp, n_udp);
+	memcpy(e.tcp, tcp, e.n_tcp * sizeof tcp[0]);
+	memcpy(e.udp, udp, e.n_udp * sizeof udp[0]);
+	e.listeners = count;
+	e.granted = count > 0;
+	if (memcmp(&e, &g->edge, sizeof e) != 0) {
+		g->edge = e;
+		*changed = true;
+	}
+}
+
+void
+guard_tick(struct guard *g, bool *fw_changed, bool *edge_changed)
+{
+	*fw_changed = *edge_changed = false;
+	fw_check(g, fw_changed);
+	grants_update(g);
+	trees_update(g);
+	listeners_update(g, edge_changed);
+}
+
+void
+guard_fw_msg(const struct guard *g, struct ipc_fw *m)
+{
+	memset(m, 0, sizeof *m);
+	m->state = g->state;
+	memcpy(m->reason, g->reason, sizeof m->reason);
+	m->reason[sizeof m->reason - 1] = '\0';
+	m->edge_denied = g->counters.edge_denied;
+	m->routing_header = g->counters.routing_header;
+	m->p41_dropped = g->counters.p41_dropped;
+	m->edge_granted = g->counters.edge_granted;
+}
+
+void
+guard_edge_msg(const struct guard *g, struct ipc_edge *m)
+{
+	*m = g->edge;
+}
+
+/* ---- the edge socket ------------------------------------------------------ */
+
+static int
+edge_socket(struct guard *g, char err[static GUARD_ERR_MAX])
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t old;
+	int fd, r;
+
+	if (strlen(g->edge_path) >= sizeof sun.sun_path) {
+		(void)snprintf(err, GUARD_ERR_MAX, "%s: path too long",
+		    g->edge_path);
+		return -1;
+	}
+	memcpy(sun.sun_path, g->edge_path, strlen(g->edge_path) + 1);
+	/* The control socket beside it is ours already: a socket file
+	 * here is a leftover of a daemon that died. */
+	if (lstat(g->edge_path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode) || unlink(g->edge_path) == -1) {
+			(void)snprintf(err, GUARD_ERR_MAX, "%s exists and "
+			    "cannot be replaced", g->edge_path);
+			return -1;
+		}
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		(void)snprintf(err, GUARD_ERR_MAX, "edge socket: %s",
+		    strerror(errno));
+		return -1;
+	}
+	old = umask(0);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	umask(old);
+	if (r == -1) {
+		(void)snprintf(err, GUARD_ERR_MAX, "bind %s: %s",
+		    g->edge_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	g->edge_made = true;
+	/* 0666: any local application may hand a socket; who it is
+	 * decides (SO_PEERCRED), not who may connect. */
+	if (chmod(g->edge_path, 0666) == -1 || listen(fd, GUARD_CONNS) == -1) {
+		(void)snprintf(err, GUARD_ERR_MAX, "%s: %s", g->edge_path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	g->edge_fd = fd;
+	return 0;
+}
+
+int
+guard_edge_fd(const struct guard *g)
+{
+	return g->edge_fd;
+}
+
+static void
+conn_close(struct guard *g, struct guard_conn *c)
+{
+	if (c->fd == -1)
+		return;
+	(void)epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (c->passed != -1)
+		close(c->passed);
+	c->fd = c->passed = -1;
+	c->len = 0;
+	c->extra = false;
+}
+
+void
+guard_edge_accept(struct guard *g, int ep, uint32_t tag0)
+{
+	g->ep = ep;
+	g->tag0 = tag0;
+	for (unsigned tries = 0; tries < GUARD_CONNS; tries++) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		struct guard_conn *c = &g->conns[0];
+		unsigned slot = 0;
+		int fd;
+
+		fd = accept4(g->edge_fd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("edge: accept");
+			return;
+		}
+		/* A free slot, else the one waiting longest. */
+		for (unsigned i = 0; i < GUARD_CONNS; i++) {
+			if (g->conns[i].fd == -1 ||
+			    g->conns[i].deadline < c->deadline) {
+				c = &g->conns[i];
+				slot = i;
+			}
+			if (c->fd == -1)
+				break;
+		}
+		conn_close(g, c);
+		c->fd = fd;
+		c->passed = -1;
+		c->len = 0;
+		c->deadline = sys_now() + GUARD_TIMEOUT;
+		ev.data.u32 = tag0 + slot;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			log_warn("edge: epoll_ctl");
+			close(fd);
+			c->fd = -1;
+		}
+	}
+}
+
+/* One answer line: what, then ": why" when given. */
+static void
+answer(struct guard_conn *c, const char *what, const char *why)
+{
+	char buf[GUARD_ERR_MAX + 32];
+	int n = snprintf(buf, sizeof buf, "%s%s%s\n", what,
+	    why != NULL ? ": " : "", why != NULL ? why : "");
+
+	if (n > 0)
+		(void)send(c->fd, buf, (size_t)n < sizeof buf ? (size_t)n :
+		    sizeof buf - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* The handed socket: an IPv4/IPv6 TCP socket that listens, or a UDP
+ * socket bound to a port.  NULL, or why not. */
+static const char *
+passed_ok(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(int), slen = sizeof ss;
+	int domain = 0, type = 0, acc = 0;
+	uint16_t port = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == -1)
+		return "not a socket";
+	len = sizeof(int);
+	if (domain != AF_INET && domain != AF_INET6)
+		return "not an IPv4/IPv6 socket";
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+		return "not a socket";
+	len = sizeof(int);
+	if (getsockname(fd, (struct sockaddr *)&ss, &slen) == -1)
+		return "not a socket";
+	if (ss.ss_family == AF_INET6)
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	else if (ss.ss_family == AF_INET)
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (type == SOCK_STREAM) {
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc,
+		    &len) == -1 || acc == 0)
+			return "TCP socket not listening";
+		return NULL;
+	}
+	if (type == SOCK_DGRAM)
+		return port != 0 ? NULL : "UDP socket not bound";
+	return "neither TCP nor UDP";
+}
+
+static void
+hand(struct guard *g, struct guard_conn *c)
+{
+	struct ucred cr;
+	socklen_t len = sizeof cr;
+	char cg[512];
+	const char *why, *path;
+	enum sw_edge_mode mode;
+	uint32_t mark = SYS_FW_MARK;
+
+	if (c->extra || c->passed == -1) {
+		answer(c, "denied", c->extra ? "one socket at a time" :
+		    "no socket passed (SCM_RIGHTS)");
+		return;
+	}
+	if ((why = passed_ok(c->passed)) != NULL) {
+		answer(c, "denied", why);
+		return;
+	}
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    cr.pid <= 0) {
+		answer(c, "denied", "caller unknown");
+		return;
+	}
+	/* The caller's cgroup (the pid as it connected; SO_PEERCRED). */
+	if (sys_cgroup_of_pid(cr.pid, cg, sizeof cg) != 0) {
+		answer(c, "denied", "caller's cgroup unknown");
+		return;
+	}
+	path = strncmp(cg, "0::", 3) == 0 ? cg + 3 : cg;
+	cg[strcspn(cg, "\n")] = '\0';
+	mode = sw_edge_policy_caller(&g->policy, path, cr.uid);
+	if (mode != SW_EDGE_ALLOW && mode != SW_EDGE_DEFER) {
+		log_info("edge: socket of pid %ld uid %u (%s) denied",
+		    (long)cr.pid, (unsigned)cr.uid, path);
+		answer(c, "denied", "not allowed by the edge policy");
+		return;
+	}
+	if (setsockopt(c->passed, SOL_SOCKET, SO_MARK, &mark,
+	    sizeof mark) == -1) {
+		answer(c, "denied", strerror(errno));
+		return;
+	}
+	log_info("edge: socket of pid %ld uid %u (%s) granted (%s)",
+	    (long)cr.pid, (unsigned)cr.uid, path,
+	    mode == SW_EDGE_DEFER ? "deferred to the application" :
+	    "allowed");
+	answer(c, "ok", NULL);
+}
+
+static void
+reload(struct guard *g, struct guard_conn *c)
+{
+	static struct sw_edge_policy p;
+	char err[GUARD_ERR_MAX];
+	struct ucred cr;
+	socklen_t len = sizeof cr;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    cr.uid != 0) {
+		answer(c, "denied", "reload needs uid 0");
+		return;
+	}
+	if (guard_policy_load(g->dir, &p, err) != 0) {
+		log_warnx("edge policy: %s; the old policy stays", err);
+		answer(c, "error", err);
+		return;
+	}
+	g->policy = p;
+	log_info("edge policy reloaded: %u rule%s", p.n,
+	    p.n == 1 ? "" : "s");
+	grants_update(g);
+	trees_update(g);
+	answer(c, "ok", NULL);
+}
+
+void
+guard_conn_input(struct guard *g, unsigned i)
+{
+	struct guard_conn *c;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} cm;
+	struct iovec iov;
+	struct msghdr mh;
+	char *nl;
+	ssize_t n;
+
+	if (i >= GUARD_CONNS || g->conns[i].fd == -1)
+		return;
+	c = &g->conns[i];
+	iov.iov_base = c->req + c->len;
+	iov.iov_len = sizeof c->req - c->len;
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof cm.buf;
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* Every descriptor that came is ours to close. */
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h != NULL;
+	    h = CMSG_NXTHDR(&mh, h)) {
+		size_t nfd;
+		int fds[4];
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (nfd > 4)
+			nfd = 4;
+		memcpy(fds, CMSG_DATA(h), nfd * sizeof(int));
+		for (size_t k = 0; k < nfd; k++) {
+			if (c->passed == -1)
+				c->passed = fds[k];
+			else {
+				close(fds[k]);
+				c->extra = true;
+			}
+		}
+	}
+	if ((mh.msg_flags & MSG_CTRUNC) != 0)
+		c->extra = true;
+	if (n <= 0) {
+		conn_close(g, c);
+		return;
+	}
+	c->len += (size_t)n;
+	if ((nl = memchr(c->req, '\n', c->len)) == NULL) {
+		if (c->len == sizeof c->req) {
+			answer(c, "error", "request too long");
+			conn_close(g, c);
+		}
+		return;
+	}
+	*nl = '\0';
+	if (strcmp(c->req, "hand") == 0)
+		hand(g, c);
+	else if (strcmp(c->req, "reload") == 0)
+		reload(g, c);
+	else
+		answer(c, "error", "unknown request");
+	conn_close(g, c);
+}
+
+int
+guard_conns_expire(struct guard *g)
+{
+	sw_time now = sys_now(), next = SW_TIME_NEVER;
+
+	for (unsigned i = 0; i < GUARD_CONNS; i++) {
+		struct guard_conn *c = &g->conns[i];
+
+		if (c->fd == -1)
+			continue;
+		if (c->deadline <= now)
+			conn_close(g, c);
+		else if (c->deadline < next)
+			next = c->deadline;
+	}
+	if (next == SW_TIME_NEVER)
+		return -1;
+	return (int)((next - now + SW_MSEC - 1) / SW_MSEC);
+}
+
+/* ---- life ------------------------------------------------------------------ */
+
+int
+guard_open(struct guard **out, const struct config *cf,
+    const char *edge_path, char err[static GUARD_ERR_MAX])
+{
+	struct guard *g;
+	bool changed = false;
+	int r;
+
+	*out = NULL;
+	if ((g = calloc(1, sizeof *g)) == NULL) {
+		(void)snprintf(err, GUARD_ERR_MAX, "out of memory");
+		return -1;
+	}
+	g->cf = cf;
+	g->edge_path = edge_path;
+	g->edge_fd = -1;
+	g->ep = -1;
+	for (unsigned i = 0; i < GUARD_CONNS; i++)
+		g->conns[i].fd = g->conns[i].passed = -1;
+	(void)snprintf(g->dir, sizeof g->dir, "%s", cf->conf.edge_dir);
+	(void)snprintf(g->table, sizeof g->table, "shipworm_%s",
+	    cf->conf.ifname);
+	if (guard_policy_load(g->dir, &g->policy, err) != 0)
+		goto fail;
+	log_info("edge policy %s: %u rule%s", g->dir, g->policy.n,
+	    g->policy.n == 1 ? "" : "s");
+	if ((r = sys_cgroup2_root(g->cgroot, sizeof g->cgroot)) != 0) {
+		g->cgroot[0] = '\0';
+		log_warnx("edge: no cgroup2 hierarchy (%s): no cgroup grants",
+		    strerror(-r));
+	}
+	if (edge_socket(g, err) != 0)
+		goto fail;
+	fw_try_open(g, &changed);
+	if (g->state == IPC_FW_UNFIREWALLED)
+		log_warnx("RUNNING WITHOUT A FIREWALL (AllowUnfirewalled yes)");
+	grants_update(g);
+	trees_update(g);
+	listeners_update(g, &changed);
+	*out = g;
+	return 0;
+fail:
+	guard_close(g);
+	return -1;
+}
+
+void
+guard_close(struct guard *g)
+{
+	if (g == NULL)
+		return;
+	for (unsigned i = 0; i < GUARD_CONNS; i++)
+		conn_close(g, &g->conns[i]);
+	if (g->edge_fd != -1)
+		close(g->edge_fd);
+	if (g->edge_made && unlink(g->edge_path) == -1 && errno != ENOENT)
+		log_warn("edge: unlink %s", g->edge_path);
+	if (g->fw != NULL)
+		sys_fw_close(g->fw);	/* the table goes with its socket */
+	free(g);
+}

@@ -1,0 +1,90 @@
+/*
+ * guard.h - the parent's half of the security model (client role):
+ * the firewall, the edge policy, the granted listeners and the edge
+ * socket.  See doc/security.md and shipwormd(8).
+ *
+ *	firewall	an nftables table "shipworm_<ifname>" (flags owner:
+ *			it lives as long as the parent's netlink socket) on
+ *			the tunnel and the Protocol41Interface links
+ *			(sys/fw.c); opened before the client may qualify,
+ *			verified every second.  Missing: the client stops
+ *			(NO_FIREWALL) unless AllowUnfirewalled yes, which
+ *			runs without it and says so.
+ *	policy		EdgePolicyDir/<*.conf>, in name order
+ *			(shipworm-edge.d(5), lib/edgepol): allow rules become
+ *			the firewall's cgroup grants; a bad file is fatal at
+ *			start and keeps the old policy on a reload
+ *	listeners	sock_diag every second: a listening TCP or unconnected
+ *			UDP socket is granted when its cgroup's longest
+ *			matching rule allows it, or when it carries the mark
+ *			set on handed-over sockets (SYS_FW_MARK); their ports
+ *			go to the engine (IPC_EDGE) for the core's edge check
+ *			(HARD-2) and to keep the client from dormancy
+ *	edge socket	<ctl>.edge (0666): "hand\n" with one listening or
+ *			bound socket (SCM_RIGHTS): the caller (SO_PEERCRED:
+ *			cgroup, uid) allowed or deferred-to by the policy gets
+ *			the mark set on it, "ok\n", else "denied: <why>\n";
+ *			"reload\n" from uid 0 re-reads the policy
+ */
+#ifndef SW_DAEMON_GUARD_H
+#define SW_DAEMON_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "edgepol.h"
+#include "ipc.h"
+#include "sw.h"
+
+#define GUARD_CONNS		4	/* edge socket connections at once */
+#define GUARD_REQ_MAX		64	/* bytes in a request line */
+#define GUARD_TIMEOUT		(2 * SW_SEC)	/* to send the request */
+#define GUARD_POLICY_FILE_MAX	(256 * 1024)	/* bytes of one policy file */
+#define GUARD_LISTENERS_MAX	4096	/* sockets looked at per second */
+#define GUARD_TREE_MAX		8192	/* cgroup ids of the rules' trees */
+#define GUARD_ERR_MAX		(SW_CONF_ERR_MAX + 768)
+
+struct guard;
+
+/*
+ * Read every EdgePolicyDir/<name>.conf (names not starting with '.'),
+ * in byte order of the names, into p (emptied first).  A directory that
+ * does not exist is an empty policy (everything denied).  0, or -1 with
+ * one line in err naming the file (and line).
+ */
+int guard_policy_load(const char *dir, struct sw_edge_policy *p,
+    char err[static GUARD_ERR_MAX]);
+
+/*
+ * Parent, client role, after the tunnel exists and before the engine may
+ * qualify: read the policy (an error is fatal: -1 and err), open the edge
+ * socket at edge_path and the firewall.  A firewall that cannot be opened
+ * is not an error here: guard_fw() says missing (or unfirewalled).
+ */
+int guard_open(struct guard **out, const struct config *cf,
+    const char *edge_path, char err[static GUARD_ERR_MAX]);
+
+/* Remove the socket file, close the firewall (its table goes with the
+ * netlink socket), free.  NULL is fine. */
+void guard_close(struct guard *g);
+
+/*
+ * Once a second: verify (or reopen) the firewall, read its counters,
+ * resolve the grants, read the listeners.  *fw_changed, *edge_changed:
+ * what the engine should be told again.
+ */
+void guard_tick(struct guard *g, bool *fw_changed, bool *edge_changed);
+
+/* The messages for the engine, as of the last tick. */
+void guard_fw_msg(const struct guard *g, struct ipc_fw *m);
+void guard_edge_msg(const struct guard *g, struct ipc_edge *m);
+
+/* The edge socket (listening, non-blocking) and its connections. */
+int guard_edge_fd(const struct guard *g);
+void guard_edge_accept(struct guard *g, int ep, uint32_t tag0);
+void guard_conn_input(struct guard *g, unsigned i);
+/* Close connections past their deadline; ms until the next, or -1. */
+int guard_conns_expire(struct guard *g);
+
+#endif /* SW_DAEMON_GUARD_H */
