@@ -24,8 +24,8 @@
 
 #define LINE_MAX_LEN	4096	/* bytes in a line, comment included */
 #define NAME_MAX_LEN	32	/* longer than any setting name */
-#define QUOTE_SHOW	48	/* characters of a value shown in an error */
-#define QUOTE_BUF	(QUOTE_SHOW + 8)
+#define QUOTE_SHOW	SW_CONF_QUOTE_SHOW
+#define QUOTE_BUF	SW_CONF_QUOTE_BUF
 #define MAX_TOKENS	4	/* setting, two values, and one too many */
 
 /* Ranges, in the order of shipwormd.conf(5). */
@@ -206,8 +206,8 @@ tok_eq(const struct tok *t, const char *word)
  * 'value' with anything but printable ASCII (and the quote and backslash
  * themselves) escaped, cut after QUOTE_SHOW characters with "...".
  */
-static const char *
-quote(char q[static QUOTE_BUF], const char *p, size_t len)
+const char *
+sw_conf_quote(char q[static QUOTE_BUF], const char *p, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -242,7 +242,7 @@ quote(char q[static QUOTE_BUF], const char *p, size_t len)
 static const char *
 quote_tok(char q[static QUOTE_BUF], const struct tok *t)
 {
-	return quote(q, t->p, t->len);
+	return sw_conf_quote(q, t->p, t->len);
 }
 
 /* Append to err; snprintf keeps it bounded and NUL-terminated. */
@@ -1173,18 +1173,18 @@ check_servers(const struct sw_conf *c, const struct sw_v4_check *chk,
 		if (host_kind(s->primary, plen, &a) == HOST_V4 &&
 		    !sw_check_v4_global(chk, a))
 			return file_error(name, err, "%s " NOT_GLOBAL,
-			    quote(q, s->primary, plen), pol);
+			    sw_conf_quote(q, s->primary, plen), pol);
 		if (slen > 0 && host_kind(s->secondary, slen, &b) == HOST_V4 &&
 		    !sw_check_v4_global(chk, b))
 			return file_error(name, err, "secondary %s " NOT_GLOBAL,
-			    quote(q, s->secondary, slen), pol);
+			    sw_conf_quote(q, s->secondary, slen), pol);
 		if (slen == 0 && host_kind(s->primary, plen, &a) == HOST_V4 &&
 		    !sw_check_v4_global(chk, a + 1))
 			return file_error(name, err, "secondary %s (primary "
 			    "%s + 1) " NOT_GLOBAL "; give the secondary "
 			    "explicitly",
 			    sw_addr_format4(a + 1, a4),
-			    quote(q, s->primary, plen), pol);
+			    sw_conf_quote(q, s->primary, plen), pol);
 	}
 	return 0;
 }

@@ -138,4 +138,14 @@ int sw_conf_parse(struct sw_conf *c, const char *buf, size_t len,
 
 const char *sw_role_name(enum sw_role r);
 
+/*
+ * 'value' for a one-line error message (also lib/edgepol): anything but
+ * printable ASCII escaped as \xNN (the quote and the backslash with a
+ * backslash), cut after SW_CONF_QUOTE_SHOW characters with "...".
+ */
+#define SW_CONF_QUOTE_SHOW 48
+#define SW_CONF_QUOTE_BUF  (SW_CONF_QUOTE_SHOW + 8)
+const char *sw_conf_quote(char q[static SW_CONF_QUOTE_BUF], const char *p,
+    size_t len);
+
 #endif /* SW_CONF_H */

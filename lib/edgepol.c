@@ -3,7 +3,7 @@
  *
  * The text is untrusted as any configuration: lines are bounded
  * (LINE_MAX_LEN), a NUL byte is an error, nothing is read past len, and
- * error messages carry values only through quote(), which keeps printable
+ * error messages carry values only through sw_conf_quote(), which keeps printable
  * ASCII and truncates, so each is one printable line.  No allocation, no
  * I/O: the rules live in the caller's struct sw_edge_policy.
  */
@@ -15,8 +15,7 @@
 #include "edgepol.h"
 
 #define LINE_MAX_LEN	4096
-#define QUOTE_SHOW	48
-#define QUOTE_BUF	(QUOTE_SHOW + 8)
+#define QUOTE_BUF	SW_CONF_QUOTE_BUF
 #define NAME_SHOW	64
 #define MAX_TOKENS	4	/* mode, kind, subject, one too many */
 #define UNIT_SLICE	"/system.slice/"
@@ -80,40 +79,6 @@ is_print(char ch)
 	return (unsigned char)ch > 0x20 && (unsigned char)ch < 0x7f;
 }
 
-/* 'value', anything not printable as \xNN, cut with "..." (one line). */
-static const char *
-quote(char q[static QUOTE_BUF], const char *p, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	q[o++] = '\'';
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		size_t need = ch >= 0x20 && ch < 0x7f ?
-		    (ch == '\'' || ch == '\\' ? 2 : 1) : 4;
-
-		if (o - 1 + need > QUOTE_SHOW) {
-			memcpy(q + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (need == 4) {
-			q[o++] = '\\';
-			q[o++] = 'x';
-			q[o++] = hex[ch >> 4];
-			q[o++] = hex[ch & 0xf];
-		} else {
-			if (need == 2)
-				q[o++] = '\\';
-			q[o++] = (char)ch;
-		}
-	}
-	q[o++] = '\'';
-	q[o] = '\0';
-	return q;
-}
-
 struct pctx {
 	const char *name;
 	unsigned lineno;
@@ -155,17 +120,17 @@ cgroup_value(const struct pctx *x, const struct tok *t,
 
 	if (t->len == 0 || t->p[0] != '/')
 		return perr(x, "cgroup %s does not start with '/'",
-		    quote(q, t->p, t->len));
+		    sw_conf_quote(q, t->p, t->len));
 	if (t->len >= SW_CONF_PATH_MAX)
 		return perr(x, "cgroup %s is too long (%zu bytes, at most %d)",
-		    quote(q, t->p, t->len), t->len, SW_CONF_PATH_MAX - 1);
+		    sw_conf_quote(q, t->p, t->len), t->len, SW_CONF_PATH_MAX - 1);
 	if (t->len == 1)
 		return perr(x, "cgroup '/' is the root: it would cover "
 		    "every process; name a cgroup below it");
 	for (size_t i = 0; i < t->len; i++)
 		if (!is_print(t->p[i]))
 			return perr(x, "cgroup %s has a byte that is not "
-			    "printable ASCII", quote(q, t->p, t->len));
+			    "printable ASCII", sw_conf_quote(q, t->p, t->len));
 	/* Components between slashes: none empty, "." or "..". */
 	start = 1;
 	for (size_t i = 1; i <= t->len; i++) {
@@ -176,11 +141,11 @@ cgroup_value(const struct pctx *x, const struct tok *t,
 		n = i - start;
 		if (n == 0)
 			return perr(x, "cgroup %s has an empty component",
-			    quote(q, t->p, t->len));
+			    sw_conf_quote(q, t->p, t->len));
 		if ((n == 1 && t->p[start] == '.') ||
 		    (n == 2 && t->p[start] == '.' && t->p[start + 1] == '.'))
 			return perr(x, "cgroup %s has a '.' or '..' component",
-			    quote(q, t->p, t->len));
+			    sw_conf_quote(q, t->p, t->len));
 		start = i + 1;
 	}
 	memcpy(out, t->p, t->len);
@@ -198,18 +163,18 @@ unit_value(const struct pctx *x, const struct tok *t,
 
 	if (t->len == 0 || memchr(t->p, '/', t->len) != NULL)
 		return perr(x, "unit %s must not contain '/'",
-		    quote(q, t->p, t->len));
+		    sw_conf_quote(q, t->p, t->len));
 	if ((t->len == 1 && t->p[0] == '.') ||
 	    (t->len == 2 && t->p[0] == '.' && t->p[1] == '.'))
 		return perr(x, "unit %s is not a unit name",
-		    quote(q, t->p, t->len));
+		    sw_conf_quote(q, t->p, t->len));
 	for (size_t i = 0; i < t->len; i++)
 		if (!is_print(t->p[i]))
 			return perr(x, "unit %s has a byte that is not "
-			    "printable ASCII", quote(q, t->p, t->len));
+			    "printable ASCII", sw_conf_quote(q, t->p, t->len));
 	if (pre + t->len >= SW_CONF_PATH_MAX)
 		return perr(x, "unit %s is too long (at most %zu bytes)",
-		    quote(q, t->p, t->len), SW_CONF_PATH_MAX - 1 - pre);
+		    sw_conf_quote(q, t->p, t->len), SW_CONF_PATH_MAX - 1 - pre);
 	memcpy(out, UNIT_SLICE, pre);
 	memcpy(out + pre, t->p, t->len);
 	out[pre + t->len] = '\0';
@@ -235,7 +200,7 @@ uid_value(const struct pctx *x, const struct tok *t, uint32_t *out)
 	return 0;
  bad:
 	return perr(x, "uid %s is not a number 0..4294967294",
-	    quote(q, t->p, t->len));
+	    sw_conf_quote(q, t->p, t->len));
 }
 
 /* ---- lines -------------------------------------------------------------------- */
@@ -311,14 +276,14 @@ parse_line(struct sw_edge_policy *p, const struct pctx *x, const char *line,
 		r.mode = SW_EDGE_DEFER;
 	else
 		return perr(x, "unknown mode %s (allow, deny or defer)",
-		    quote(q, t[0].p, t[0].len));
+		    sw_conf_quote(q, t[0].p, t[0].len));
 	if (nt < 2)
 		return perr(x, "missing kind (cgroup, unit or uid)");
 	if (nt < 3)
 		return perr(x, "missing subject");
 	if (nt > 3)
 		return perr(x, "unexpected extra value %s",
-		    quote(q, t[3].p, t[3].len));
+		    sw_conf_quote(q, t[3].p, t[3].len));
 	if (tok_eq(&t[1], "cgroup")) {
 		r.kind = SW_EDGE_CGROUP;
 		e = cgroup_value(x, &t[2], r.path);
@@ -330,7 +295,7 @@ parse_line(struct sw_edge_policy *p, const struct pctx *x, const char *line,
 		e = uid_value(x, &t[2], &r.uid);
 	} else
 		return perr(x, "unknown kind %s (cgroup, unit or uid)",
-		    quote(q, t[1].p, t[1].len));
+		    sw_conf_quote(q, t[1].p, t[1].len));
 	if (e != 0)
 		return e;
 	return add_rule(p, x, &r);

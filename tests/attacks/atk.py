@@ -56,29 +56,11 @@ import struct
 import sys
 import time
 
-TEREDO_PORT = 3544
-CLIENT_LL = ipaddress.IPv6Address("fe80::ffff:ffff:ffff").packed
-ALL_ROUTERS = ipaddress.IPv6Address("ff02::2").packed
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return s
-
-
-def upper_csum(src, dst, nh, payload):
-    pseudo = src + dst + struct.pack("!I3xB", len(payload), nh)
-    c = (~csum(pseudo + payload)) & 0xFFFF
-    return c if c != 0 or nh != 17 else 0xFFFF
-
-
-def ip6(src, dst, nh, payload, hlim=64):
-    return struct.pack("!IHBB", 6 << 28, len(payload), nh, hlim) + src + \
-        dst + payload
+# The packet builders the namespace tests share (tests/netns/teredo_echo.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "netns"))
+from teredo_echo import (ALL_ROUTERS, CLIENT_LL, TEREDO_PORT, csum,  # noqa: E402,E501
+                         ip6, strip_teredo, teredo_addr, upper_csum)
 
 
 def icmp6_msg(src, dst, typ, code, body):
@@ -95,12 +77,6 @@ def bubble(src, dst):
     return ip6(src, dst, 59, b"", 64)
 
 
-def teredo_addr(server, ip, port, flags=0):
-    return (b"\x20\x01\x00\x00" + ipaddress.IPv4Address(server).packed +
-            struct.pack("!HH", flags, port ^ 0xFFFF) +
-            bytes(b ^ 0xFF for b in ipaddress.IPv4Address(ip).packed))
-
-
 def server_ll(server):
     """COM-LL-2: fe80::8000:<~3544>:<~server IPv4>."""
     return (b"\xfe\x80" + bytes(6) + struct.pack("!HH", 0x8000,
@@ -111,21 +87,6 @@ def server_ll(server):
 def origin_ind(ip, port):
     return struct.pack("!HH", 0, port ^ 0xFFFF) + \
         bytes(b ^ 0xFF for b in ipaddress.IPv4Address(ip).packed)
-
-
-def strip_teredo(data):
-    origin = None
-    if len(data) >= 2 and data[:2] == b"\x00\x01":
-        if len(data) < 13:
-            return None, None
-        idlen, aulen = data[2], data[3]
-        data = data[4 + idlen + aulen + 9:]
-    if len(data) >= 8 and data[:2] == b"\x00\x00":
-        port = struct.unpack("!H", data[2:4])[0] ^ 0xFFFF
-        ip = ipaddress.IPv4Address(bytes(b ^ 0xFF for b in data[4:8]))
-        origin = (str(ip), port)
-        data = data[8:]
-    return data, origin
 
 
 def ep(s):
