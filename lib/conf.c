@@ -98,10 +98,7 @@ enum setting_id {
 	S__COUNT
 };
 
-struct tok {
-	const char *p;
-	size_t len;
-};
+#define tok sw_conf_tok	/* shorter, inside this file */
 
 struct setting;
 
@@ -157,6 +154,34 @@ static bool
 is_blank(char ch)
 {
 	return ch == ' ' || ch == '\t';
+}
+
+size_t
+sw_conf_split(const char *line, size_t len, struct sw_conf_tok *t, size_t max)
+{
+	size_t nt = 0, end = len, i;
+
+	/* Drop the comment, then trailing blanks and CRs. */
+	for (i = 0; i < len; i++)
+		if (line[i] == '#') {
+			end = i;
+			break;
+		}
+	while (end > 0 && (is_blank(line[end - 1]) || line[end - 1] == '\r'))
+		end--;
+
+	for (i = 0; i < end && nt < max; ) {
+		while (i < end && is_blank(line[i]))
+			i++;
+		if (i == end)
+			break;
+		t[nt].p = line + i;
+		while (i < end && !is_blank(line[i]))
+			i++;
+		t[nt].len = (size_t)(line + i - t[nt].p);
+		nt++;
+	}
+	return nt;
 }
 
 static bool
@@ -1102,27 +1127,7 @@ sw_conf_line(struct sw_conf *c, const char *line, size_t len,
 		return line_error(c, s != NULL ? s->name : NULL, err,
 		    "NUL byte at column %zu", (size_t)(nul - line) + 1);
 
-	/* Drop the comment, then trailing blanks and CRs. */
-	end = len;
-	for (i = 0; i < len; i++)
-		if (line[i] == '#') {
-			end = i;
-			break;
-		}
-	while (end > 0 && (is_blank(line[end - 1]) || line[end - 1] == '\r'))
-		end--;
-
-	for (i = 0; i < end && nt < MAX_TOKENS; ) {
-		while (i < end && is_blank(line[i]))
-			i++;
-		if (i == end)
-			break;
-		t[nt].p = line + i;
-		while (i < end && !is_blank(line[i]))
-			i++;
-		t[nt].len = (size_t)(line + i - t[nt].p);
-		nt++;
-	}
+	nt = sw_conf_split(line, len, t, MAX_TOKENS);
 	if (nt == 0)
 		return 0;	/* blank or comment */
 	if (t[0].len > NAME_MAX_LEN || (s = lookup(&t[0])) == NULL)

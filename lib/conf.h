@@ -143,6 +143,20 @@ const char *sw_role_name(enum sw_role r);
  * printable ASCII escaped as \xNN (the quote and the backslash with a
  * backslash), cut after SW_CONF_QUOTE_SHOW characters with "...".
  */
+/* A word of a line, as sw_conf_split() finds it (not NUL-terminated). */
+struct sw_conf_tok {
+	const char *p;
+	size_t len;
+};
+
+/*
+ * Split a line (len bytes) into blank-separated words after dropping a
+ * '#' comment and trailing blanks and CRs (also lib/edgepol).  Fills at
+ * most max words; the number filled (0: blank or comment).
+ */
+size_t sw_conf_split(const char *line, size_t len, struct sw_conf_tok *t,
+    size_t max);
+
 #define SW_CONF_QUOTE_SHOW 48
 #define SW_CONF_QUOTE_BUF  (SW_CONF_QUOTE_SHOW + 8)
 const char *sw_conf_quote(char q[static SW_CONF_QUOTE_BUF], const char *p,

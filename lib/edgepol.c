@@ -21,10 +21,7 @@
 #define UNIT_SLICE	"/system.slice/"
 #define UID_MAX_VALUE	UINT32_C(4294967294)
 
-struct tok {
-	const char *p;
-	size_t len;
-};
+#define tok sw_conf_tok	/* shorter, inside this file */
 
 static const char *const mode_names[] = {
 	[SW_EDGE_DENY] = "deny",
@@ -65,12 +62,6 @@ tok_eq(const struct tok *t, const char *word)
 		if (lower(t->p[i]) != lower(word[i]))
 			return false;
 	return true;
-}
-
-static bool
-is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t';
 }
 
 static bool
@@ -237,7 +228,7 @@ parse_line(struct sw_edge_policy *p, const struct pctx *x, const char *line,
 	struct sw_edge_rule r;
 	char q[QUOTE_BUF];
 	const char *nul;
-	size_t nt = 0, end = len, i;
+	size_t nt;
 	int e;
 
 	if (len > LINE_MAX_LEN)
@@ -246,24 +237,7 @@ parse_line(struct sw_edge_policy *p, const struct pctx *x, const char *line,
 	if ((nul = memchr(line, '\0', len)) != NULL)
 		return perr(x, "NUL byte at column %zu",
 		    (size_t)(nul - line) + 1);
-	for (i = 0; i < len; i++)
-		if (line[i] == '#') {
-			end = i;
-			break;
-		}
-	while (end > 0 && (is_blank(line[end - 1]) || line[end - 1] == '\r'))
-		end--;
-	for (i = 0; i < end && nt < MAX_TOKENS; ) {
-		while (i < end && is_blank(line[i]))
-			i++;
-		if (i == end)
-			break;
-		t[nt].p = line + i;
-		while (i < end && !is_blank(line[i]))
-			i++;
-		t[nt].len = (size_t)(line + i - t[nt].p);
-		nt++;
-	}
+	nt = sw_conf_split(line, len, t, MAX_TOKENS);
 	if (nt == 0)
 		return 0;
 
