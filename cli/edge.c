@@ -22,6 +22,7 @@
 
 #include "edge.h"
 #include "edgepol.h"
+#include "os.h"
 #include "report.h"
 
 #define FILE_MAX	(256 * 1024)	/* bytes of a policy file */
@@ -30,19 +31,6 @@
 
 static struct sw_edge_policy pol;	/* the CLI's file */
 static char text[FILE_MAX];
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-edie(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("shipworm: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static void __attribute__((noreturn))
 edge_usage(void)
@@ -55,52 +43,19 @@ edge_usage(void)
 	exit(2);
 }
 
-/* A whole file into text: its length, -errno (ENOENT: none). */
-static ssize_t
-slurp(const char *path)
-{
-	size_t len = 0;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(fd, text + len, sizeof text - 1 - len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			int e = errno;
-
-			close(fd);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == sizeof text - 1) {
-			close(fd);
-			return -EFBIG;
-		}
-	}
-	close(fd);
-	text[len] = '\0';
-	return (ssize_t)len;
-}
-
 /* Parse file into p (appending); exits on a bad file. */
 static void
 parse_file(struct sw_edge_policy *p, const char *path, bool missing_ok)
 {
 	char err[SW_CONF_ERR_MAX];
-	ssize_t len = slurp(path);
+	ssize_t len = sys_read_small(path, text, sizeof text);
 
 	if (len == -ENOENT && missing_ok)
 		return;
 	if (len < 0)
-		edie("%s: %s", path, strerror((int)-len));
+		cli_die("%s: %s", path, strerror((int)-len));
 	if (sw_edge_policy_parse(p, path, text, (size_t)len, err) != 0)
-		edie("%s", err);
+		cli_die("%s", err);
 }
 
 /* One rule from the command line ("MODE KIND SUBJECT"), checked by the
@@ -113,14 +68,14 @@ rule_from_args(const char *mode, const char *kind, const char *subject)
 	int n;
 
 	if (strpbrk(subject, " \t\r\n#") != NULL || subject[0] == '\0')
-		edie("%s: a subject without blanks or '#'", subject);
+		cli_die("%s: a subject without blanks or '#'", subject);
 	n = snprintf(line, sizeof line, "%s %s %s\n", mode, kind, subject);
 	if (n < 0 || (size_t)n >= sizeof line)
-		edie("%s: too long", subject);
+		cli_die("%s: too long", subject);
 	memset(&one, 0, sizeof one);
 	if (sw_edge_policy_parse(&one, "command line", line, (size_t)n,
 	    err) != 0 || one.n != 1)
-		edie("%s", err);
+		cli_die("%s", err);
 	return one.rules[0];
 }
 
@@ -163,33 +118,33 @@ write_policy(const char *dir)
 	    (int)sizeof path ||
 	    snprintf(tmp, sizeof tmp, "%s/.%s.%ld", dir, EDGE_CLI_FILE,
 	    (long)getpid()) >= (int)sizeof tmp)
-		edie("%s: path too long", dir);
+		cli_die("%s: path too long", dir);
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		edie("mkdir %s: %s", dir, strerror(errno));
+		cli_die("mkdir %s: %s", dir, strerror(errno));
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0644);
 	if (fd == -1 || (f = fdopen(fd, "w")) == NULL)
-		edie("%s: %s", tmp, strerror(errno));
+		cli_die("%s: %s", tmp, strerror(errno));
 	fprintf(f, "# %s: written by shipworm edge; edit with it "
 	    "(shipworm-edge.d(5))\n", EDGE_CLI_FILE);
 	for (unsigned i = 0; i < pol.n; i++) {
 		if (sw_edge_rule_format(&pol.rules[i], line, sizeof line) < 0) {
 			(void)unlink(tmp);
-			edie("rule %u cannot be written", i + 1);
+			cli_die("rule %u cannot be written", i + 1);
 		}
 		fprintf(f, "%s\n", line);
 	}
 	if (fflush(f) == EOF || fsync(fd) == -1 || ferror(f)) {
 		(void)unlink(tmp);
-		edie("%s: %s", tmp, strerror(errno));
+		cli_die("%s: %s", tmp, strerror(errno));
 	}
 	if (fclose(f) == EOF) {
 		(void)unlink(tmp);
-		edie("%s: %s", tmp, strerror(errno));
+		cli_die("%s: %s", tmp, strerror(errno));
 	}
 	if (rename(tmp, path) == -1) {
 		(void)unlink(tmp);
-		edie("rename %s: %s", path, strerror(errno));
+		cli_die("rename %s: %s", path, strerror(errno));
 	}
 }
 
@@ -280,7 +235,7 @@ list_rules(const char *dir)
 	printf("---------------------------------------------\n");
 	if ((dp = opendir(dir)) == NULL) {
 		if (errno != ENOENT)
-			edie("%s: %s", dir, strerror(errno));
+			cli_die("%s: %s", dir, strerror(errno));
 		printf("no policy: nothing may listen through Teredo\n");
 		return;
 	}
@@ -291,7 +246,7 @@ list_rules(const char *dir)
 		    strcmp(d->d_name + len - 5, ".conf") != 0)
 			continue;
 		if ((names[n] = strdup(d->d_name)) == NULL)
-			edie("out of memory");
+			cli_die("out of memory");
 		n++;
 	}
 	closedir(dp);
@@ -366,19 +321,19 @@ edge_main(const struct edge_opts *o, int argc, char **argv)
 		edge_usage();
 	if (snprintf(path, sizeof path, "%s/%s", o->dir, EDGE_CLI_FILE) >=
 	    (int)sizeof path)
-		edie("%s: path too long", o->dir);
+		cli_die("%s: path too long", o->dir);
 	memset(&pol, 0, sizeof pol);
 	parse_file(&pol, path, true);
 	if (strcmp(cmd, "remove") == 0) {
 		r = rule_from_args("deny", argv[1], argv[2]);
 		if (remove_subject(&r) == 0)
-			edie("no rule for %s %s in %s", argv[1], argv[2], path);
+			cli_die("no rule for %s %s in %s", argv[1], argv[2], path);
 	} else if (strcmp(cmd, "allow") == 0 || strcmp(cmd, "deny") == 0 ||
 	    strcmp(cmd, "defer") == 0) {
 		r = rule_from_args(cmd, argv[1], argv[2]);
 		(void)remove_subject(&r);	/* one rule per subject */
 		if (pol.n >= SW_EDGE_MAX_RULES)
-			edie("%s: %u rules already", path, pol.n);
+			cli_die("%s: %u rules already", path, pol.n);
 		pol.rules[pol.n++] = r;
 	} else
 		edge_usage();

@@ -54,8 +54,8 @@ usage(void)
 	exit(2);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+void
+cli_die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -77,17 +77,17 @@ ask(const char *path, const char *request, char *buf, size_t size)
 	int fd;
 
 	if (strlen(path) >= sizeof sun.sun_path)
-		die("%s: socket path too long", path);
+		cli_die("%s: socket path too long", path);
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		die("socket: %s", strerror(errno));
+		cli_die("socket: %s", strerror(errno));
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1)
-		die("setsockopt: %s", strerror(errno));
+		cli_die("setsockopt: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
-		die("cannot reach shipwormd at %s: %s", path, strerror(errno));
+		cli_die("cannot reach shipwormd at %s: %s", path, strerror(errno));
 	if (send(fd, request, rlen, MSG_NOSIGNAL) != (ssize_t)rlen)
-		die("cannot send to shipwormd at %s: %s", path,
+		cli_die("cannot send to shipwormd at %s: %s", path,
 		    strerror(errno));
 	(void)shutdown(fd, SHUT_WR);
 	for (;;) {
@@ -96,16 +96,16 @@ ask(const char *path, const char *request, char *buf, size_t size)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			die("shipwormd at %s did not answer in %d s", path,
+			cli_die("shipwormd at %s did not answer in %d s", path,
 			    TIMEOUT_S);
 		if (n == -1)
-			die("reading from shipwormd at %s: %s", path,
+			cli_die("reading from shipwormd at %s: %s", path,
 			    strerror(errno));
 		if (n == 0)
 			break;
 		len += (size_t)n;
 		if (len == size - 1)
-			die("answer from shipwormd at %s is too long", path);
+			cli_die("answer from shipwormd at %s is too long", path);
 	}
 	close(fd);
 	buf[len] = '\0';
@@ -121,20 +121,20 @@ cmd_status(const char *path, bool json)
 	size_t len = ask(path, "status\n", buf, sizeof buf);
 
 	if (len == 0)
-		die("shipwormd at %s closed the connection without an answer",
+		cli_die("shipwormd at %s closed the connection without an answer",
 		    path);
 	if (memchr(buf, '\0', len) != NULL)
-		die("malformed answer from shipwormd at %s: NUL byte", path);
+		cli_die("malformed answer from shipwormd at %s: NUL byte", path);
 	if (report_parse(&r, buf, &why) != 0)
-		die("malformed answer from shipwormd at %s: %s", path, why);
+		cli_die("malformed answer from shipwormd at %s: %s", path, why);
 	if ((err = report_get(&r, "error")) != NULL)
-		die("shipwormd at %s: %s", path, err);
+		cli_die("shipwormd at %s: %s", path, err);
 	if (json)
 		report_json(stdout, &r);
 	else
 		report_text(stdout, &r);
 	if (fflush(stdout) == EOF || ferror(stdout))
-		die("stdout: %s", strerror(errno));
+		cli_die("stdout: %s", strerror(errno));
 	return 0;
 }
 
@@ -148,13 +148,13 @@ read_config(const char *path, struct sw_conf *c)
 	FILE *f = fopen(path, "re");
 
 	if (f == NULL)
-		die("%s: %s", path, strerror(errno));
+		cli_die("%s: %s", path, strerror(errno));
 	len = fread(buf, 1, sizeof buf - 1, f);
 	if (ferror(f) || !feof(f))
-		die("%s: cannot read it whole", path);
+		cli_die("%s: cannot read it whole", path);
 	fclose(f);
 	if (sw_conf_parse(c, buf, len, err) != 0)
-		die("%s: %s", path, err);
+		cli_die("%s: %s", path, err);
 }
 
 int
@@ -217,10 +217,10 @@ main(int argc, char *argv[])
 		if (ifname == NULL)
 			ifname = DEFAULT_IFNAME;
 		if (ifname[0] == '\0' || strchr(ifname, '/') != NULL)
-			die("-i %s: not an interface name", ifname);
+			cli_die("-i %s: not an interface name", ifname);
 		if (snprintf(path, sizeof path, "%s/%s.sock", CONTROL_DIR,
 		    ifname) >= (int)sizeof path)
-			die("-i: name too long");
+			cli_die("-i: name too long");
 		sock = path;
 	}
 	if (edge) {
@@ -234,12 +234,12 @@ main(int argc, char *argv[])
 		if (json)
 			usage();
 		if (dir != NULL && dir[0] == '\0')
-			die("-D: empty directory name");
+			cli_die("-D: empty directory name");
 		if (len > 5 && strcmp(sock + len - 5, ".sock") == 0)
 			len -= 5;
 		if (snprintf(edge_path, sizeof edge_path, "%.*s.edge",
 		    (int)len, sock) >= (int)sizeof edge_path)
-			die("%s: socket path too long", sock);
+			cli_die("%s: socket path too long", sock);
 		return edge_main(&eo, argc - 1, argv + 1);
 	}
 	return cmd_status(sock, json);

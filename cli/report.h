@@ -38,4 +38,8 @@ void report_text(FILE *f, const struct report *r);
  * drop.<reason> keys as a nested object "drops". */
 void report_json(FILE *f, const struct report *r);
 
+/* "shipworm: <message>" on stderr, exit 1 (cli/main.c). */
+void cli_die(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+
 #endif /* SW_CLI_REPORT_H */

@@ -81,44 +81,6 @@ policy_name(const char *n)
 	return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".conf") == 0;
 }
 
-/* One file, whole, into buf (NUL-terminated): its length or -errno. */
-static ssize_t
-read_small(const char *path, char *buf, size_t size)
-{
-	struct stat st;
-	size_t len = 0;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return -errno;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			int e = errno;
-
-			close(fd);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == size - 1) {
-			close(fd);
-			return -EFBIG;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (ssize_t)len;
-}
-
 int
 guard_policy_load(const char *dir, struct sw_edge_policy *p,
     char err[static GUARD_ERR_MAX])
@@ -163,7 +125,7 @@ guard_policy_load(const char *dir, struct sw_edge_policy *p,
 		ssize_t len;
 
 		(void)snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		if ((len = read_small(path, buf, GUARD_POLICY_FILE_MAX)) < 0) {
+		if ((len = sys_read_small(path, buf, GUARD_POLICY_FILE_MAX)) < 0) {
 			(void)snprintf(err, GUARD_ERR_MAX, "%s: %s", path,
 			    len == -EFBIG ? "file too large" :
 			    len == -EINVAL ? "not a regular file" :

@@ -3,10 +3,13 @@
  * and struct sw_rng (see os.h).
  */
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "os.h"
@@ -58,4 +61,41 @@ struct sw_rng
 sys_rng(void)
 {
 	return (struct sw_rng){ .fill = rng_fill, .ctx = NULL };
+}
+
+ssize_t
+sys_read_small(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	size_t len = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -errno;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == size - 1) {
+			close(fd);
+			return -EFBIG;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
 }

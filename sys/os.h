@@ -5,6 +5,8 @@
 #ifndef SW_SYS_OS_H
 #define SW_SYS_OS_H
 
+#include <sys/types.h>
+
 #include "sw.h"
 
 /* CLOCK_MONOTONIC in microseconds. */
@@ -17,5 +19,12 @@ struct sw_rng sys_rng(void);
 
 /* Fill buf from getrandom(2); 0 or -errno. */
 int sys_random(void *buf, size_t len);
+
+/*
+ * A small regular file (not followed if a symbolic link) into buf,
+ * NUL-terminated: its length, or -errno (ENOENT: none; EINVAL: not a
+ * regular file; EFBIG: size - 1 bytes or more).
+ */
+ssize_t sys_read_small(const char *path, char *buf, size_t size);
 
 #endif /* SW_SYS_OS_H */
