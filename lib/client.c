@@ -211,7 +211,7 @@ struct sw_client {
 					   QUALIFIED entry or listener loss */
 	sw_time last_data;
 	uint64_t dormancies;
-	struct sw_peer_table *sol;	/* solicited addresses (conf.edge) */
+	struct sw_peer_table *sol;	/* solicited addresses (edge, HARD-3) */
 	struct sw_peer_table *pinged;	/* HARD-3 per-source test counts */
 };
 
@@ -448,17 +448,25 @@ enter_offline(struct sw_client *c, sw_time now, enum sw_client_reason why,
 	emit_state(c, acts);
 }
 
+/* PROBE_PRIMARY with c->server, the address (if any) kept. */
+static void
+probe_primary(struct sw_client *c, sw_time now, enum sw_client_reason why,
+    struct sw_actions *acts)
+{
+	c->state = SW_CLIENT_PROBE_PRIMARY;
+	c->reason = why;
+	c->refreshing = false;
+	emit_state(c, acts);
+	begin_phase(c, now, cur_server(c)->primary, acts);
+}
+
 /* CLI-QUAL-4: qualification starts at P2 (C = 0) with c->server. */
 static void
 enter_probe_primary(struct sw_client *c, sw_time now,
     enum sw_client_reason why, struct sw_actions *acts)
 {
 	clear_address(c, acts);
-	c->state = SW_CLIENT_PROBE_PRIMARY;
-	c->reason = why;
-	c->refreshing = false;
-	emit_state(c, acts);
-	begin_phase(c, now, cur_server(c)->primary, acts);
+	probe_primary(c, now, why, acts);
 }
 
 /* CLI-QUAL-6: the same procedure towards the secondary address. */
@@ -527,6 +535,20 @@ fail_over(struct sw_client *c, sw_time now, enum sw_client_reason why,
 	enter_probe_primary(c, now, why, acts);
 }
 
+/* A state with no timer of its own (DORMANT, or OFFLINE after
+ * sw_client_stop): no RS, refresh or discovery bubble pending. */
+static void
+halt(struct sw_client *c, enum sw_client_state s, enum sw_client_reason why)
+{
+	c->state = s;
+	c->reason = why;
+	c->refreshing = false;
+	c->nonce_valid = false;
+	c->next_refresh = SW_TIME_NEVER;
+	c->disc_next = SW_TIME_NEVER;
+	arm(c, TIMER_NONE, SW_TIME_NEVER);
+}
+
 /*
  * DORMANT (guard): idle, no granted listener.  No RS any more (the NAT
  * mapping may lapse), no peers (their mappings lapse with it), the
@@ -537,13 +559,7 @@ static void
 enter_dormant(struct sw_client *c, struct sw_actions *acts)
 {
 	peers_reset(c, acts);
-	c->state = SW_CLIENT_DORMANT;
-	c->reason = SW_CLIENT_REASON_DORMANT;
-	c->refreshing = false;
-	c->nonce_valid = false;
-	c->next_refresh = SW_TIME_NEVER;
-	c->disc_next = SW_TIME_NEVER;
-	arm(c, TIMER_NONE, SW_TIME_NEVER);
+	halt(c, SW_CLIENT_DORMANT, SW_CLIENT_REASON_DORMANT);
 	c->dormancies++;
 	if (c->has_addr && !c->deprecated) {
 		c->deprecated = true;
@@ -561,11 +577,7 @@ static void
 wake(struct sw_client *c, sw_time now, struct sw_actions *acts)
 {
 	c->tried = 0;
-	c->state = SW_CLIENT_PROBE_PRIMARY;
-	c->reason = SW_CLIENT_REASON_DORMANT;
-	c->refreshing = false;
-	emit_state(c, acts);
-	begin_phase(c, now, cur_server(c)->primary, acts);
+	probe_primary(c, now, SW_CLIENT_REASON_DORMANT, acts);
 }
 
 /* When QUALIFIED turns DORMANT (SW_TIME_NEVER: not while a granted
@@ -744,7 +756,12 @@ get_peer(struct sw_client *c, const uint8_t addr[static 16],
  *			the last echo request of a test, retries = echo
  *			requests in its lifetime (count restarts after
  *			PING_LIFE without one, and when it answered)
- * Both are emptied with the peers (address change, DORMANT, stop).
+ * Both are emptied with the peers (address change, DORMANT, stop).  They
+ * are not fields of struct sw_peer because they must outlive its entry:
+ * give_up() removes a native peer after each failed test (HARD-6), and a
+ * flood of Teredo sources (CLI-RX-6, no ping needed) evicts any entry;
+ * either would restore an attacker's ping budget, or drop a destination
+ * the host sent to back under the edge check.
  */
 
 /* The host sent to addr. */
@@ -1704,13 +1721,7 @@ sw_client_stop(struct sw_client *c, sw_time now, enum sw_client_reason why,
 	(void)now;
 	peers_reset(c, acts);
 	clear_address(c, acts);
-	c->state = SW_CLIENT_OFFLINE;
-	c->reason = why;
-	c->refreshing = false;
-	c->nonce_valid = false;
-	c->next_refresh = SW_TIME_NEVER;
-	c->disc_next = SW_TIME_NEVER;
-	arm(c, TIMER_NONE, SW_TIME_NEVER);	/* until sw_client_start() */
+	halt(c, SW_CLIENT_OFFLINE, why);	/* until sw_client_start() */
 	emit_state(c, acts);
 }
 

@@ -42,9 +42,10 @@ bool sw_edge_has(const uint16_t *ports, uint16_t n, uint16_t port);
 /*
  * Would the host's edge policy deliver this UNSOLICITED packet?  SW_DROP_NONE
  * for ICMPv6 types 1-4 (errors), 128/129 (echo) and 133-136 (RS, RA, NS,
- * NA), and for TCP/UDP to a port in e (e may be NULL: no grants); else
- * EDGE_NOT_GRANTED (other ports, other ICMPv6 types, other upper layers,
- * non-first fragments whose ports cannot be seen, bubbles).  The extension
+ * NA), for TCP/UDP to a port in e (e may be NULL: no grants), and for a
+ * non-first fragment (no ports to judge; harmless without its first
+ * fragment, which is judged by its ports); else EDGE_NOT_GRANTED (other
+ * ports, other ICMPv6 types, other upper layers, bubbles).  The extension
  * header chain is walked (sw_ip6_walk); BAD_EXT_HEADER when it cannot be,
  * or when the upper-layer header is cut short.
  */

@@ -159,6 +159,16 @@ check_rs(struct run *r, const struct sw_action *a)
 	r->have_rs = true;
 }
 
+/* An action's segments, one after the other, into buf (the caller
+ * checked that sw_action_len(a) fits). */
+static void
+gather(uint8_t *buf, const struct sw_action *a)
+{
+	memcpy(buf, a->seg[0].p, a->seg[0].len);
+	if (a->seg[1].len > 0)
+		memcpy(buf + a->seg[0].len, a->seg[1].p, a->seg[1].len);
+}
+
 /*
  * The data path (CLI-TX, CLI-RX): only while an address is set; what goes
  * out over UDP is a Teredo packet (bubble, ping test or data) from our own
@@ -177,9 +187,7 @@ check_data_send(struct run *r, const struct sw_action *a)
 	require(r->model_addr);
 	require(a->sock == SW_SOCK_PRIMARY && a->dst.port != 0);
 	require(len > 0 && len <= sizeof buf);
-	memcpy(buf, a->seg[0].p, a->seg[0].len);
-	if (a->seg[1].len > 0)
-		memcpy(buf + a->seg[0].len, a->seg[1].p, a->seg[1].len);
+	gather(buf, a);
 	require(sw_wire_parse(buf, len, &v, &why) == 0);
 	require(!v.has_auth && !v.has_origin);
 	require(sw_ip6_parse(v.ip6, v.ip6_len, &ip, &why) == 0);
@@ -196,9 +204,7 @@ check_deliver(struct run *r, const struct sw_action *a)
 
 	require(r->model_addr);
 	require(len >= SW_IP6_HLEN && len <= sizeof buf);
-	memcpy(buf, a->seg[0].p, a->seg[0].len);
-	if (a->seg[1].len > 0)
-		memcpy(buf + a->seg[0].len, a->seg[1].p, a->seg[1].len);
+	gather(buf, a);
 	require(sw_ip6_parse(buf, len, &ip, &why) == 0);
 	require(len == SW_IP6_HLEN + (size_t)ip.plen);
 	require(memcmp(ip.dst, r->model, 16) == 0);
