@@ -462,16 +462,12 @@ sw_check_intranet(uint32_t v4, const struct sw_v4_check *c,
 }
 
 enum sw_drop
-sw_check_loop(const uint8_t teredo[static 16], const uint32_t *own,
-    size_t n_own)
+sw_check_loop(const struct sw_teredo *t, const uint32_t *own, size_t n_own)
 {
-	struct sw_teredo t;
-
 	if (!SW_DEFENCE(LOOP))
 		return SW_DROP_NONE;
-	sw_addr_decode(teredo, &t);
 	for (size_t i = 0; i < n_own; i++)
-		if (own[i] != 0 && (t.server == own[i] || t.mapped.addr == own[i]))
+		if (own[i] != 0 && (t->server == own[i] || t->mapped.addr == own[i]))
 			return SW_DROP_LOOP;
 	return SW_DROP_NONE;
 }

@@ -15,6 +15,7 @@
 #include "wire.h"
 
 struct sw_auth;
+struct sw_teredo;
 
 /* ---- COM-V4G: is an IPv4 address global unicast? -------------------- */
 
@@ -188,12 +189,12 @@ enum sw_drop sw_check_intranet(uint32_t v4, const struct sw_v4_check *c,
     const struct sw_v4_net *intranet, size_t n_intranet);
 
 /*
- * RFC 6324 §3.2: a Teredo address (16 bytes, prefix already checked)
- * whose embedded server IPv4, or whose embedded mapping, is one of our
- * own IPv4 addresses (own[0..n_own)) would send the packet back to us:
+ * RFC 6324 §3.2: a Teredo address (as sw_addr_decode gives it) whose
+ * embedded server IPv4, or whose embedded mapping, is one of our own IPv4
+ * addresses (own[0..n_own), 0 = unused) would send the packet back to us:
  * LOOP.  Guarded by SW_DEFENCE(LOOP).
  */
-enum sw_drop sw_check_loop(const uint8_t teredo[static 16],
-    const uint32_t *own, size_t n_own);
+enum sw_drop sw_check_loop(const struct sw_teredo *t, const uint32_t *own,
+    size_t n_own);
 
 #endif /* SW_CHECK_H */

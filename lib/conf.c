@@ -213,9 +213,8 @@ hex_value(char ch)
 	return -1;
 }
 
-/* ASCII case-insensitive comparison of a token with a word. */
-static bool
-tok_eq(const struct tok *t, const char *word)
+bool
+sw_conf_tok_eq(const struct tok *t, const char *word)
 {
 	size_t n = strlen(word);
 
@@ -465,7 +464,7 @@ tok_eq_tok(const struct tok *a, const struct tok *b)
 static bool
 same_host(const char *a, const struct tok *b)
 {
-	return tok_eq(b, a);
+	return sw_conf_tok_eq(b, a);
 }
 
 /* ---- setters ------------------------------------------------------------- */
@@ -477,7 +476,7 @@ set_role(const struct ctx *x, const struct tok *v, size_t nv)
 
 	(void)nv;
 	for (size_t i = 0; i < NELEM(role_names); i++)
-		if (tok_eq(&v[0], role_names[i])) {
+		if (sw_conf_tok_eq(&v[0], role_names[i])) {
 			x->c->role = (enum sw_role)i;
 			return 0;
 		}
@@ -492,7 +491,7 @@ ifname_value(const struct ctx *x, const struct tok *t,
 {
 	char q[QUOTE_BUF];
 	bool ok = t->len > 0 && t->len < SW_CONF_IFNAME_MAX &&
-	    !tok_eq(t, ".") && !tok_eq(t, "..");
+	    !sw_conf_tok_eq(t, ".") && !sw_conf_tok_eq(t, "..");
 
 	for (size_t i = 0; ok && i < t->len; i++)
 		ok = is_alpha(t->p[i]) || is_digit(t->p[i]) ||
@@ -568,7 +567,7 @@ set_policy(const struct ctx *x, const struct tok *v, size_t nv)
 
 	(void)nv;
 	for (size_t i = 0; i < NELEM(policy_names); i++)
-		if (tok_eq(&v[0], policy_names[i])) {
+		if (sw_conf_tok_eq(&v[0], policy_names[i])) {
 			x->c->v4_policy = (enum sw_v4_policy)i;
 			return 0;
 		}
@@ -807,9 +806,9 @@ yes_no(const struct ctx *x, const struct tok *v, bool *out)
 {
 	char q[QUOTE_BUF];
 
-	if (tok_eq(v, "yes"))
+	if (sw_conf_tok_eq(v, "yes"))
 		*out = true;
-	else if (tok_eq(v, "no"))
+	else if (sw_conf_tok_eq(v, "no"))
 		*out = false;
 	else
 		return FAIL(x, "%s is not yes or no", quote_tok(q, v));
@@ -843,8 +842,7 @@ set_relay_addr(const struct ctx *x, const struct tok *v, size_t nv)
 	(void)nv;
 	if ((r = ip6_tok(x, &v[0], a)) != 0)
 		return r;
-	if (sw_check_ip6_src(a) != SW_DROP_NONE || a[0] == 0xff ||
-	    sw_addr_is_link_local(a))
+	if (sw_check_ip6_src(a) != SW_DROP_NONE)	/* multicast, link-local */
 		return FAIL(x, "%s is not a global unicast IPv6 address",
 		    quote_tok(q, &v[0]));
 	memcpy(x->c->relay_addr, a, 16);
@@ -1061,7 +1059,7 @@ static const struct setting *
 lookup(const struct tok *t)
 {
 	for (size_t i = 0; i < S__COUNT; i++)
-		if (tok_eq(t, settings[i].name))
+		if (sw_conf_tok_eq(t, settings[i].name))
 			return &settings[i];
 	return NULL;
 }

@@ -138,11 +138,6 @@ int sw_conf_parse(struct sw_conf *c, const char *buf, size_t len,
 
 const char *sw_role_name(enum sw_role r);
 
-/*
- * 'value' for a one-line error message (also lib/edgepol): anything but
- * printable ASCII escaped as \xNN (the quote and the backslash with a
- * backslash), cut after SW_CONF_QUOTE_SHOW characters with "...".
- */
 /* A word of a line, as sw_conf_split() finds it (not NUL-terminated). */
 struct sw_conf_tok {
 	const char *p;
@@ -157,6 +152,14 @@ struct sw_conf_tok {
 size_t sw_conf_split(const char *line, size_t len, struct sw_conf_tok *t,
     size_t max);
 
+/* A word equals word, ASCII case ignored (also lib/edgepol). */
+bool sw_conf_tok_eq(const struct sw_conf_tok *t, const char *word);
+
+/*
+ * 'value' for a one-line error message (also lib/edgepol): anything but
+ * printable ASCII escaped as \xNN (the quote and the backslash with a
+ * backslash), cut after SW_CONF_QUOTE_SHOW characters with "...".
+ */
 #define SW_CONF_QUOTE_SHOW 48
 #define SW_CONF_QUOTE_BUF  (SW_CONF_QUOTE_SHOW + 8)
 const char *sw_conf_quote(char q[static SW_CONF_QUOTE_BUF], const char *p,

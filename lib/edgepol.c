@@ -45,25 +45,6 @@ sw_edge_policy_init(struct sw_edge_policy *p)
 
 /* ---- text helpers ----------------------------------------------------------- */
 
-static char
-lower(char ch)
-{
-	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
-}
-
-static bool
-tok_eq(const struct tok *t, const char *word)
-{
-	size_t n = strlen(word);
-
-	if (t->len != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower(t->p[i]) != lower(word[i]))
-			return false;
-	return true;
-}
-
 static bool
 is_print(char ch)
 {
@@ -242,11 +223,11 @@ parse_line(struct sw_edge_policy *p, const struct pctx *x, const char *line,
 		return 0;
 
 	memset(&r, 0, sizeof r);
-	if (tok_eq(&t[0], "allow"))
+	if (sw_conf_tok_eq(&t[0], "allow"))
 		r.mode = SW_EDGE_ALLOW;
-	else if (tok_eq(&t[0], "deny"))
+	else if (sw_conf_tok_eq(&t[0], "deny"))
 		r.mode = SW_EDGE_DENY;
-	else if (tok_eq(&t[0], "defer"))
+	else if (sw_conf_tok_eq(&t[0], "defer"))
 		r.mode = SW_EDGE_DEFER;
 	else
 		return perr(x, "unknown mode %s (allow, deny or defer)",
@@ -258,13 +239,13 @@ parse_line(struct sw_edge_policy *p, const struct pctx *x, const char *line,
 	if (nt > 3)
 		return perr(x, "unexpected extra value %s",
 		    sw_conf_quote(q, t[3].p, t[3].len));
-	if (tok_eq(&t[1], "cgroup")) {
+	if (sw_conf_tok_eq(&t[1], "cgroup")) {
 		r.kind = SW_EDGE_CGROUP;
 		e = cgroup_value(x, &t[2], r.path);
-	} else if (tok_eq(&t[1], "unit")) {
+	} else if (sw_conf_tok_eq(&t[1], "unit")) {
 		r.kind = SW_EDGE_CGROUP;
 		e = unit_value(x, &t[2], r.path);
-	} else if (tok_eq(&t[1], "uid")) {
+	} else if (sw_conf_tok_eq(&t[1], "uid")) {
 		r.kind = SW_EDGE_UID;
 		e = uid_value(x, &t[2], &r.uid);
 	} else

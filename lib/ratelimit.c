@@ -20,6 +20,7 @@ sw_tb_init(struct sw_tb *b, const struct sw_tb_conf *c, sw_time now)
 {
 	b->last = now;
 	b->tokens = c->burst;
+	b->started = true;
 }
 
 /*
@@ -54,6 +55,8 @@ tb_refill(struct sw_tb *b, const struct sw_tb_conf *c, sw_time now)
 bool
 sw_tb_take(struct sw_tb *b, const struct sw_tb_conf *c, sw_time now)
 {
+	if (!b->started)
+		sw_tb_init(b, c, now);
 	tb_refill(b, c, now);
 	if (b->tokens == 0)
 		return false;

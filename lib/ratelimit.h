@@ -22,11 +22,13 @@ struct sw_tb_conf {
 struct sw_tb {
 	sw_time last;		/* time the token count was last brought up to date */
 	uint32_t tokens;
+	bool started;		/* false: zeroed, full at the first take */
 };
 
 /* A full bucket at now. */
 void sw_tb_init(struct sw_tb *b, const struct sw_tb_conf *c, sw_time now);
-/* Take one token if there is one: true = allowed. */
+/* Take one token if there is one: true = allowed.  A zeroed bucket (an
+ * owner made without a clock) is first sw_tb_init'ed at now. */
 bool sw_tb_take(struct sw_tb *b, const struct sw_tb_conf *c, sw_time now);
 
 struct sw_rl_stats {

@@ -33,8 +33,8 @@ struct sw_relay {
 	struct sw_timerq timers;	/* retry deadlines (timerq.h) */
 	size_t memsize;
 	struct sw_relay_stats stats;
-	struct sw_tb icmp_tb;		/* SEC-9: ICMPv6 errors */
-	bool icmp_tb_ready;
+	struct sw_tb icmp_tb;		/* SEC-9: ICMPv6 errors (zeroed:
+					   full at the first error) */
 };
 
 void
@@ -203,28 +203,25 @@ emit(const struct sw_relay *r, struct sw_actions *acts,
     size_t len)
 {
 	struct sw_action *a;
-	uint8_t *h;
+	uint8_t *h = NULL;
 
-	if (!r->conf.decrement_hop_limit) {
-		if ((a = sw_actions_push(acts, kind)) == NULL)
-			return false;
-		a->sock = SW_SOCK_PRIMARY;
-		if (dst != NULL)
-			a->dst = *dst;
-		a->seg[0] = (struct sw_seg){ pkt, len };
-		return true;
-	}
-	if ((h = sw_actions_alloc(acts, SW_IP6_HLEN)) == NULL)
+	if (r->conf.decrement_hop_limit &&
+	    (h = sw_actions_alloc(acts, SW_IP6_HLEN)) == NULL)
 		return false;
 	if ((a = sw_actions_push(acts, kind)) == NULL) {
-		sw_actions_trim(acts, h, SW_IP6_HLEN, 0);
+		if (h != NULL)
+			sw_actions_trim(acts, h, SW_IP6_HLEN, 0);
 		return false;
 	}
-	memcpy(h, pkt, SW_IP6_HLEN);
-	h[7] = (uint8_t)(h[7] - 1);
 	a->sock = SW_SOCK_PRIMARY;
 	if (dst != NULL)
 		a->dst = *dst;
+	if (h == NULL) {
+		a->seg[0] = (struct sw_seg){ pkt, len };
+		return true;
+	}
+	memcpy(h, pkt, SW_IP6_HLEN);
+	h[7] = (uint8_t)(h[7] - 1);
 	a->seg[0] = (struct sw_seg){ h, SW_IP6_HLEN };
 	if (len > SW_IP6_HLEN)
 		a->seg[1] = (struct sw_seg){ pkt + SW_IP6_HLEN,
@@ -426,8 +423,8 @@ check_tx(const struct sw_relay *r, const struct sw_ip6_view *ip,
 	if (sw_addr_is_teredo(ip->src, r->conf.prefix))
 		return SW_DROP_TEREDO_TRANSIT;		/* HARD-7 */
 	sw_addr_decode(ip->dst, t);			/* cone bit ignored */
-	if ((why = sw_check_loop(ip->dst, r->conf.own,
-	    r->conf.n_own)) != SW_DROP_NONE)
+	if ((why = sw_check_loop(t, r->conf.own, r->conf.n_own)) !=
+	    SW_DROP_NONE)
 		return why;				/* RFC 6324 */
 	if ((why = sw_check_udp_dst(&r->conf.v4, &t->mapped)) != SW_DROP_NONE)
 		return why;				/* D17, HARD-8 */
@@ -571,7 +568,7 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
  * none about errors or multicast (sw_icmp6_error_allowed).
  */
 static void
-unreachable(struct sw_relay *r, const struct sw_peer *p, sw_time now,
+unreachable(struct sw_relay *r, struct sw_peer *p, sw_time now,
     struct sw_actions *acts)
 {
 	const uint8_t *q;
@@ -579,10 +576,6 @@ unreachable(struct sw_relay *r, const struct sw_peer *p, sw_time now,
 
 	if (r->conf.icmp_rate.burst == 0)
 		return;				/* errors turned off */
-	if (!r->icmp_tb_ready) {
-		sw_tb_init(&r->icmp_tb, &r->conf.icmp_rate, now);
-		r->icmp_tb_ready = true;
-	}
 	while ((q = sw_peer_queue_front(r->peers, p, &len)) != NULL) {
 		if (!sw_icmp6_error_allowed(q, len))
 			;
@@ -591,7 +584,7 @@ unreachable(struct sw_relay *r, const struct sw_peer *p, sw_time now,
 		else if (sw_actions_icmp6_error(acts, SW_ICMP6_DST_UNREACH,
 		    SW_ICMP6_UNREACH_ADDR, r->conf.bubble_src, q, len))
 			r->stats.unreachable_sent++;
-		sw_peer_queue_pop(r->peers, (struct sw_peer *)(uintptr_t)p);
+		sw_peer_queue_pop(r->peers, p);
 		sw_actions_drop(acts, SW_DROP_QUEUE_PEER_GONE);
 	}
 }
@@ -601,8 +594,7 @@ sw_relay_tick(struct sw_relay *r, sw_time now, struct sw_actions *acts)
 {
 	struct sw_timerq_ent t;
 
-	while (sw_timerq_len(&r->timers) > 0 &&
-	    sw_timerq_next(&r->timers) <= now &&
+	while (sw_timerq_next(&r->timers) <= now &&
 	    sw_timerq_pop(&r->timers, &t)) {
 		struct sw_peer *p;
 

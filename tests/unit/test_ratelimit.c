@@ -142,6 +142,25 @@ test_backwards_no_change(void **state)
 	assert_true(sw_tb_take(&b, &c, 52000));	/* the kept 700 counted */
 }
 
+/* A zeroed bucket (no clock when its owner was made) is full from its
+ * first take on, as if sw_tb_init'ed then. */
+static void
+test_zeroed_starts_full(void **state)
+{
+	const struct sw_tb_conf c = { 1000, 3 };
+	struct sw_tb b;
+
+	(void)state;
+	memset(&b, 0, sizeof b);
+	assert_true(sw_tb_take(&b, &c, 50000));
+	assert_true(b.started);
+	assert_int_equal(b.last, 50000);
+	assert_true(sw_tb_take(&b, &c, 50000));
+	assert_true(sw_tb_take(&b, &c, 50000));
+	assert_false(sw_tb_take(&b, &c, 50999));
+	assert_true(sw_tb_take(&b, &c, 51000));
+}
+
 /* Over a long run with random steps, no more than burst + elapsed /
  * interval tokens are ever granted, and no fewer when asked often. */
 static void
@@ -371,6 +390,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bucket_table),
 		cmocka_unit_test(test_backwards_no_change),
+		cmocka_unit_test(test_zeroed_starts_full),
 		cmocka_unit_test(test_long_run_rate),
 		cmocka_unit_test(test_rl_new_args),
 		cmocka_unit_test(test_rl_keys_independent),
