@@ -5,10 +5,7 @@
  * rule written here is one the daemon reads.  Only the CLI's file is
  * ever written; the others are read for `list`.
  */
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/un.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,7 +24,6 @@
 
 #define FILE_MAX	(256 * 1024)	/* bytes of a policy file */
 #define FILES_MAX	256
-#define TIMEOUT_S	5
 
 static struct sw_edge_policy pol;	/* the CLI's file */
 static char text[FILE_MAX];
@@ -48,7 +44,7 @@ static void
 parse_file(struct sw_edge_policy *p, const char *path, bool missing_ok)
 {
 	char err[SW_CONF_ERR_MAX];
-	ssize_t len = sys_read_small(path, text, sizeof text);
+	ssize_t len = sys_read_small(path, O_NOFOLLOW, text, sizeof text);
 
 	if (len == -ENOENT && missing_ok)
 		return;
@@ -148,54 +144,15 @@ write_policy(const char *dir)
 	}
 }
 
-/* One request on a Unix stream socket; the answer (NUL-terminated) in
- * buf: 0, or -errno. */
-static int
-talk(const char *path, const char *req, char *buf, size_t size)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = TIMEOUT_S };
-	size_t len = 0;
-	int fd, e;
-
-	buf[0] = '\0';
-	if (strlen(path) >= sizeof sun.sun_path)
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
-	    send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
-		goto fail;
-	(void)shutdown(fd, SHUT_WR);
-	while (len < size - 1) {
-		ssize_t n = recv(fd, buf + len, size - 1 - len, 0);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			goto fail;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return 0;
-fail:
-	e = errno;
-	close(fd);
-	return -e;
-}
-
 /* After a change: the daemon re-reads the policy (it may not run). */
 static int
 reload(const struct edge_opts *o)
 {
 	char ans[512];
-	int r = talk(o->edge_sock, "reload\n", ans, sizeof ans);
+	const char *step;
+	size_t len;
+	int r = cli_talk(o->edge_sock, "reload\n", ans, sizeof ans, &len,
+	    &step);
 
 	if (r != 0) {
 		printf("shipwormd not reached at %s (%s): the policy applies "
@@ -275,11 +232,13 @@ list_daemon(const struct edge_opts *o)
 {
 	static char buf[REPORT_MAX_BYTES];
 	static struct report r;
-	const char *why, *v;
+	const char *why, *v, *step;
+	size_t len;
 
 	printf("\nshipwormd (%s)\n", o->ctl_sock);
 	printf("---------------------------------------------\n");
-	if (talk(o->ctl_sock, "status\n", buf, sizeof buf) != 0 ||
+	if (cli_talk(o->ctl_sock, "status\n", buf, sizeof buf, &len,
+	    &step) != 0 ||
 	    report_parse(&r, buf, &why) != 0 ||
 	    report_get(&r, "firewall") == NULL) {
 		printf("not reached, or not a client\n");

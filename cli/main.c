@@ -39,7 +39,6 @@
 #define DEFAULT_IFNAME	"teredo"
 #define DEFAULT_EDGE_DIR "/etc/shipworm/edge.d"
 #define CONFIG_MAX	(1 << 20)
-#define TIMEOUT_S	5
 
 static void __attribute__((noreturn))
 usage(void)
@@ -67,49 +66,84 @@ cli_die(const char *fmt, ...)
 	exit(1);
 }
 
-/* Send the request and read the whole answer into buf (NUL-terminated). */
-static size_t
-ask(const char *path, const char *request, char *buf, size_t size)
+int
+cli_talk(const char *path, const char *req, char *buf, size_t size,
+    size_t *len, const char **step)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = TIMEOUT_S };
-	size_t len = 0, rlen = strlen(request);
-	int fd;
+	struct timeval tv = { .tv_sec = CLI_TIMEOUT_S };
+	size_t rlen = strlen(req);
+	int fd, e;
 
+	*len = 0;
+	buf[0] = '\0';
+	*step = "path";
 	if (strlen(path) >= sizeof sun.sun_path)
-		cli_die("%s: socket path too long", path);
+		return -ENAMETOOLONG;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
+	*step = "socket";
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		cli_die("socket: %s", strerror(errno));
+		return -errno;
+	*step = "setsockopt";
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1)
-		cli_die("setsockopt: %s", strerror(errno));
+		goto fail;
+	*step = "connect";
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
-		cli_die("cannot reach shipwormd at %s: %s", path, strerror(errno));
-	if (send(fd, request, rlen, MSG_NOSIGNAL) != (ssize_t)rlen)
-		cli_die("cannot send to shipwormd at %s: %s", path,
-		    strerror(errno));
+		goto fail;
+	*step = "send";
+	errno = 0;
+	if (send(fd, req, rlen, MSG_NOSIGNAL) != (ssize_t)rlen)
+		goto fail;
 	(void)shutdown(fd, SHUT_WR);
-	for (;;) {
-		ssize_t n = recv(fd, buf + len, size - 1 - len, 0);
+	*step = "recv";
+	while (*len < size - 1) {
+		ssize_t n = recv(fd, buf + *len, size - 1 - *len, 0);
 
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			cli_die("shipwormd at %s did not answer in %d s", path,
-			    TIMEOUT_S);
 		if (n == -1)
-			cli_die("reading from shipwormd at %s: %s", path,
-			    strerror(errno));
+			goto fail;
 		if (n == 0)
 			break;
-		len += (size_t)n;
-		if (len == size - 1)
-			cli_die("answer from shipwormd at %s is too long", path);
+		*len += (size_t)n;
 	}
 	close(fd);
-	buf[len] = '\0';
-	return len;
+	buf[*len] = '\0';
+	return 0;
+fail:
+	e = errno != 0 ? errno : EIO;	/* a short send sets none */
+	close(fd);
+	buf[*len] = '\0';
+	return -e;
+}
+
+/* Send the request and read the whole answer into buf (NUL-terminated);
+ * any failure is the end. */
+static size_t
+ask(const char *path, const char *request, char *buf, size_t size)
+{
+	const char *step;
+	size_t len;
+	int r = cli_talk(path, request, buf, size, &len, &step);
+
+	if (r == 0 && len == size - 1)
+		cli_die("answer from shipwormd at %s is too long", path);
+	if (r == 0)
+		return len;
+	if (strcmp(step, "path") == 0)
+		cli_die("%s: socket path too long", path);
+	if (strcmp(step, "connect") == 0)
+		cli_die("cannot reach shipwormd at %s: %s", path, strerror(-r));
+	if (strcmp(step, "send") == 0)
+		cli_die("cannot send to shipwormd at %s: %s", path,
+		    strerror(-r));
+	if (strcmp(step, "recv") == 0 && (r == -EAGAIN || r == -EWOULDBLOCK))
+		cli_die("shipwormd at %s did not answer in %d s", path,
+		    CLI_TIMEOUT_S);
+	if (strcmp(step, "recv") == 0)
+		cli_die("reading from shipwormd at %s: %s", path, strerror(-r));
+	cli_die("%s: %s", step, strerror(-r));
 }
 
 static int

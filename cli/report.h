@@ -42,4 +42,15 @@ void report_json(FILE *f, const struct report *r);
 void cli_die(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 
+/*
+ * One request to the daemon's Unix stream socket at path (cli/main.c),
+ * each step within CLI_TIMEOUT_S; the answer read to end of file or until
+ * buf is full, NUL-terminated (*len bytes).  0, or -errno with *step
+ * naming what failed: "path" (too long), "socket", "setsockopt",
+ * "connect", "send" or "recv" (-EAGAIN: no answer in time).
+ */
+#define CLI_TIMEOUT_S	5
+int cli_talk(const char *path, const char *req, char *buf, size_t size,
+    size_t *len, const char **step);
+
 #endif /* SW_CLI_REPORT_H */

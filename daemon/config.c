@@ -23,6 +23,7 @@
 #include "addr.h"
 #include "check.h"
 #include "config.h"
+#include "os.h"
 
 static const char *const policy_names[] = {
 	[SW_V4_HARDENED] = "hardened",
@@ -57,45 +58,15 @@ static ssize_t
 read_file(const char *path, char *buf, size_t size,
     char err[static CONFIG_ERR_MAX])
 {
-	struct stat st;
-	size_t off = 0;
-	int fd;
+	ssize_t len = sys_read_small(path, 0, buf, size);
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return fail(err, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) == -1) {
-		int e = errno;
-
-		close(fd);
-		return fail(err, "%s: %s", path, strerror(e));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
+	if (len == -EINVAL)
 		return fail(err, "%s: not a regular file", path);
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + off, size - 1 - off);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			int e = errno;
-
-			close(fd);
-			return fail(err, "%s: %s", path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-		if (off == size - 1) {
-			close(fd);
-			return fail(err, "%s: larger than %zu bytes", path,
-			    size - 1);
-		}
-	}
-	close(fd);
-	buf[off] = '\0';
-	return (ssize_t)off;
+	if (len == -EFBIG)
+		return fail(err, "%s: larger than %zu bytes", path, size - 1);
+	if (len < 0)
+		return fail(err, "%s: %s", path, strerror((int)-len));
+	return len;
 }
 
 /*

@@ -125,7 +125,8 @@ guard_policy_load(const char *dir, struct sw_edge_policy *p,
 		ssize_t len;
 
 		(void)snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		if ((len = sys_read_small(path, buf, GUARD_POLICY_FILE_MAX)) < 0) {
+		if ((len = sys_read_small(path, O_NOFOLLOW, buf,
+		    GUARD_POLICY_FILE_MAX)) < 0) {
 			(void)snprintf(err, GUARD_ERR_MAX, "%s: %s", path,
 			    len == -EFBIG ? "file too large" :
 			    len == -EINVAL ? "not a regular file" :
@@ -774,7 +775,8 @@ guard_conns_expire(struct guard *g)
 
 int
 guard_open(struct guard **out, const struct config *cf,
-    const char *edge_path, char err[static GUARD_ERR_MAX])
+    const struct sw_edge_policy *policy, const char *edge_path,
+    char err[static GUARD_ERR_MAX])
 {
 	struct guard *g;
 	bool changed = false;
@@ -794,8 +796,7 @@ guard_open(struct guard **out, const struct config *cf,
 	(void)snprintf(g->dir, sizeof g->dir, "%s", cf->conf.edge_dir);
 	(void)snprintf(g->table, sizeof g->table, "shipworm_%s",
 	    cf->conf.ifname);
-	if (guard_policy_load(g->dir, &g->policy, err) != 0)
-		goto fail;
+	g->policy = *policy;
 	log_info("edge policy %s: %u rule%s", g->dir, g->policy.n,
 	    g->policy.n == 1 ? "" : "s");
 	if ((r = sys_cgroup2_root(g->cgroot, sizeof g->cgroot)) != 0) {

@@ -58,12 +58,14 @@ int guard_policy_load(const char *dir, struct sw_edge_policy *p,
 
 /*
  * Parent, client role, after the tunnel exists and before the engine may
- * qualify: read the policy (an error is fatal: -1 and err), open the edge
- * socket at edge_path and the firewall.  A firewall that cannot be opened
- * is not an error here: guard_fw() says missing (or unfirewalled).
+ * qualify: take the policy (guard_policy_load of cf's EdgePolicyDir, as
+ * read at start), open the edge socket at edge_path (an error is fatal:
+ * -1 and err) and the firewall.  A firewall that cannot be opened is not
+ * an error here: guard_fw_msg() says missing (or unfirewalled).
  */
 int guard_open(struct guard **out, const struct config *cf,
-    const char *edge_path, char err[static GUARD_ERR_MAX]);
+    const struct sw_edge_policy *policy, const char *edge_path,
+    char err[static GUARD_ERR_MAX]);
 
 /* Remove the socket file, close the firewall (its table goes with the
  * netlink socket), free.  NULL is fine. */

@@ -85,6 +85,7 @@ struct parent {
 
 	/* client: the security model (guard.h) */
 	struct guard *guard;
+	const struct sw_edge_policy *policy;	/* read at start */
 	int timer;			/* 1 s, the guard's tick */
 	bool fw_dirty, edge_dirty;	/* the engine must hear them again */
 	char edge_path[PATH_MAX];
@@ -904,9 +905,8 @@ edge_path(struct parent *p)
 
 /*
  * Client: the security model, after the tunnel exists (the table names
- * it) and before the engine may qualify (it waits for IPC_FW).  The
- * policy was read once before the fork; failing here is fatal all the
- * same.
+ * it) and before the engine may qualify (it waits for IPC_FW), with the
+ * policy read before the fork.
  */
 static void
 guard_start(struct parent *p)
@@ -914,7 +914,7 @@ guard_start(struct parent *p)
 	char err[GUARD_ERR_MAX];
 
 	edge_path(p);
-	if (guard_open(&p->guard, p->cf, p->edge_path, err) != 0)
+	if (guard_open(&p->guard, p->cf, p->policy, p->edge_path, err) != 0)
 		fatalx("%s", err);
 }
 
@@ -1068,6 +1068,7 @@ parent_main(struct config *cf, const struct parent_opts *o)
 			log_warnx("%s", err);
 			return 1;
 		}
+		p.policy = &pol;
 	}
 	if (sandbox_user(&p.es.uid, &p.es.gid, &p.user) != 0) {
 		log_warnx("no unprivileged user for the engine "

@@ -60,6 +60,7 @@
 #include <libnftnl/table.h>
 
 #include "fw.h"
+#include "nl.h"
 #include "weaken.h"
 
 #define FW_FAMILY	NFPROTO_INET
@@ -104,6 +105,7 @@ struct fw_batch {
 	size_t		 off;
 	uint32_t	 begin_seq;
 	unsigned	 n;			/* messages after BEGIN */
+	unsigned	 rules[FW_NCHAINS];	/* NEWRULEs per chain */
 	const char	*what[FW_MAX_MSGS];	/* "create table", ... */
 	const char	*name[FW_MAX_MSGS];
 	int		 err;			/* building failed: -errno */
@@ -138,22 +140,11 @@ fw_timeout(struct mnl_socket *nl)
 static int
 fw_socket(struct mnl_socket **out, uint32_t *portid)
 {
-	struct mnl_socket	*nl;
-	int			 one = 1, rc;
+	int	 rc;
 
-	if ((nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)) == NULL)
-		return -errno;
-	(void)mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	(void)mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1) {
-		rc = -errno;
-		mnl_socket_close(nl);
-		return rc;
-	}
-	fw_timeout(nl);
-	*portid = mnl_socket_get_portid(nl);
-	*out = nl;
-	return 0;
+	if ((rc = sys_nl_open(NETLINK_NETFILTER, out, portid)) == 0)
+		fw_timeout(*out);
+	return rc;
 }
 
 /* ---- rule building ------------------------------------------------------ */
@@ -339,6 +330,7 @@ batch_start(struct fw_batch *bt, struct sys_fw *fw)
 {
 	bt->fw = fw;
 	bt->n = 0;
+	memset(bt->rules, 0, sizeof(bt->rules));
 	bt->err = 0;
 	bt->begin_seq = ++fw->seq;
 	nftnl_batch_begin(fw->sbuf, bt->begin_seq);
@@ -377,9 +369,10 @@ batch_done(struct fw_batch *bt, const struct nlmsghdr *nlh)
 	bt->off += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
-/* Append rule b (consumed) to chain. */
+/* A message of type about rule b (consumed) in chain. */
 static void
-batch_rule(struct fw_batch *bt, struct fw_rule *b, enum fw_chain chain)
+batch_rule_msg(struct fw_batch *bt, struct fw_rule *b, enum fw_chain chain,
+    uint16_t type, uint16_t flags, const char *what)
 {
 	struct nlmsghdr	*nlh;
 
@@ -392,8 +385,7 @@ batch_rule(struct fw_batch *bt, struct fw_rule *b, enum fw_chain chain)
 	    nftnl_rule_set_str(b->r, NFTNL_RULE_CHAIN,
 	    fw_chain_name[chain]) < 0)
 		bt->err = bt->err != 0 ? bt->err : -ENOMEM;
-	nlh = batch_msg(bt, NFT_MSG_NEWRULE, NLM_F_APPEND | NLM_F_CREATE,
-	    "add a rule to chain", fw_chain_name[chain]);
+	nlh = batch_msg(bt, type, flags, what, fw_chain_name[chain]);
 	if (nlh != NULL) {
 		nftnl_rule_nlmsg_build_payload(nlh, b->r);
 		batch_done(bt, nlh);
@@ -402,42 +394,21 @@ batch_rule(struct fw_batch *bt, struct fw_rule *b, enum fw_chain chain)
 	b->r = NULL;
 }
 
+/* Append rule b (consumed) to chain; counted for sys_fw_verify. */
+static void
+batch_rule(struct fw_batch *bt, struct fw_rule *b, enum fw_chain chain)
+{
+	batch_rule_msg(bt, b, chain, NFT_MSG_NEWRULE,
+	    NLM_F_APPEND | NLM_F_CREATE, "add a rule to chain");
+	bt->rules[chain]++;
+}
+
 static void
 rule_new(struct fw_rule *b)
 {
 	b->err = 0;
 	if ((b->r = nftnl_rule_alloc()) == NULL)
 		b->err = -ENOMEM;
-}
-
-/* NLMSGERR_ATTR_MSG of an extended ACK, if any. */
-static int
-exterr_attr(const struct nlattr *attr, void *data)
-{
-	const char	**msg = data;
-
-	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-		*msg = mnl_attr_get_str(attr);
-	return MNL_CB_OK;
-}
-
-static const char *
-exterr_msg(const struct nlmsghdr *nlh)
-{
-	const struct nlmsgerr	*e = mnl_nlmsg_get_payload(nlh);
-	const char		*msg = NULL;
-	size_t			 off = sizeof(*e);
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NULL;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
-	    e->msg.nlmsg_len >= sizeof(struct nlmsghdr))
-		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	if (off < mnl_nlmsg_get_payload_len(nlh))
-		(void)mnl_attr_parse_payload((const char *)e + off,
-		    mnl_nlmsg_get_payload_len(nlh) - off, exterr_attr, &msg);
-	return msg;
 }
 
 /* The reason for a failed message: idx, or on_begin for an error on
@@ -539,7 +510,7 @@ batch_send(struct fw_batch *bt, char *err, size_t errlen)
 				first = error;
 				batch_reason(bt, seq - bt->begin_seq - 1,
 				    seq == bt->begin_seq, error,
-				    exterr_msg(nlh), err, errlen);
+				    sys_nl_exterr(nlh), err, errlen);
 			}
 			if (seq == last_seq ||
 			    (seq == bt->begin_seq && error != 0))
@@ -640,7 +611,6 @@ open_input(struct fw_batch *bt)
 	struct fw_rule	 b;
 	unsigned	 i;
 
-	fw->rules[FW_INPUT] = 0;
 	if (fw->n_ifnames == 1) {
 		rule_new(&b);
 		rb_meta_u8(&b, NFT_META_NFPROTO, NFPROTO_IPV4);
@@ -648,14 +618,12 @@ open_input(struct fw_batch *bt)
 		rb_counter(&b, FW_C_P41_DROPPED);
 		rb_verdict(&b, NF_DROP, NULL);
 		batch_rule(bt, &b, FW_INPUT);
-		fw->rules[FW_INPUT]++;
 	}
 	for (i = 0; i < fw->n_ifnames; i++) {
 		rule_new(&b);
 		rb_iifname(&b, fw->ifnames[i]);
 		rb_verdict(&b, NFT_JUMP, fw_chain_name[FW_EDGE]);
 		batch_rule(bt, &b, FW_INPUT);
-		fw->rules[FW_INPUT]++;
 	}
 }
 
@@ -668,7 +636,6 @@ open_forward(struct fw_batch *bt)
 	struct fw_rule	 b;
 	unsigned	 i;
 
-	fw->rules[FW_FORWARD] = 0;
 	for (i = 0; i < fw->n_ifnames; i++) {
 		rule_new(&b);
 		rb_iifname(&b, fw->ifnames[i]);
@@ -677,7 +644,6 @@ open_forward(struct fw_batch *bt)
 		rb_counter(&b, FW_C_EDGE_DENIED);
 		rb_verdict(&b, NF_DROP, NULL);
 		batch_rule(bt, &b, FW_FORWARD);
-		fw->rules[FW_FORWARD]++;
 	}
 }
 
@@ -694,7 +660,6 @@ open_edge(struct fw_batch *bt)
 	struct fw_rule	 b;
 	size_t		 i;
 
-	fw->rules[FW_EDGE] = 0;
 	/* D25, CVE-2006-6263: no routing header from a tunnel, even within
 	 * an established flow (RFC 5095 deprecated type 0; nothing a Teredo
 	 * host needs carries one). */
@@ -705,14 +670,12 @@ open_edge(struct fw_batch *bt)
 		rb_counter(&b, FW_C_ROUTING_HEADER);
 		rb_verdict(&b, NF_DROP, NULL);
 		batch_rule(bt, &b, FW_EDGE);
-		fw->rules[FW_EDGE]++;
 	}
 	rule_new(&b);
 	rb_ct_state(&b, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
 	    NF_CT_STATE_BIT(IP_CT_RELATED), NFT_CMP_NEQ);
 	rb_verdict(&b, NF_ACCEPT, NULL);
 	batch_rule(bt, &b, FW_EDGE);
-	fw->rules[FW_EDGE]++;
 
 	for (i = 0; i < sizeof(icmp6) / sizeof(icmp6[0]); i++) {
 		rule_new(&b);
@@ -721,7 +684,6 @@ open_edge(struct fw_batch *bt)
 		rb_th_byte_range(&b, icmp6[i][0], icmp6[i][1]);
 		rb_verdict(&b, NF_ACCEPT, NULL);
 		batch_rule(bt, &b, FW_EDGE);
-		fw->rules[FW_EDGE]++;
 	}
 
 	/* A socket the daemon marked for a caller its policy let through. */
@@ -731,19 +693,16 @@ open_edge(struct fw_batch *bt)
 	rb_counter(&b, FW_C_EDGE_GRANTED);
 	rb_verdict(&b, NF_ACCEPT, NULL);
 	batch_rule(bt, &b, FW_EDGE);
-	fw->rules[FW_EDGE]++;
 
 	rule_new(&b);
 	rb_verdict(&b, NFT_JUMP, fw_chain_name[FW_GRANTS]);
 	batch_rule(bt, &b, FW_EDGE);
-	fw->rules[FW_EDGE]++;
 
 	/* Everything else new from the tunnel (CVE-2006-6265). */
 	rule_new(&b);
 	rb_counter(&b, FW_C_EDGE_DENIED);
 	rb_verdict(&b, SW_DEFENCE(EDGE) ? NF_DROP : NF_ACCEPT, NULL);
 	batch_rule(bt, &b, FW_EDGE);
-	fw->rules[FW_EDGE]++;
 }
 
 int
@@ -813,9 +772,9 @@ sys_fw_open(struct sys_fw **out, const struct sys_fw_conf *c, char *err,
 	open_input(bt);
 	open_forward(bt);
 	open_edge(bt);
-	fw->rules[FW_GRANTS] = 0;
 	if ((rc = batch_send(bt, err, errlen)) < 0)
 		goto fail;
+	memcpy(fw->rules, bt->rules, sizeof(fw->rules));
 	free(bt);
 	*out = fw;
 	return 0;
@@ -832,7 +791,6 @@ sys_fw_set_grants(struct sys_fw *fw, const struct sys_fw_cgroup *g,
 {
 	struct fw_batch	*bt;
 	struct fw_rule	 b;
-	struct nlmsghdr	*nlh;
 	char		 err[160];
 	size_t		 i;
 	int		 rc;
@@ -844,22 +802,7 @@ sys_fw_set_grants(struct sys_fw *fw, const struct sys_fw_cgroup *g,
 	batch_start(bt, fw);
 	/* Flush: DELRULE naming only the chain deletes all its rules. */
 	rule_new(&b);
-	if (b.r != NULL) {
-		nftnl_rule_set_u32(b.r, NFTNL_RULE_FAMILY, FW_FAMILY);
-		if (nftnl_rule_set_str(b.r, NFTNL_RULE_TABLE, fw->table) < 0 ||
-		    nftnl_rule_set_str(b.r, NFTNL_RULE_CHAIN,
-		    fw_chain_name[FW_GRANTS]) < 0)
-			b.err = -ENOMEM;
-		nlh = batch_msg(bt, NFT_MSG_DELRULE, 0, "flush chain",
-		    fw_chain_name[FW_GRANTS]);
-		if (nlh != NULL) {
-			nftnl_rule_nlmsg_build_payload(nlh, b.r);
-			batch_done(bt, nlh);
-		}
-		nftnl_rule_free(b.r);
-	}
-	if (b.err != 0)
-		bt->err = b.err;
+	batch_rule_msg(bt, &b, FW_GRANTS, NFT_MSG_DELRULE, 0, "flush chain");
 	for (i = 0; i < n; i++) {
 		rule_new(&b);
 		rb_socket(&b, NFT_SOCKET_CGROUPV2, g[i].level);
@@ -869,9 +812,9 @@ sys_fw_set_grants(struct sys_fw *fw, const struct sys_fw_cgroup *g,
 		batch_rule(bt, &b, FW_GRANTS);
 	}
 	rc = batch_send(bt, err, sizeof(err));
-	free(bt);
 	if (rc == 0)
-		fw->rules[FW_GRANTS] = (unsigned)n;
+		fw->rules[FW_GRANTS] = bt->rules[FW_GRANTS];
+	free(bt);
 	return rc;
 }
 
@@ -883,25 +826,7 @@ static int
 fw_query(struct mnl_socket *nl, uint32_t portid, char *rbuf,
     const struct nlmsghdr *req, mnl_cb_t cb, void *data)
 {
-	ssize_t	 got;
-	int	 rc;
-
-	if (mnl_socket_sendto(nl, req, req->nlmsg_len) == -1)
-		return -errno;
-	for (;;) {
-		got = mnl_socket_recvfrom(nl, rbuf, FW_RBUF);
-		if (got == -1) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		}
-		rc = mnl_cb_run(rbuf, (size_t)got, req->nlmsg_seq, portid, cb,
-		    data);
-		if (rc == MNL_CB_ERROR)
-			return errno > 0 ? -errno : -EPROTO;
-		if (rc == MNL_CB_STOP)	/* NLMSG_DONE, or a get's ACK */
-			return 0;
-	}
+	return sys_nl_talk(nl, portid, req, rbuf, FW_RBUF, cb, data, NULL, 0);
 }
 
 struct verify_state {

@@ -64,13 +64,13 @@ sys_rng(void)
 }
 
 ssize_t
-sys_read_small(const char *path, char *buf, size_t size)
+sys_read_small(const char *path, int oflags, char *buf, size_t size)
 {
 	struct stat st;
 	size_t len = 0;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | oflags)) == -1)
 		return -errno;
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);

@@ -21,10 +21,11 @@ struct sw_rng sys_rng(void);
 int sys_random(void *buf, size_t len);
 
 /*
- * A small regular file (not followed if a symbolic link) into buf,
- * NUL-terminated: its length, or -errno (ENOENT: none; EINVAL: not a
- * regular file; EFBIG: size - 1 bytes or more).
+ * A small regular file into buf, NUL-terminated, opened with oflags
+ * besides O_RDONLY | O_CLOEXEC | O_NOCTTY (O_NOFOLLOW: a symbolic link is
+ * refused): its length, or -errno (ENOENT: none; EINVAL: not a regular
+ * file; EFBIG: size - 1 bytes or more).
  */
-ssize_t sys_read_small(const char *path, char *buf, size_t size);
+ssize_t sys_read_small(const char *path, int oflags, char *buf, size_t size);
 
 #endif /* SW_SYS_OS_H */

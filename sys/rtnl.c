@@ -38,6 +38,7 @@
 #include <libmnl/libmnl.h>
 
 #include "log.h"
+#include "nl.h"
 #include "rtnl.h"
 
 /* An address lifetime that never ends (the kernel's INFINITY_LIFE_TIME). */
@@ -48,7 +49,7 @@
 
 struct sys_rtnl {
 	struct mnl_socket	*nl;
-	unsigned int		 portid;
+	uint32_t		 portid;
 	uint32_t		 seq;
 	union {
 		char		 buf[RTNL_BUFSIZE];
@@ -60,31 +61,18 @@ int
 sys_rtnl_open(struct sys_rtnl **out)
 {
 	struct sys_rtnl	*r;
-	int		 one = 1, rc;
+	int		 rc;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -ENOMEM;
-	if ((r->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL) {
-		rc = -errno;
-		goto err_free;
-	}
 	/* Best effort: a short ACK, and a reason text with each error. */
-	(void)mnl_socket_setsockopt(r->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	(void)mnl_socket_setsockopt(r->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) == -1) {
-		rc = -errno;
-		goto err_close;
+	if ((rc = sys_nl_open(NETLINK_ROUTE, &r->nl, &r->portid)) < 0) {
+		free(r);
+		return rc;
 	}
-	r->portid = mnl_socket_get_portid(r->nl);
 	r->seq = (uint32_t)time(NULL);
 	*out = r;
 	return 0;
-
- err_close:
-	mnl_socket_close(r->nl);
- err_free:
-	free(r);
-	return rc;
 }
 
 void
@@ -109,24 +97,12 @@ rtnl_msg(struct sys_rtnl *r, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
-static int
-exterr_attr(const struct nlattr *attr, void *data)
-{
-	const char	**msg = data;
-
-	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-		*msg = mnl_attr_get_str(attr);
-	return MNL_CB_OK;
-}
-
 /* NLMSG_ERROR: 0 is the ACK, anything else the request's -errno. */
 static int
 rtnl_error_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr	*e;
-	const char		*msg = NULL;
-	size_t			 off;
+	const char		*msg;
 	int			 error;
 
 	(void)data;
@@ -140,19 +116,7 @@ rtnl_error_cb(const struct nlmsghdr *nlh, void *data)
 	error = -e->error;
 	if (error <= 0)
 		error = EPROTO;
-
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		off = sizeof(*e);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
-		    e->msg.nlmsg_len >= sizeof(struct nlmsghdr))
-			off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-		if (off < mnl_nlmsg_get_payload_len(nlh))
-			(void)mnl_attr_parse_payload(
-			    (const char *)e + off,
-			    mnl_nlmsg_get_payload_len(nlh) - off,
-			    exterr_attr, &msg);
-	}
-	if (msg != NULL)
+	if ((msg = sys_nl_exterr(nlh)) != NULL)
 		log_debug("rtnetlink: %s (%s)", msg, strerror(error));
 	errno = error;
 	return MNL_CB_ERROR;
@@ -163,26 +127,9 @@ static int
 rtnl_talk(struct sys_rtnl *r, const struct nlmsghdr *req)
 {
 	mnl_cb_t	 ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = rtnl_error_cb };
-	uint32_t	 seq = req->nlmsg_seq;
-	ssize_t		 n;
-	int		 rc;
 
-	if (mnl_socket_sendto(r->nl, req, req->nlmsg_len) == -1)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(r->nl, r->u.buf, sizeof(r->u.buf));
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		rc = mnl_cb_run2(r->u.buf, (size_t)n, seq, r->portid,
-		    NULL, NULL, ctl, MNL_ARRAY_SIZE(ctl));
-		if (rc == MNL_CB_ERROR)
-			return errno > 0 ? -errno : -EPROTO;
-		if (rc == MNL_CB_STOP)
-			return 0;
-	}
+	return sys_nl_talk(r->nl, r->portid, req, r->u.buf, sizeof(r->u.buf),
+	    NULL, NULL, ctl, MNL_ARRAY_SIZE(ctl));
 }
 
 int

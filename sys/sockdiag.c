@@ -22,6 +22,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "nl.h"
 #include "sockdiag.h"
 
 #define SD_RBUF	(32 * 1024)	/* the kernel's dump skbs are at most this */
@@ -100,8 +101,6 @@ sd_dump(struct mnl_socket *nl, uint32_t portid, uint32_t seq, int family,
 	} u;
 	struct nlmsghdr		*nlh;
 	struct inet_diag_req_v2	*req;
-	ssize_t			 got;
-	int			 rc;
 
 	nlh = mnl_nlmsg_put_header(u.buf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -112,21 +111,8 @@ sd_dump(struct mnl_socket *nl, uint32_t portid, uint32_t seq, int family,
 	req->sdiag_protocol = proto;
 	req->idiag_states = states;
 	st->proto = proto;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) == -1)
-		return -errno;
-	for (;;) {
-		got = mnl_socket_recvfrom(nl, u.buf, sizeof(u.buf));
-		if (got == -1) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		rc = mnl_cb_run(u.buf, (size_t)got, seq, portid, sd_msg_cb, st);
-		if (rc == MNL_CB_ERROR)
-			return errno > 0 ? -errno : -EPROTO;
-		if (rc == MNL_CB_STOP)
-			return 0;
-	}
+	return sys_nl_talk(nl, portid, nlh, u.buf, sizeof(u.buf), sd_msg_cb, st,
+	    NULL, 0);
 }
 
 int
@@ -141,20 +127,14 @@ sys_sockdiag_listeners_af(int family, struct sys_listener *out, size_t max,
 	*n = 0;
 	if (family != AF_INET6 && family != AF_INET)
 		return -EAFNOSUPPORT;
-	if ((nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC)) == NULL)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1) {
-		rc = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
+	if ((rc = sys_nl_open(NETLINK_SOCK_DIAG, &nl, &portid)) < 0)
+		return rc;
 	rc = sd_dump(nl, portid, seq, family, IPPROTO_TCP,
 	    1u << TCP_LISTEN, &st);
 	if (rc == 0)
 		rc = sd_dump(nl, portid, seq + 1, family, IPPROTO_UDP,
 		    1u << TCP_CLOSE, &st);
 	*n = st.n;
- out:
 	mnl_socket_close(nl);
 	return rc;
 }

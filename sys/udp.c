@@ -210,13 +210,6 @@ sys_udp_batch_free(struct sys_udp_batch *b)
 	b->n = 0;
 }
 
-/*
- * Datagrams that were cut (MSG_TRUNC: cannot happen with 64 KiB buffers,
- * but then it would be a lie to hand them on) or that do not come from an
- * IPv4 address are skipped; the rest are packed to the front of the batch.
- * A batch made only of skipped datagrams is not reported as "nothing
- * waiting": we read on until a datagram is kept or the queue is empty.
- */
 #ifndef UDP_GRO
 #define UDP_GRO		104
 #endif
@@ -243,6 +236,13 @@ gro_seg(struct msghdr *mh)
 	return 0;
 }
 
+/*
+ * Datagrams that were cut (MSG_TRUNC: cannot happen with 64 KiB buffers,
+ * but then it would be a lie to hand them on) or that do not come from an
+ * IPv4 address are skipped; the rest are packed to the front of the batch.
+ * A batch made only of skipped datagrams is not reported as "nothing
+ * waiting": we read on until a datagram is kept or the queue is empty.
+ */
 int
 sys_udp_recv(int fd, struct sys_udp_batch *b)
 {
