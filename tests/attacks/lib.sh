@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2119,SC2120 # the SETTING... arguments are optional
 # tests/attacks/lib.sh - shared by the attack tests (issue 5, [guard]).
 #
 # Every attack runs twice in the same world (tests/netns/lab.sh):
@@ -11,7 +12,14 @@
 #
 #   atk_begin WEAKEN PREFIX   TAP preconditions, the weak build, lab_init
 #   atk_use normal|weak       LAB_BIN for the daemons started from now on
-#   atk_host NAME IP          an attacker on the public IPv4 net (br0)
+#   atk_client_world NAT PUB LAN ATK [SETTING...]   wan, server srv
+#                             (192.0.2.10/.11), client clA:40001 behind
+#                             natA (type NAT, PUB, LAN), attacker atk (ATK);
+#                             configs written, SETTINGs added to clA's
+#   atk_relay_world [SETTING...]   lab_relay_world with the configs of srv
+#                             and rly (SETTINGs added to rly's)
+#   atk_srv_config [SETTING...]    srv's config: 192.0.2.10/.11 + SETTINGs
+#   sj NAME KEY               status_get of daemon NAME in namespace NAME
 #   atk_stop NAME...          stop daemons NAME (started by lab_daemon)
 #   atk NS ARGS...            run atk.py in namespace NS, its JSON on stdout
 #   jget JSON KEY             one value of a JSON object (a.b for nesting)
@@ -73,14 +81,35 @@ atk_weak_failed() {
 	done
 }
 
-# atk_host NAME IP - an attacker host on br0 (public IPv4 net).
-atk_host() {
-	local name=$1 ip=$2 ns
-	lab_netns "$name"
-	lab_wan_attach "$name"
-	ns=$(lab_ns "$name")
-	ip -n "$ns" addr add "$ip/24" dev wan
-	lab_public_routes "$name"
+# atk_srv_config [SETTING...] - the config of server srv (192.0.2.10/.11).
+atk_srv_config() {
+	lab_config srv server "ServerBindAddress 192.0.2.10" \
+	    "SecondaryBindAddress 192.0.2.11" "$@" >/dev/null
+}
+
+# atk_client_world NAT_TYPE PUB LAN ATK_IP [SETTING...] - the world of the
+# client attacks: wan, server srv, client clA (BindPort 40001, server
+# 192.0.2.10, SETTINGs) behind natA (NAT_TYPE, public PUB, LAN), attacker
+# host atk (ATK_IP) on br0; configs written, no daemon started.
+atk_client_world() {
+	local type=$1 pub=$2 lan=$3 atk_ip=$4; shift 4
+	lab_wan
+	lab_server srv 192.0.2.10 192.0.2.11
+	lab_nat natA "$type" "$pub" "$lan"
+	lab_client clA natA
+	lab_host atk "$atk_ip"
+	atk_srv_config
+	lab_config clA client "ServerAddress 192.0.2.10" "BindPort 40001" \
+	    "$@" >/dev/null
+}
+
+# atk_relay_world [SETTING...] - lab_relay_world with the configs of srv
+# and of relay rly ($LAB_RLY6, 192.0.2.20, SETTINGs); no daemon started.
+atk_relay_world() {
+	lab_relay_world
+	atk_srv_config
+	lab_config rly relay "RelayAddress $LAB_RLY6" "BindAddress 192.0.2.20" \
+	    "$@" >/dev/null
 }
 
 # atk_stop NAME... - stop daemons started by lab_daemon; their tunnels go.
@@ -115,6 +144,7 @@ elif v is not None:
     print(v)' "$1" "$2"
 }
 
+sj() { status_get "$1" "$1" "$2"; }
 num() { status_num "$1" "$2" "$3"; }
 
 pct() { [ "${2:-0}" -gt 0 ] && echo $(( ${1:-0} * 100 / $2 )) || echo 0; }
@@ -147,19 +177,6 @@ try:
         print(0)
 except Exception:
     print(0)'
-}
-
-# teredo_addr SERVER IP PORT [FLAGS] - the Teredo address of a mapping.
-teredo_addr() {
-	python3 - "$@" <<'EOF'
-import ipaddress, sys
-s, ip, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-flags = int(sys.argv[4], 0) if len(sys.argv) > 4 else 0
-b = (bytes.fromhex("20010000") + ipaddress.IPv4Address(s).packed +
-     flags.to_bytes(2, "big") + (port ^ 0xFFFF).to_bytes(2, "big") +
-     bytes(x ^ 0xFF for x in ipaddress.IPv4Address(ip).packed))
-print(ipaddress.IPv6Address(b))
-EOF
 }
 
 # atk_end PLAN - the closing lines of a test.

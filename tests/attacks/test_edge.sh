@@ -28,16 +28,8 @@ atk_begin edge "swaed$$"
 echo "1..$PLAN"
 
 PUB=198.51.100.35
-lab_wan
-lab_server srv 192.0.2.10 192.0.2.11
-lab_nat natA restricted "$PUB" 10.35.0.0/24
-lab_client clA natA
-atk_host atk 192.0.2.73
-lab_config srv server "ServerBindAddress 192.0.2.10" \
-    "SecondaryBindAddress 192.0.2.11" >/dev/null
-lab_config clA client "ServerAddress 192.0.2.10" "BindPort 40001" >/dev/null
+atk_client_world restricted "$PUB" 10.35.0.0/24 192.0.2.73
 
-sj() { status_get "$1" "$1" "$2"; }
 edge_drops() {
 	echo $(($(num clA clA drop.edge-not-granted) + $(num clA clA fw.edge_denied)))
 }

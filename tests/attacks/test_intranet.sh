@@ -28,19 +28,10 @@ atk_begin intranet "swain$$"
 echo "1..$PLAN"
 
 PUB=198.51.100.34 INT=203.0.113.99 EXT=203.0.113.150
-lab_wan
-lab_server srv 192.0.2.10 192.0.2.11
-lab_nat natA full-cone "$PUB" 10.34.0.0/24
-lab_client clA natA
-atk_host atk 192.0.2.72
-lab_config srv server "ServerBindAddress 192.0.2.10" \
-    "SecondaryBindAddress 192.0.2.11" >/dev/null
-lab_config clA client "ServerAddress 192.0.2.10" "BindPort 40001" \
-    "IntranetPrefix 203.0.113.96/27" >/dev/null
+atk_client_world full-cone "$PUB" 10.34.0.0/24 192.0.2.72 \
+    "IntranetPrefix 203.0.113.96/27"
 nft_counter_add clA toint "ip daddr $INT udp dport 5555"
 nft_counter_add clA toext "ip daddr $EXT udp dport 5556"
-
-sj() { status_get "$1" "$1" "$2"; }
 
 for mode in normal weak; do
 	atk_use "$mode" || { atk_weak_failed 3; continue; }

@@ -26,20 +26,17 @@ PLAN=7
 atk_begin loop "swalp$$"
 echo "1..$PLAN"
 
-lab_relay_world
+# shellcheck disable=SC2119 # no relay setting of its own
+atk_relay_world
 lab_nat natA full-cone 198.51.100.39 10.39.0.0/24
 lab_client clA natA
 lab_native_join atk6 2001:db8:6::66 "$LAB_RLY6"
-lab_config srv server "ServerBindAddress 192.0.2.10" \
-    "SecondaryBindAddress 192.0.2.11" >/dev/null
-lab_config rly relay "RelayAddress $LAB_RLY6" "BindAddress 192.0.2.20" >/dev/null
 lab_config clA client "ServerAddress 192.0.2.10" >/dev/null
-LOOP1=$(teredo_addr 192.0.2.10 192.0.2.20 3544 0x8000)
-LOOP2=$(teredo_addr 192.0.2.20 198.51.100.39 4000)
+LOOP1=$(lab_teredo_addr 192.0.2.10 192.0.2.20 3544 0x8000)
+LOOP2=$(lab_teredo_addr 192.0.2.20 198.51.100.39 4000)
 nft_counter_add rly self "ip daddr 192.0.2.20 udp dport 3544"
 nft_counter_add srv fwd "ip daddr 192.0.2.20 udp dport 3544"
 
-sj() { status_get "$1" "$1" "$2"; }
 loops() { echo $(($(nft_counter rly self) + $(nft_counter srv fwd))); }
 
 for mode in normal weak; do

@@ -25,16 +25,7 @@ atk_begin ping-nonce "swapn$$"
 echo "1..$PLAN"
 
 PUB=198.51.100.32 N6=2001:db8:6::2
-lab_wan
-lab_server srv 192.0.2.10 192.0.2.11
-lab_nat natA full-cone "$PUB" 10.32.0.0/24
-lab_client clA natA
-atk_host atk 192.0.2.67
-lab_config srv server "ServerBindAddress 192.0.2.10" \
-    "SecondaryBindAddress 192.0.2.11" >/dev/null
-lab_config clA client "ServerAddress 192.0.2.10" "BindPort 40001" >/dev/null
-
-sj() { status_get "$1" "$1" "$2"; }
+atk_client_world full-cone "$PUB" 10.32.0.0/24 192.0.2.67
 
 # attack - clA pings N6 while the attacker sprays replies; sets out
 attack() {

@@ -26,16 +26,8 @@ atk_begin ra-nonce "swara$$"
 echo "1..$PLAN"
 
 PUB=198.51.100.31 EVIL=192.0.2.66:4444
-lab_wan
-lab_server srv 192.0.2.10 192.0.2.11
-lab_nat natA full-cone "$PUB" 10.31.0.0/24
-lab_client clA natA
-atk_host atk 192.0.2.66
-lab_config srv server "ServerBindAddress 192.0.2.10" \
-    "SecondaryBindAddress 192.0.2.11" >/dev/null
-lab_config clA client "ServerAddress 192.0.2.10" "BindPort 40001" >/dev/null
+atk_client_world full-cone "$PUB" 10.31.0.0/24 192.0.2.66
 
-sj() { status_get "$1" "$1" "$2"; }
 spray() {
 	atk atk ra-spoof --client "$PUB:40001" --servers 192.0.2.10,192.0.2.11 \
 	    --mapped "$EVIL" --duration "${1:-3}" --interval 0.01

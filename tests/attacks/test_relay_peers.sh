@@ -26,18 +26,13 @@ PLAN=10
 atk_begin relay-peers "swarp$$"
 echo "1..$PLAN"
 
-lab_relay_world
+atk_relay_world "PeerTableSize 64"
 lab_nat natA full-cone 198.51.100.36 10.36.0.0/24
 lab_client clA natA
 lab_native_join atk6 2001:db8:6::66 "$LAB_RLY6"
-lab_config srv server "ServerBindAddress 192.0.2.10" \
-    "SecondaryBindAddress 192.0.2.11" >/dev/null
-lab_config rly relay "RelayAddress $LAB_RLY6" "BindAddress 192.0.2.20" \
-    "PeerTableSize 64" >/dev/null
 lab_config clA client "ServerAddress 192.0.2.10" >/dev/null
 COUNT=${ATK_PING_COUNT:-300}
 
-sj() { status_get "$1" "$1" "$2"; }
 pings() {	# replies to COUNT pings at 100/s from n6
 	lab_exec n6 ping -6 -q -n -c "$COUNT" -i 0.01 -W 1 "$1" 2>/dev/null |
 	    sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p'

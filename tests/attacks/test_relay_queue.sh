@@ -30,13 +30,9 @@ atk_begin relay-queue "swarq$$"
 echo "1..$PLAN"
 
 TOTAL=65536
-lab_relay_world
-atk_host leg 192.0.2.74
+atk_relay_world "QueuePeerBytes 8192" "QueueTotalBytes $TOTAL"
+lab_host leg 192.0.2.74
 lab_native_join atk6 2001:db8:6::66 "$LAB_RLY6"
-lab_config srv server "ServerBindAddress 192.0.2.10" \
-    "SecondaryBindAddress 192.0.2.11" >/dev/null
-lab_config rly relay "RelayAddress $LAB_RLY6" "BindAddress 192.0.2.20" \
-    "QueuePeerBytes 8192" "QueueTotalBytes $TOTAL" >/dev/null
 COUNT=200
 
 qdrops() {

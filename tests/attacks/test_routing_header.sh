@@ -26,16 +26,8 @@ atk_begin routing-header "swarh$$"
 echo "1..$PLAN"
 
 PUB=198.51.100.33
-lab_wan
-lab_server srv 192.0.2.10 192.0.2.11
-lab_nat natA full-cone "$PUB" 10.33.0.0/24
-lab_client clA natA
-atk_host atk 192.0.2.68
-lab_config srv server "ServerBindAddress 192.0.2.10" \
-    "SecondaryBindAddress 192.0.2.11" >/dev/null
-lab_config clA client "ServerAddress 192.0.2.10" "BindPort 40001" >/dev/null
+atk_client_world full-cone "$PUB" 10.33.0.0/24 192.0.2.68
 
-sj() { status_get "$1" "$1" "$2"; }
 rh_drops() {
 	echo $(($(num clA clA drop.routing-header-type0) + $(num clA clA fw.routing_header)))
 }

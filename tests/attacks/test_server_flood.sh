@@ -27,17 +27,16 @@ echo "1..$PLAN"
 
 lab_wan
 lab_server srv 192.0.2.10 192.0.2.11
-atk_host atk 192.0.2.69
-atk_host leg 192.0.2.70
+lab_host atk 192.0.2.69
+lab_host leg 192.0.2.70
 (
 	umask 077
 	printf 'attacker insider key\n' >"$LAB_DIR/atk.key"
 	printf 'legitimate client key\n' >"$LAB_DIR/leg.key"
 )
-lab_config srv server "ServerBindAddress 192.0.2.10" \
-    "SecondaryBindAddress 192.0.2.11" "RequireAuth yes" \
+atk_srv_config "RequireAuth yes" \
     "ClientKey 0a0b0c0d $LAB_DIR/atk.key" \
-    "ClientKey 01020304 $LAB_DIR/leg.key" >/dev/null
+    "ClientKey 01020304 $LAB_DIR/leg.key"
 FLOOD=${ATK_RS_FLOOD:-30000}
 
 probe() {

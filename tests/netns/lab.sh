@@ -22,6 +22,7 @@
 #   lab_native_net            the native IPv6 net: bridge br6, 2001:db8:6::/64
 #   lab_native_join NAME ADDR6 [GW6]   NAME (made if new) on br6; 2001::/32
 #                             via GW6 when given
+#   lab_host NAME IP4         a public host with one address on br0
 #   lab_relay NAME IP4 ADDR6  a relay host on br0 and br6, forwarding IPv6
 #   lab_relay_world           wan, br6, server srv, relay host rly, native n6
 #   lab_run NAME CMD...       CMD in NAME, in the background; PID recorded
@@ -56,6 +57,7 @@
 #   wait_for TIMEOUT CMD...   run CMD every 50 ms until it succeeds
 #   lab_teredo_addrs NAME IF  global IPv6 addresses on IF
 #   lab_teredo_decode ADDR    "server client_ip client_port flags"
+#   lab_teredo_addr SERVER IP PORT [FLAGS]   the Teredo address of a mapping
 #   lab_conntrack_mapped NAT PORT [DST]   the NAT's mapping of a client port
 #   lab_cleanup               what the trap runs; idempotent
 #   lab_leftovers PREFIX PIDS...   what a finished run left (empty: clean)
@@ -346,17 +348,22 @@ lab_native_join() {
 	LAB_NATIVE6_ADDR[$name]=$addr
 }
 
+# lab_host NAME IP4 - a public host with one address, IP4, on br0.
+lab_host() {
+	local name=$1 ip4=$2
+	lab_netns "$name"
+	lab_wan_attach "$name"
+	ip -n "$(lab_ns "$name")" addr add "$ip4/24" dev wan
+	lab_public_routes "$name"
+}
+
 # lab_relay NAME IP4 ADDR6 - a public Teredo relay: IP4 on br0, ADDR6 on
 # br6, IPv6 forwarding on (it routes between br6 and its tunnel).
 lab_relay() {
-	local name=$1 ip4=$2 addr=$3 ns
-	lab_netns "$name"
-	lab_wan_attach "$name"
-	ns=$(lab_ns "$name")
-	ip -n "$ns" addr add "$ip4/24" dev wan
-	lab_public_routes "$name"
+	local name=$1 ip4=$2 addr=$3
+	lab_host "$name" "$ip4"
 	lab_native_join "$name" "$addr"
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1
+	lab_exec "$name" sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
 # lab_relay_world - the world of the relay tests: wan (br0) and native
@@ -705,6 +712,19 @@ lab_conntrack_mapped() {
 		if (f["src"] == c && f["sport"] == p && (d == "" || f["dst"] == d))
 			print f["rdst"] ":" f["rdport"]
 	}' | sort -u
+}
+
+# lab_teredo_addr SERVER IP PORT [FLAGS] - the Teredo address of server
+# SERVER and mapping IP:PORT (teredo_echo.py's encoder).
+LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+lab_teredo_addr() {
+	python3 -c '
+import ipaddress, sys
+sys.path.insert(0, sys.argv[1])
+from teredo_echo import teredo_addr
+print(ipaddress.IPv6Address(teredo_addr(sys.argv[2], sys.argv[3],
+                                        int(sys.argv[4]), int(sys.argv[5], 0))))
+' "$LAB_HERE" "$1" "$2" "$3" "${4:-0}"
 }
 
 # Teredo address decode: prints "server client_ip client_port flags".

@@ -4,6 +4,7 @@
 # boot; never run in the root namespace.  Source after lab.sh, then call
 # miredo_require: it skips the whole test ("1..0 # SKIP") when Miredo
 # cannot be had, and sets INSTALL_NOTE (what happened) and MIREDO_VERSION.
+# miredo_run starts one of them with a config of its own.
 # shellcheck shell=bash
 
 MY_NETNS=$(readlink /proc/$$/ns/net)
@@ -42,6 +43,20 @@ boot_enabled() {
 		[ -e "$f" ] || [ -L "$f" ] && echo "$f"
 	done
 	return 0
+}
+
+# miredo_run NS NAME PROG SETTING... - write $LAB_DIR/miredo-NAME.conf
+# (one SETTING a line) and start PROG (miredo or miredo-server) in the
+# foreground with it in namespace NS, pid file miredo-NAME.pid, log
+# miredo-NAME.log (appended); its PID in LAB_LAST_PID (lab_run).
+miredo_run() {
+	local ns=$1 name=$2 prog=$3 l; shift 3
+	{
+		echo "# lab $LAB_PREFIX: network-namespace laboratory only"
+		for l in "$@"; do echo "$l"; done
+	} >"$LAB_DIR/miredo-$name.conf"
+	lab_run "$ns" "$prog" -f -p "$LAB_DIR/miredo-$name.pid" \
+	    -c "$LAB_DIR/miredo-$name.conf" >>"$LAB_DIR/miredo-$name.log" 2>&1
 }
 
 # miredo_require - see the top of this file.

@@ -58,17 +58,6 @@ pings() { lab_exec "$1" ping -6 -q -c "$3" -i 0.2 -W 2 "$2" 2>/dev/null |
 	awk '/received/ {print $4}'; }
 tun_addrs() { lab_teredo_addrs "$1" "$(lab_ifname "$1")" | tr '\n' ' '; }
 both_qualified() { wait_for 10 state_is "$1" qualified && wait_for 10 state_is "$2" qualified; }
-# teredo_addr SERVER IP PORT - the Teredo address (flags 0) for a mapping
-teredo_addr() {
-	python3 - "$@" <<'EOF'
-import ipaddress, sys
-s, ip, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-b = (bytes.fromhex("20010000") + ipaddress.IPv4Address(s).packed +
-     b"\0\0" + (port ^ 0xFFFF).to_bytes(2, "big") +
-     bytes(x ^ 0xFF for x in ipaddress.IPv4Address(ip).packed))
-print(ipaddress.IPv6Address(b))
-EOF
-}
 
 # ---- the world: one server, 2 NATs + 2 clients per case, 3 for the
 # ---- symmetric part; every daemon starts at once -------------------------
@@ -172,7 +161,7 @@ is "symmetric: sy -> co: no route on sy's host ($perr), nothing entered the tunn
 syport=$(sj sy local); syport=${syport##*:}
 symap=$(lab_conntrack_mapped nsy "$syport" 192.0.2.10 | head -1)
 [ -n "$symap" ] || symap=203.0.113.50:1
-asy=$(teredo_addr 192.0.2.10 "${symap%:*}" "${symap##*:}")
+asy=$(lab_teredo_addr 192.0.2.10 "${symap%:*}" "${symap##*:}")
 diag "sy would be $asy (mapping $symap)"
 relayed0=$(status_get srv srv relayed_udp)
 sy_nr0=$(sj sy drop.client-not-ready)

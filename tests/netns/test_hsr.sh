@@ -45,10 +45,7 @@ replies() { lab_ping_replies "$@"; }
 
 lab_relay_world
 # hsr: a dual-stack host, public IPv4 and native IPv6
-lab_netns hsr
-lab_wan_attach hsr
-lab_exec hsr ip addr add 192.0.2.30/24 dev wan
-lab_public_routes hsr
+lab_host hsr 192.0.2.30
 lab_native_join hsr "$HSR6"
 lab_nat nat port-restricted 198.51.100.51 10.51.0.0/24
 lab_client cl nat

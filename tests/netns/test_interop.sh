@@ -104,13 +104,8 @@ lab_capture wan br0 "$CAP"
 CAP_PID=$LAB_LAST_PID
 
 # ==== phase 1: our clients, Miredo's server =====================================
-cat >"$LAB_DIR/miredo-server.conf" <<EOF
-# lab $PREFIX: network-namespace laboratory only
-ServerBindAddress 192.0.2.10
-ServerBindAddress2 192.0.2.11
-EOF
-lab_run srv miredo-server -f -p "$LAB_DIR/miredo-server.pid" -c "$LAB_DIR/miredo-server.conf" \
-	>"$LAB_DIR/miredo-server.log" 2>&1
+miredo_run srv server miredo-server "ServerBindAddress 192.0.2.10" \
+    "ServerBindAddress2 192.0.2.11"
 MS_PID=$LAB_LAST_PID
 ms_up() { listening srv 192.0.2.10:3544 && listening srv 192.0.2.11:3544; }
 if wait_for 5 ms_up; then
@@ -202,14 +197,8 @@ fi
 
 declare -A MC_PID
 for c in mc3 mc4; do
-	cat >"$LAB_DIR/miredo-$c.conf" <<EOF
-# lab $PREFIX: network-namespace laboratory only
-RelayType client
-ServerAddress 192.0.2.10
-InterfaceName mteredo
-EOF
-	lab_run "$c" miredo -f -p "$LAB_DIR/miredo-$c.pid" -c "$LAB_DIR/miredo-$c.conf" \
-		>"$LAB_DIR/miredo-$c.log" 2>&1
+	miredo_run "$c" "$c" miredo "RelayType client" "ServerAddress 192.0.2.10" \
+	    "InterfaceName mteredo"
 	MC_PID[$c]=$LAB_LAST_PID
 done
 

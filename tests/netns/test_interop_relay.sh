@@ -116,15 +116,8 @@ lab_config rly relay "RelayAddress $RLY6" "BindAddress 192.0.2.20" >/dev/null
 lab_daemon srv srv
 lab_daemon rly rly
 
-cat >"$LAB_DIR/miredo-mrly.conf" <<EOF
-# lab $PREFIX: network-namespace laboratory only
-RelayType cone
-BindAddress 192.0.2.30
-BindPort 3544
-InterfaceName mrelay
-EOF
-lab_run mrly miredo -f -p "$LAB_DIR/miredo-mrly.pid" -c "$LAB_DIR/miredo-mrly.conf" \
-	>"$LAB_DIR/miredo-mrly.log" 2>&1
+miredo_run mrly mrly miredo "RelayType cone" "BindAddress 192.0.2.30" \
+    "BindPort 3544" "InterfaceName mrelay"
 MR_PID=$LAB_LAST_PID
 
 if wait_for 5 status_is srv srv state serving &&
@@ -202,14 +195,8 @@ mc_up() {
 			sleep 0.05
 		done
 	fi
-	cat >"$LAB_DIR/miredo-$c.conf" <<EOF
-# lab $PREFIX: network-namespace laboratory only
-RelayType client
-ServerAddress $s
-InterfaceName mteredo
-EOF
-	lab_run "$c" miredo -f -p "$LAB_DIR/miredo-$c.pid" -c "$LAB_DIR/miredo-$c.conf" \
-		>>"$LAB_DIR/miredo-$c.log" 2>&1
+	miredo_run "$c" "$c" miredo "RelayType client" "ServerAddress $s" \
+	    "InterfaceName mteredo"
 	MC_PID[$c]=$LAB_LAST_PID
 	ADDR[$c]=
 	if wait_for 10 mc_has_addr "$c"; then
@@ -275,13 +262,8 @@ is "b: our relay: no tunnel or UDP errors" \
     "$(cnt rly tun_tx_errors) $(cnt rly udp_tx_errors) $(cnt rly tun_rx_errors)" "0 0 0"
 
 # ==== (c) Teredo to Teredo ==============================================================
-cat >"$LAB_DIR/miredo-server.conf" <<EOF
-# lab $PREFIX: network-namespace laboratory only
-ServerBindAddress 192.0.2.40
-ServerBindAddress2 192.0.2.41
-EOF
-lab_run msrv miredo-server -f -p "$LAB_DIR/miredo-server.pid" -c "$LAB_DIR/miredo-server.conf" \
-	>"$LAB_DIR/miredo-server.log" 2>&1
+miredo_run msrv server miredo-server "ServerBindAddress 192.0.2.40" \
+    "ServerBindAddress2 192.0.2.41"
 MS_PID=$LAB_LAST_PID
 ms_up() { listening msrv 192.0.2.40:3544 && listening msrv 192.0.2.41:3544; }
 check "miredo-server listens on 192.0.2.40:3544 and 192.0.2.41:3544" wait_for 5 ms_up

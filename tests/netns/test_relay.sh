@@ -160,11 +160,7 @@ is "relay: no tunnel or UDP errors" \
 # A Teredo address on nat1's public address, at a port nat1 has not
 # mapped: the NAT drops the bubbles, the relay gives up after 4 rounds
 # (8 s) and tells n6 the address is unreachable (code 3, rate-limited).
-NOBODY=$(python3 -c '
-import ipaddress, struct
-srv = int(ipaddress.IPv4Address("192.0.2.10"))
-ip = int(ipaddress.IPv4Address("198.51.100.11")) ^ 0xffffffff
-print(ipaddress.IPv6Address(struct.pack("!IIHHI", 0x20010000, srv, 0, 9 ^ 0xffff, ip)))')
+NOBODY=$(lab_teredo_addr 192.0.2.10 198.51.100.11 9)
 out=$(lab_exec n6 ping -6 -n -c 1 -W 12 "$NOBODY" 2>&1)
 check "an unanswered client: n6 hears 'Address unreachable' from the relay" \
     grep -q "From $RLY6.*Address unreachable" <<<"$out"

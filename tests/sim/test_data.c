@@ -22,12 +22,6 @@ h_send(struct sim_node *from, uint16_t sport, const struct sw_v4ep *to,
 	sim_send(from, sport, to, pkt, len);
 }
 
-static uint64_t
-drop(const struct sim_node *n, enum sw_drop why)
-{
-	return n->drops.n[why];
-}
-
 /* Echo requests from the client's address with an 8-byte nonce (ping
  * tests) that n received; *t: the time of the first. */
 static unsigned
@@ -48,21 +42,6 @@ ping_tests(const struct sim_node *n, const uint8_t src[16], sw_time *t)
 			continue;
 		if (c++ == 0 && t != NULL)
 			*t = k->t;
-	}
-	return c;
-}
-
-/* Datagrams a node sent to addr (0: any) in [t0, t1). */
-static unsigned
-sends_to(const struct sim_node *n, uint32_t addr, sw_time t0, sw_time t1)
-{
-	unsigned c = 0;
-
-	for (unsigned i = 0; i < n->n_log; i++) {
-		const struct sim_ev *e = &n->log[i];
-
-		c += e->kind == SIM_EV_SEND && (addr == 0 ||
-		    e->dst.addr == addr) && e->t >= t0 && e->t < t1;
 	}
 	return c;
 }
@@ -104,10 +83,10 @@ test_rx1_malformed(void **state)
 	h_send(w.att, 7000, &w.c1_map, pkt, len);
 	world_run(&w, w.sim->now + SW_SEC);
 	W_CHECK_EQ(&w, sim_log_count(w.c1, SIM_EV_DELIVER), 0);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_TRUNCATED), 1);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_DUP_HEADER), 1);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_BAD_HEADER_CODE), 1);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_IP6_LENGTH), 2);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_TRUNCATED), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_DUP_HEADER), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_BAD_HEADER_CODE), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_IP6_LENGTH), 2);
 	W_CHECK_EQ(&w, w_drops(w.c1), 5);
 	/* control */
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, a6, w.c1_6, 3, 16);
@@ -137,8 +116,8 @@ test_rx2_destination(void **state)
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, a6, mc, 2, 16);
 	h_send(w.att, 7000, &w.c1_map, pkt, len);
 	world_run(&w, w.sim->now + SW_SEC);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_DST_NOT_OURS), 1);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_DST_MULTICAST), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_DST_NOT_OURS), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_DST_MULTICAST), 1);
 	W_CHECK_EQ(&w, sim_log_count(w.c1, SIM_EV_DELIVER), 0);
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, a6, w.c1_6, 3, 16);
 	h_send(w.att, 7000, &w.c1_map, pkt, len);
@@ -230,7 +209,7 @@ test_rx4_trusted(void **state)
 	world_run(&w, w.sim->now + 10 * SW_SEC);
 	W_CHECK_EQ(&w, w_echoes(w.c1, SW_ICMP6_ECHO_REQ, w.n6, 8, NULL, NULL),
 	    0);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_SRC_MAPPING), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_SRC_MAPPING), 1);
 	W_CHECK_EQ(&w, sw_server_stats(w.srv->server)->relayed_ip6, 1);
 	world_free(&w);
 }
@@ -271,7 +250,7 @@ test_rx5_ping_reply(void **state)
 	    w.c1_6, 64, 1, 1, nonce, 8);
 	h_send(w.att, 7000, &w.c1_map, pkt, len);
 	world_run(&w, w.sim->now + 100 * SW_MSEC);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_PING_NONCE), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_PING_NONCE), 1);
 	W_CHECK_EQ(&w, w.att->st.received, 0);
 	nonce[0] ^= 0xff;
 	len = sw_wire_build_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REPLY, w.n6,
@@ -283,7 +262,7 @@ test_rx5_ping_reply(void **state)
 	    NULL), 1);
 	W_CHECK_EQ(&w, w.att->st.received, 1);
 	W_CHECK_EQ(&w, sim_log_count(w.c1, SIM_EV_DELIVER), 0);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_PING_NONCE), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_PING_NONCE), 1);
 	world_free(&w);
 }
 
@@ -315,7 +294,7 @@ test_rx6_teredo_source(void **state)
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, w.h6, w.c1_6, 2, 16);
 	h_send(w.att, 7000, &w.c1_map, pkt, len);
 	world_run(&w, w.sim->now + SW_SEC);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_SRC_MAPPING), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_SRC_MAPPING), 1);
 	W_CHECK_EQ(&w, w_echoes(w.c1, SW_ICMP6_ECHO_REQ, w.h6, 2, NULL, NULL),
 	    0);
 
@@ -411,7 +390,7 @@ test_rx9_spoofed(void **state)
 		W_CHECK(&w, prev == 0 || e->t - prev >= 2 * SW_SEC);
 		prev = e->t;
 	}
-	W_CHECK(&w, drop(w.c1, SW_DROP_QUEUE_UNRESOLVED) >= 1);
+	W_CHECK(&w, w_drop(w.c1, SW_DROP_QUEUE_UNRESOLVED) >= 1);
 	/* every flooded packet is accounted for by a drop counter */
 	W_CHECK_EQ(&w, w_drops(w.c1), 100);
 	/* a bubble from a native source: no test */
@@ -419,7 +398,7 @@ test_rx9_spoofed(void **state)
 	h_send(w.att, 7000, &w.c1_map, pkt, len);
 	world_run(&w, w.sim->now + 10 * SW_SEC);
 	W_CHECK_EQ(&w, sw_server_stats(w.srv->server)->relayed_ip6, tests);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_BUBBLE_UNMATCHED), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_BUBBLE_UNMATCHED), 1);
 	world_free(&w);
 }
 
@@ -445,7 +424,7 @@ test_tx1_trusted(void **state)
 	t0 = w.sim->now;
 	w_client_ping(&w, w.c1, w.h6, 2, 100);
 	world_run(&w, t0 + SW_SEC);
-	W_CHECK_EQ(&w, sends_to(w.c1, 0, t0, w.sim->now), 1);
+	W_CHECK_EQ(&w, w_sends(w.c1, 0, t0, w.sim->now), 1);
 	W_CHECK_EQ(&w, w_echoes(w.h, SW_ICMP6_ECHO_REQ, w.c1_6, 2, NULL, NULL),
 	    1);
 	W_CHECK_EQ(&w, w_bubbles(&w, w.c1, 0, t0, w.sim->now), 0);
@@ -485,8 +464,8 @@ test_tx2_native(void **state)
 	W_CHECK_EQ(&w, w_echoes(w.c1, SW_ICMP6_ECHO_REPLY, w.n6, 100, NULL,
 	    NULL), 1);
 	/* the ping test went to S:3544, the data to the relay */
-	W_CHECK_EQ(&w, sends_to(w.c1, W_S_P, t0, w.sim->now), 1);
-	W_CHECK_EQ(&w, sends_to(w.c1, W_R_ADDR, t0, w.sim->now), 2);
+	W_CHECK_EQ(&w, w_sends(w.c1, W_S_P, t0, w.sim->now), 1);
+	W_CHECK_EQ(&w, w_sends(w.c1, W_R_ADDR, t0, w.sim->now), 2);
 	/* N's last packet is C1's request, one hop shorter */
 	k = sim_pkt_get(w.native, sim_pkt_count(w.native) - 1);
 	W_CHECK(&w, k != NULL && k->pkt[7] == 63);
@@ -569,12 +548,12 @@ test_tx6_not_global(void **state)
 	w_teredo(d, W_S_P, W_H_ADDR, 0);
 	w_client_ping(&w, w.c1, d, 4, 16);
 	world_run(&w, t0 + 10 * SW_SEC);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_V4_NOT_GLOBAL), 3);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_DST_PORT_ZERO), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_V4_NOT_GLOBAL), 3);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_DST_PORT_ZERO), 1);
 	W_CHECK_EQ(&w, w_drops(w.c1), 4);
 	W_CHECK_EQ(&w, w_bubbles(&w, w.c1, 0, t0, w.sim->now), 0);
-	W_CHECK_EQ(&w, sends_to(w.c1, 0, t0, w.sim->now) -
-	    sends_to(w.c1, W_S_P, t0, w.sim->now), 0);	/* refreshes only */
+	W_CHECK_EQ(&w, w_sends(w.c1, 0, t0, w.sim->now) -
+	    w_sends(w.c1, W_S_P, t0, w.sim->now), 0);	/* refreshes only */
 	/* control */
 	t0 = w.sim->now;
 	w_teredo(d, W_S_P, W_H_ADDR, 4000);
@@ -640,7 +619,7 @@ test_bubble_limits(void **state)
 		world_run(&w, t + SW_SEC);
 	}
 	W_CHECK_EQ(&w, rounds(&w, t0, w.sim->now, tm, 16), 4);
-	W_CHECK(&w, drop(w.c1, SW_DROP_QUEUE_UNRESOLVED) > 0);
+	W_CHECK(&w, w_drop(w.c1, SW_DROP_QUEUE_UNRESOLVED) > 0);
 	/* 300 s after the last one, the count restarts (CLI-BUB-5) */
 	world_run(&w, tl + 301 * SW_SEC);
 	w_client_ping(&w, w.c1, d, 2, 16);
@@ -706,13 +685,13 @@ test_queue_overflow(void **state)
 	w_client_ping(&w, w.c1, d2, 3, 900);
 	w_client_ping(&w, w.c1, d3, 4, 900);		/* pool full */
 	w_client_ping(&w, w.c1, d3, 5, 1250);		/* > 1280 */
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_QUEUE_PEER_FULL), 1);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_QUEUE_TOTAL_FULL), 1);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_QUEUE_TOO_BIG), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_QUEUE_PEER_FULL), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_QUEUE_TOTAL_FULL), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_QUEUE_TOO_BIG), 1);
 	sim_client_status(w.c1, &st);
 	W_CHECK_EQ(&w, st.queued_bytes, 2 * (40 + 8 + 900));
 	world_run(&w, t0 + 9 * SW_SEC);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_QUEUE_UNRESOLVED), 2);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_QUEUE_UNRESOLVED), 2);
 	sim_client_status(w.c1, &st);
 	W_CHECK_EQ(&w, st.queued_bytes, 0);
 	W_CHECK_EQ(&w, w_drops(w.c1), 5);
@@ -738,12 +717,12 @@ test_queue_timeout_teredo(void **state)
 	world_run(&w, t0 + 1000 * SW_MSEC);
 	w_client_ping(&w, w.c1, d, 3, 16);
 	world_run(&w, t0 + 8 * SW_SEC - 1);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_QUEUE_UNRESOLVED), 0);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_QUEUE_UNRESOLVED), 0);
 	W_CHECK_EQ(&w, rounds(&w, t0, w.sim->now, tm, 16), 4);
 	for (unsigned i = 0; i < 4; i++)
 		W_CHECK_EQ(&w, tm[i], t0 + i * 2 * SW_SEC + 10 * SW_MSEC);
 	world_run(&w, t0 + 8 * SW_SEC);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_QUEUE_UNRESOLVED), 3);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_QUEUE_UNRESOLVED), 3);
 	world_run(&w, t0 + 20 * SW_SEC);
 	W_CHECK_EQ(&w, rounds(&w, t0, w.sim->now, tm, 16), 4);
 	W_CHECK_EQ(&w, w_drops(w.c1), 3);
@@ -766,14 +745,14 @@ test_queue_timeout_native(void **state)
 	w_client_ping(&w, w.c1, w.n6, 1, 16);
 	world_run(&w, t0 + 8 * SW_SEC - 1);
 	W_CHECK_EQ(&w, sim_log_count(w.srv, SIM_EV_IP6), 4);
-	W_CHECK_EQ(&w, sends_to(w.c1, W_S_P, t0, t0 + SW_MSEC), 1);
-	W_CHECK_EQ(&w, sends_to(w.c1, W_S_P, t0 + 2 * SW_SEC,
+	W_CHECK_EQ(&w, w_sends(w.c1, W_S_P, t0, t0 + SW_MSEC), 1);
+	W_CHECK_EQ(&w, w_sends(w.c1, W_S_P, t0 + 2 * SW_SEC,
 	    t0 + 2 * SW_SEC + SW_MSEC), 1);
-	W_CHECK_EQ(&w, sends_to(w.c1, W_S_P, t0 + 6 * SW_SEC,
+	W_CHECK_EQ(&w, w_sends(w.c1, W_S_P, t0 + 6 * SW_SEC,
 	    t0 + 6 * SW_SEC + SW_MSEC), 1);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_QUEUE_UNRESOLVED), 0);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_QUEUE_UNRESOLVED), 0);
 	world_run(&w, t0 + 8 * SW_SEC);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_QUEUE_UNRESOLVED), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_QUEUE_UNRESOLVED), 1);
 	sim_client_status(w.c1, &st);
 	W_CHECK_EQ(&w, st.peers, 0);
 	world_run(&w, t0 + 20 * SW_SEC);

@@ -14,27 +14,6 @@
 
 #define MIN	(60 * SW_SEC)
 
-static uint64_t
-drop(const struct sim_node *n, enum sw_drop why)
-{
-	return n->drops.n[why];
-}
-
-/* Datagrams node n sent to addr (0: any) in [t0, t1). */
-static unsigned
-sends_to(const struct sim_node *n, uint32_t addr, sw_time t0, sw_time t1)
-{
-	unsigned c = 0;
-
-	for (unsigned i = 0; i < n->n_log; i++) {
-		const struct sim_ev *e = &n->log[i];
-
-		c += e->kind == SIM_EV_SEND && (addr == 0 ||
-		    e->dst.addr == addr) && e->t >= t0 && e->t < t1;
-	}
-	return c;
-}
-
 /* Events of a kind in [t0, t1). */
 static unsigned
 events(const struct sim_node *n, enum sim_ev_kind k, sw_time t0, sw_time t1)
@@ -105,7 +84,7 @@ test_dormant_wakes_on_send(void **state)
 	t0 = w.sim->now;
 	world_run(&w, t0 + 10 * MIN - 2 * SW_SEC);
 	W_CHECK_EQ(&w, state_of(w.c1), SW_CLIENT_QUALIFIED);
-	W_CHECK(&w, sends_to(w.c1, W_S_P, t0, w.sim->now) >= 10);
+	W_CHECK(&w, w_sends(w.c1, W_S_P, t0, w.sim->now) >= 10);
 	world_run(&w, t0 + 11 * MIN);
 	sim_client_status(w.c1, &st);
 	W_CHECK_EQ(&w, st.state, SW_CLIENT_DORMANT);
@@ -114,11 +93,11 @@ test_dormant_wakes_on_send(void **state)
 	W_CHECK_EQ(&w, sim_log_count(w.c1, SIM_EV_ADDR_DEPRECATE), 1);
 	td = w.sim->now;
 	world_run(&w, td + 60 * MIN);
-	W_CHECK_EQ(&w, sends_to(w.c1, 0, td, w.sim->now), 0);	/* no RS */
+	W_CHECK_EQ(&w, w_sends(w.c1, 0, td, w.sim->now), 0);	/* no RS */
 	W_CHECK_EQ(&w, state_of(w.c1), SW_CLIENT_DORMANT);
 	/* the host sends: dropped, wakes the client */
 	w_client_ping(&w, w.c1, w.n6, 1, 16);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_DORMANT), 1);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_DORMANT), 1);
 	world_run(&w, w.sim->now + SW_SEC);
 	sim_client_status(w.c1, &st);
 	W_CHECK_EQ(&w, st.state, SW_CLIENT_QUALIFIED);
@@ -156,7 +135,7 @@ test_dormant_listener(void **state)
 	t0 = w.sim->now;
 	world_run(&w, t0 + 60 * MIN);
 	W_CHECK_EQ(&w, state_of(w.c1), SW_CLIENT_QUALIFIED);
-	W_CHECK(&w, sends_to(w.c1, W_S_P, w.sim->now - 5 * MIN,
+	W_CHECK(&w, w_sends(w.c1, W_S_P, w.sim->now - 5 * MIN,
 	    w.sim->now) >= 5);			/* still refreshing */
 	sim_client_set_listening(w.c1, false);
 	t0 = w.sim->now;
@@ -208,7 +187,7 @@ test_bubble_to_open(void **state)
 	W_CHECK_EQ(&w, w.nat1->st.filtered, 0);		/* the NAT let it in */
 	W_CHECK_EQ(&w, sim_log_count(w.c1, SIM_EV_DELIVER),
 	    SW_DEFENCE(EDGE) ? 0 : 1);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_EDGE_NOT_GRANTED),
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_EDGE_NOT_GRANTED),
 	    SW_DEFENCE(EDGE) ? 1 : 0);
 	/* an echo request: delivered (the stack answers it) */
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, w.h6, w.c1_6, 9, 8);
@@ -222,7 +201,7 @@ test_bubble_to_open(void **state)
 	len = w_udp(pkt, sizeof pkt, w.h6, w.c1_6, 2323);
 	sim_send(w.h, W_H_PORT, &w.c1_map, pkt, len);
 	world_run(&w, t0 + 500 * SW_MSEC);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_EDGE_NOT_GRANTED),
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_EDGE_NOT_GRANTED),
 	    SW_DEFENCE(EDGE) ? 1 : 0);
 	W_CHECK_EQ(&w, events(w.c1, SIM_EV_DELIVER, t0 + 400 * SW_MSEC,
 	    w.sim->now), 1);
@@ -267,8 +246,8 @@ test_teredo_to_teredo(void **state)
 	world_run(&w, t0 + 5 * SW_SEC);
 	W_CHECK_EQ(&w, events(w.c2, SIM_EV_DELIVER, t0 + 4 * SW_SEC,
 	    w.sim->now), 1);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_EDGE_NOT_GRANTED) +
-	    drop(w.c2, SW_DROP_EDGE_NOT_GRANTED), 0);
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_EDGE_NOT_GRANTED) +
+	    w_drop(w.c2, SW_DROP_EDGE_NOT_GRANTED), 0);
 	world_free(&w);
 }
 
@@ -300,7 +279,7 @@ test_native_unsolicited_no_ping(void **state)
 		W_CHECK_EQ(&w, sw_server_stats(w.srv->server)->relayed_ip6,
 		    tests);
 		W_CHECK_EQ(&w, sim_log_count(w.c1, SIM_EV_DELIVER), 0);
-		W_CHECK_EQ(&w, drop(w.c1, SW_DROP_EDGE_NOT_GRANTED), 5);
+		W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_EDGE_NOT_GRANTED), 5);
 	} else {
 		W_CHECK(&w, sw_server_stats(w.srv->server)->relayed_ip6 >
 		    tests);
@@ -357,11 +336,11 @@ test_intranet_source(void **state)
 	sim_send_spoofed(w.att, &inside, &srv, pkt, len);
 	world_run(&w, t0 + 5 * SW_SEC);
 	if (SW_DEFENCE(INTRANET)) {
-		W_CHECK_EQ(&w, sends_to(w.c1, inside.addr, t0, w.sim->now), 0);
+		W_CHECK_EQ(&w, w_sends(w.c1, inside.addr, t0, w.sim->now), 0);
 		W_CHECK_EQ(&w, sim_log_count(w.c1, SIM_EV_DELIVER), 0);
-		W_CHECK_EQ(&w, drop(w.c1, SW_DROP_SRC_INTRANET), 2);
+		W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_SRC_INTRANET), 2);
 	} else {
-		W_CHECK(&w, sends_to(w.c1, inside.addr, t0, w.sim->now) > 0);
+		W_CHECK(&w, w_sends(w.c1, inside.addr, t0, w.sim->now) > 0);
 	}
 	/* from outside: delivered, and answered (the stack's echo reply
 	 * and the direct bubble go to the outside address) */
@@ -374,7 +353,7 @@ test_intranet_source(void **state)
 	world_run(&w, t0 + 6 * SW_SEC);
 	W_CHECK_EQ(&w, w_echoes(w.c1, SW_ICMP6_ECHO_REQ, out6, 4, NULL, NULL),
 	    1);
-	W_CHECK(&w, sends_to(w.c1, outside.addr, t0, w.sim->now) >= 2);
+	W_CHECK(&w, w_sends(w.c1, outside.addr, t0, w.sim->now) >= 2);
 	world_free(&w);
 }
 
@@ -418,7 +397,7 @@ test_ping_limits(void **state)
 		W_CHECK(&w, prev == 0 || e->t - prev >= 2 * SW_SEC);
 		prev = e->t;
 	}
-	W_CHECK(&w, drop(w.c1, SW_DROP_PING_LIMIT) >= 500);
+	W_CHECK(&w, w_drop(w.c1, SW_DROP_PING_LIMIT) >= 500);
 	W_CHECK_EQ(&w, w_drops(w.c1), 600);
 	/* a real host is not hurt */
 	w_native_ping(&w, w.c1_6, 5);
@@ -453,7 +432,7 @@ test_spoofed_echo_reply(void **state)
 	assert_true(n > 0);
 	sim_send(w.att, 7000, &w.c1_map, pkt, (size_t)n);
 	world_run(&w, t0 + 3 * SW_SEC);
-	W_CHECK_EQ(&w, drop(w.c1, SW_DROP_PING_NONCE),
+	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_PING_NONCE),
 	    SW_DEFENCE(PING_NONCE) ? 1 : 0);
 	if (SW_DEFENCE(PING_NONCE))
 		W_CHECK_EQ(&w, w.att->st.received, 0);
@@ -479,7 +458,7 @@ test_stop(void **state)
 	t0 = w.sim->now;
 	W_CHECK(&w, !w.c1->has_addr);
 	world_run(&w, t0 + 30 * MIN);
-	W_CHECK_EQ(&w, sends_to(w.c1, 0, t0, w.sim->now), 0);
+	W_CHECK_EQ(&w, w_sends(w.c1, 0, t0, w.sim->now), 0);
 	sim_client_status(w.c1, &st);
 	W_CHECK_EQ(&w, st.state, SW_CLIENT_OFFLINE);
 	W_CHECK_EQ(&w, st.reason, SW_CLIENT_REASON_NO_FIREWALL);

@@ -15,12 +15,6 @@ struct nat_case {
 	uint64_t seed;
 };
 
-static uint64_t
-drop(const struct sim_node *n, enum sw_drop why)
-{
-	return n->drops.n[why];
-}
-
 static void
 setup(struct world *w, uint64_t seed, int c1_nat, bool direct)
 {
@@ -150,25 +144,25 @@ test_rel_tx1_refused(void **state)
 	setup(&w, 61, SIM_NAT_FULL_CONE, false);
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, w.n6, w.n6, 1, 16);
 	sim_relay_send(w.relay, pkt, len);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_DST_NOT_TEREDO), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_DST_NOT_TEREDO), 1);
 	w_teredo(d, W_S_P, SW_IP4(10, 0, 0, 1), 4000);
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, w.n6, d, 2, 16);
 	sim_relay_send(w.relay, pkt, len);
 	w_teredo(d, SW_IP4(10, 0, 0, 1), W_H_ADDR, 4000);
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, w.n6, d, 3, 16);
 	sim_relay_send(w.relay, pkt, len);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_V4_NOT_GLOBAL), 2);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_V4_NOT_GLOBAL), 2);
 	w_teredo(d, W_S_P, W_H_ADDR, 0);
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, w.n6, d, 4, 16);
 	sim_relay_send(w.relay, pkt, len);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_DST_PORT_ZERO), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_DST_PORT_ZERO), 1);
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, w.c1_6, w.h6, 5, 16);
 	sim_relay_send(w.relay, pkt, len);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_TEREDO_TRANSIT), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_TEREDO_TRANSIT), 1);
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, w.n6, w.h6, 6, 16);
 	pkt[7] = 1;
 	sim_relay_send(w.relay, pkt, len);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_HOP_LIMIT), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_HOP_LIMIT), 1);
 	W_CHECK_EQ(&w, w_drops(w.relay), 6);
 	world_run(&w, w.sim->now + 20 * SW_SEC);
 	W_CHECK_EQ(&w, relay_sends(&w, 0, 0, w.sim->now), 0);
@@ -270,7 +264,7 @@ test_rel_tx4_expiry(void **state)
 	W_CHECK_EQ(&w, st.peers, 0);
 	W_CHECK_EQ(&w, st.queued_bytes, 0);
 	W_CHECK_EQ(&w, st.stats.expired, 1);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_QUEUE_PEER_GONE), 2);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_QUEUE_PEER_GONE), 2);
 	world_run(&w, t0 + 30 * SW_SEC);
 	W_CHECK_EQ(&w, w_bubbles(&w, w.relay, 0, t0, w.sim->now), 4);
 	W_CHECK_EQ(&w, w_echoes(w.h, SW_ICMP6_ECHO_REQ, NULL, -1, NULL, NULL),
@@ -299,7 +293,7 @@ test_rel_tx5_queue(void **state)
 	}
 	world_run(&w, t0 + SW_SEC);
 	W_CHECK_EQ(&w, rstats(&w).queued, 4);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_QUEUE_PEER_FULL), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_QUEUE_PEER_FULL), 1);
 	W_CHECK_EQ(&w, w.h->st.received, 1);	/* the indirect bubble */
 	h_answer(&w);
 	world_run(&w, t0 + 2 * SW_SEC);
@@ -343,9 +337,9 @@ test_rel_rx3_source(void **state)
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REPLY, d, w.n6, 1, 16);
 	h_to_relay(&w, pkt, len);			/* mapping */
 	world_run(&w, w.sim->now + SW_SEC);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_IP6_LENGTH), 1);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_SRC_NOT_TEREDO), 1);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_SRC_MAPPING), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_IP6_LENGTH), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_SRC_NOT_TEREDO), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_SRC_MAPPING), 1);
 	W_CHECK_EQ(&w, w_drops(w.relay), 3);
 	W_CHECK_EQ(&w, rstats(&w).trusted, 0);
 	W_CHECK_EQ(&w, w.native->st.ip6_in, 0);
@@ -374,7 +368,7 @@ test_rel_rx4_no_peer(void **state)
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, w.h6, w.n6, 1, 16);
 	h_to_relay(&w, pkt, len);
 	world_run(&w, w.sim->now + SW_SEC);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_NO_PEER), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_NO_PEER), 1);
 	W_CHECK_EQ(&w, w.native->st.ip6_in, 0);
 	W_CHECK_EQ(&w, rstats(&w).trusted, 0);
 	/* the relay learns H from the native side */
@@ -387,7 +381,7 @@ test_rel_rx4_no_peer(void **state)
 	/* the queued request went to H when its packet trusted it */
 	W_CHECK_EQ(&w, w_echoes(w.h, SW_ICMP6_ECHO_REQ, w.n6, 9, NULL, NULL),
 	    1);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_NO_PEER), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_NO_PEER), 1);
 	world_free(&w);
 }
 
@@ -417,7 +411,7 @@ test_rel_rx5_served(void **state)
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, w.h6, d, 2, 16);
 	h_to_relay(&w, pkt, len);
 	world_run(&w, w.sim->now + SW_SEC);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_DST_NOT_SERVED), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_DST_NOT_SERVED), 1);
 	W_CHECK_EQ(&w, rstats(&w).to_native, 0);
 	len = w_echo(pkt, sizeof pkt, SW_ICMP6_ECHO_REQ, w.h6, w.n6, 3, 16);
 	h_to_relay(&w, pkt, len);
@@ -458,10 +452,10 @@ test_rel_rx6_not_forwarded(void **state)
 	h_to_relay(&w, pkt, len);
 	world_run(&w, w.sim->now + SW_SEC);
 	W_CHECK_EQ(&w, rstats(&w).bubbles_rx, 2);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_DST_MULTICAST), 1);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_DST_LINK_LOCAL), 1);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_TEREDO_TRANSIT), 1);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_HOP_LIMIT), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_DST_MULTICAST), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_DST_LINK_LOCAL), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_TEREDO_TRANSIT), 1);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_HOP_LIMIT), 1);
 	W_CHECK_EQ(&w, w_drops(w.relay), 4);
 	W_CHECK_EQ(&w, sim_log_count(w.relay, SIM_EV_DELIVER), 0);
 	W_CHECK_EQ(&w, w.native->st.ip6_in, 0);
@@ -556,7 +550,7 @@ test_rel_stale_long(void **state)
 	/* before the fix: C1 answered 4 of ~70 rounds, 32 pings lost */
 	/* one answer per stale round (about every 30 s), beyond the 4 */
 	W_CHECK(&w, w_bubbles(&w, w.c1, W_R_ADDR, 0, w.sim->now) >= 8);
-	W_CHECK_EQ(&w, drop(w.relay, SW_DROP_QUEUE_PEER_GONE), 0);
+	W_CHECK_EQ(&w, w_drop(w.relay, SW_DROP_QUEUE_PEER_GONE), 0);
 	W_CHECK_EQ(&w, c1_got(&w, 1, 60), 60);
 	world_free(&w);
 }
@@ -635,7 +629,7 @@ test_restart_client_initiated(void **state)
 	W_CHECK(&w, tfirst != 0);
 	W_CHECK(&w, tfirst <= tre + 33 * SW_SEC);
 	W_CHECK(&w, lost >= 1 && lost <= 33);
-	W_CHECK(&w, drop(w.relay, SW_DROP_NO_PEER) >= 1);
+	W_CHECK(&w, w_drop(w.relay, SW_DROP_NO_PEER) >= 1);
 	W_CHECK_EQ(&w, rstats(&w).trusted, 1);
 	W_CHECK_EQ(&w, rstats(&w).bubble_rounds, 1);
 	world_free(&w);

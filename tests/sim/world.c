@@ -288,3 +288,23 @@ w_drops(const struct sim_node *n)
 		s += n->drops.n[k];
 	return s;
 }
+
+uint64_t
+w_drop(const struct sim_node *n, enum sw_drop why)
+{
+	return n->drops.n[why];
+}
+
+unsigned
+w_sends(const struct sim_node *n, uint32_t addr, sw_time t0, sw_time t1)
+{
+	unsigned c = 0;
+
+	for (unsigned i = 0; i < n->n_log; i++) {
+		const struct sim_ev *e = &n->log[i];
+
+		c += e->kind == SIM_EV_SEND && (addr == 0 ||
+		    e->dst.addr == addr) && e->t >= t0 && e->t < t1;
+	}
+	return c;
+}

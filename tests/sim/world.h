@@ -119,6 +119,11 @@ unsigned w_bubbles(const struct world *w, const struct sim_node *from,
 
 /* Sum of a node's drop counters. */
 uint64_t w_drops(const struct sim_node *n);
+/* One drop counter of a node. */
+uint64_t w_drop(const struct sim_node *n, enum sw_drop why);
+/* Datagrams node n sent to addr (0: any) in [t0, t1). */
+unsigned w_sends(const struct sim_node *n, uint32_t addr, sw_time t0,
+    sw_time t1);
 
 #define W_CHECK(w, cond) do { \
 	if (!(cond)) \
