@@ -192,10 +192,8 @@ struct sw_client {
 	/* data path */
 	struct sw_peer_table *peers;
 	struct sw_timerq rq;		/* retry deadlines (timerq.h) */
-	struct sw_tb ping_tb;		/* HARD-3 */
-	bool ping_tb_ready;
-	struct sw_tb icmp_tb;		/* CLI-TX-8, SEC-9 */
-	bool icmp_tb_ready;
+	struct sw_tb ping_tb;		/* HARD-3 (zeroed: full at first use) */
+	struct sw_tb icmp_tb;		/* CLI-TX-8, SEC-9 (likewise) */
 
 	/* local discovery (conf.discovery) */
 	sw_time disc_next;		/* next discovery bubble, or NEVER */
@@ -1034,10 +1032,6 @@ send_ping(struct sw_client *c, const struct sw_peer *p, sw_time now,
 
 	if (sw_actions_drop_if(acts, ping_limit(c, p->addr, now)))
 		return;				/* HARD-3, per source */
-	if (!c->ping_tb_ready) {
-		sw_tb_init(&c->ping_tb, &c->conf.ping_rate, now);
-		c->ping_tb_ready = true;
-	}
 	if (!sw_tb_take(&c->ping_tb, &c->conf.ping_rate, now)) {
 		sw_actions_drop(acts, SW_DROP_RATE_LIMITED);
 		return;
@@ -1174,10 +1168,6 @@ give_up(struct sw_client *c, struct sw_peer *p, sw_time now,
 	const uint8_t *q;
 	size_t len;
 
-	if (errors && !c->icmp_tb_ready) {
-		sw_tb_init(&c->icmp_tb, &c->conf.icmp_rate, now);
-		c->icmp_tb_ready = true;
-	}
 	while ((q = sw_peer_queue_front(c->peers, p, &len)) != NULL) {
 		/* what the host sent, not what the peer sent us */
 		if (errors && len >= SW_IP6_HLEN &&

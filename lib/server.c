@@ -82,19 +82,14 @@ sw_server_new(struct sw_server **out, const struct sw_server_conf *conf)
 		return -EINVAL;
 	/* SRV-OP-5 */
 	if (conf->rs_rate.interval == 0 || conf->rs_rate.burst == 0 ||
-	    conf->rl_entries < 4 || conf->rl_entries > RL_ENTRIES_MAX)
+	    conf->rl_entries < 4 || conf->rl_entries > RL_ENTRIES_MAX ||
+	    conf->rng.fill == NULL)
 		return -EINVAL;
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return -ENOMEM;
 	/* The table's hash key is secret, so that sources cannot be chosen
-	 * to share a set (HARD-6); without an RNG (tests) a fixed one. */
-	memset(key, 0, sizeof key);
-	if (conf->rng.fill != NULL)
-		sw_rng_fill(&conf->rng, key, sizeof key);
-	else {
-		sw_put32(key, conf->primary);
-		sw_put32(key + 4, conf->secondary);
-	}
+	 * to share a set (HARD-6). */
+	sw_rng_fill(&conf->rng, key, sizeof key);
 	err = sw_rl_new(&s->rs_rl, conf->rl_entries, &conf->rs_rate, key);
 	explicit_bzero(key, sizeof key);
 	if (err != 0) {

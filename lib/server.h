@@ -53,9 +53,9 @@ struct sw_server_conf {
 	struct sw_tb_conf rs_rate;	/* SRV-OP-5: RSs per IPv4 source
 					   (one per 100 ms, burst 20) */
 	uint32_t rl_entries;		/* sources tracked (4096, >= 4) */
-	struct sw_rng rng;		/* draws the rate table's hash key;
-					   fill == NULL: a fixed key (tests
-					   only: a daemon passes its RNG) */
+	struct sw_rng rng;		/* draws the rate table's secret hash
+					   key (required, like the client's
+					   and the relay's) */
 };
 
 struct sw_server_stats {
@@ -75,7 +75,7 @@ struct sw_server;
 void sw_server_conf_default(struct sw_server_conf *conf);
 
 /* 0, -ENOMEM, or -EINVAL naming nothing (addresses, MTU, a zero
- * rs_rate interval or burst, rl_entries < 4): callers validate addresses
+ * rs_rate interval or burst, rl_entries < 4, no rng): callers validate addresses
  * with sw_check_v4_global first and report the bad setting. */
 int sw_server_new(struct sw_server **out, const struct sw_server_conf *conf);
 void sw_server_free(struct sw_server *s);

@@ -158,12 +158,14 @@ sim_add_server(struct sim *sim, const char *name,
     const struct sw_server_conf *conf)
 {
 	struct sim_node *n = new_node(sim, name, SIM_SERVER, NULL);
+	struct sw_server_conf c = *conf;
 
 	n->addr[0] = conf->primary;
 	n->addr[1] = conf->secondary;
 	n->n_addr = 2;
 	n->port = SW_TEREDO_PORT;
-	if (sw_server_new(&n->server, conf) != 0)
+	c.rng = (struct sw_rng){ .fill = prng_fill, .ctx = &n->rng };
+	if (sw_server_new(&n->server, &c) != 0)
 		die("sw_server_new failed");
 	return n;
 }

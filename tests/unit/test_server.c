@@ -101,6 +101,7 @@ struct fx {
 	struct sw_server_conf conf;
 	struct sw_auth *alice;
 	unsigned key_calls;
+	uint64_t seed;			/* the rate table's hash key */
 	struct sw_drop_counters drops;
 	struct sw_actions acts;
 };
@@ -132,6 +133,7 @@ fx_new(enum sw_v4_policy pol, bool require_auth)
 	f->conf.require_auth = require_auth;
 	f->conf.key_for = key_for;
 	f->conf.key_ctx = f;
+	f->conf.rng = (struct sw_rng){ .fill = prng_fill, .ctx = &f->seed };
 	assert_int_equal(sw_server_new(&f->s, &f->conf), 0);
 	return f;
 }
@@ -317,6 +319,7 @@ test_conf(void **state)
 	};
 	struct sw_server_conf c;
 	struct sw_server *s;
+	uint64_t seed = 7;
 
 	(void)state;
 	sw_server_conf_default(&c);
@@ -330,6 +333,11 @@ test_conf(void **state)
 	assert_int_equal(c.rs_rate.burst, 20);
 	assert_int_equal(c.rl_entries, 4096);
 	assert_null(c.rng.fill);
+	/* like the client and the relay: no RNG, no server */
+	c.primary = PRIMARY;
+	c.secondary = SECONDARY;
+	assert_int_equal(sw_server_new(&s, &c), -EINVAL);
+	c.rng = (struct sw_rng){ .fill = prng_fill, .ctx = &seed };
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		c.primary = v[i].primary;
 		c.secondary = v[i].secondary;
