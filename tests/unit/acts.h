@@ -1,6 +1,6 @@
 /*
  * acts.h - helpers over an action list and its drop counters, shared by
- * the unit tests of the client and the relay.
+ * the unit tests of the client, the relay and the server.
  *
  * Each test is its own program: static inline, so a program that leaves
  * one unused does not trip -Wunused-function.  Include after <cmocka.h>.
@@ -69,6 +69,24 @@ drops_total(const struct sw_drop_counters *d)
 	for (unsigned i = 0; i < SW_DROP__COUNT; i++)
 		n += d->n[i];
 	return n;
+}
+
+/* The outcome of one input: no action, exactly one drop, counted under
+ * why (what names the case in the failure message). */
+static inline void
+acts_want_drop(const struct sw_actions *acts, const struct sw_drop_counters *d,
+    enum sw_drop why, const char *what)
+{
+	if (acts->n != 0 || drops_total(d) != 1 || d->n[why] != 1) {
+		int got = -1;
+
+		for (int i = 0; i < SW_DROP__COUNT; i++)
+			if (d->n[i] != 0)
+				got = i;
+		fail_msg("%s: want drop %s, got %u actions, drop %s", what,
+		    sw_drop_name(why), acts->n,
+		    got < 0 ? "none" : sw_drop_name((enum sw_drop)got));
+	}
 }
 
 /* Empty the list for the next call, drops counted into d. */

@@ -175,16 +175,7 @@ st(const struct fx *f)
 static void
 want_drop(const struct fx *f, enum sw_drop why, const char *what)
 {
-	if (f->acts.n != 0 || ndrops(f) != 1 || f->drops.n[why] != 1) {
-		int got = -1;
-
-		for (int i = 0; i < SW_DROP__COUNT; i++)
-			if (f->drops.n[i] != 0)
-				got = i;
-		fail_msg("%s: want drop %s, got %u actions, drop %s", what,
-		    sw_drop_name(why), f->acts.n,
-		    got < 0 ? "none" : sw_drop_name((enum sw_drop)got));
-	}
+	acts_want_drop(&f->acts, &f->drops, why, what);
 }
 
 static bool

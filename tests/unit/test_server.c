@@ -29,6 +29,7 @@
 #include "weaken.h"
 #include "wire.h"
 #include "../common/prng.h"
+#include "acts.h"
 
 #define PRIMARY		SW_IP4(192, 0, 2, 10)
 #define SECONDARY	SW_IP4(192, 0, 2, 11)
@@ -172,27 +173,14 @@ rx6(struct fx *f, const uint8_t *buf, size_t len)
 static uint64_t
 ndrops(const struct fx *f)
 {
-	uint64_t n = 0;
-
-	for (int i = 0; i < SW_DROP__COUNT; i++)
-		n += f->drops.n[i];
-	return n;
+	return drops_total(&f->drops);
 }
 
 /* The outcome of one input: exactly one drop, counted under why. */
 static void
 want_drop(const struct fx *f, enum sw_drop why, const char *what)
 {
-	if (f->acts.n != 0 || ndrops(f) != 1 || f->drops.n[why] != 1) {
-		int got = -1;
-
-		for (int i = 0; i < SW_DROP__COUNT; i++)
-			if (f->drops.n[i] != 0)
-				got = i;
-		fail_msg("%s: want drop %s, got %u actions, drop %s", what,
-		    sw_drop_name(why), f->acts.n,
-		    got < 0 ? "none" : sw_drop_name((enum sw_drop)got));
-	}
+	acts_want_drop(&f->acts, &f->drops, why, what);
 }
 
 /* ... or exactly one action of that kind and no drop. */
