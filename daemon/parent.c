@@ -1021,6 +1021,14 @@ weakened_warning(void)
 		{ SW_WEAKEN_RELAY_QUEUE, "relay-queue" },
 		{ SW_WEAKEN_SERVER_RS_RATE, "server-rs-rate" },
 		{ SW_WEAKEN_LOOP, "loop" },
+		{ SW_WEAKEN_RELAY_MAPPING, "relay-mapping" },
+		{ SW_WEAKEN_RELAY_BUBBLE, "relay-bubble" },
+		{ SW_WEAKEN_RELAY_TICK, "relay-tick" },
+		{ SW_WEAKEN_SERVER_RS_TOTAL, "server-rs-total" },
+		{ SW_WEAKEN_CLIENT_PEERS, "client-peers" },
+		{ SW_WEAKEN_CLIENT_INBOUND, "client-inbound" },
+		{ SW_WEAKEN_CLIENT_REFLECT, "client-reflect" },
+		{ SW_WEAKEN_FLOW, "flow" },
 	};
 
 	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)

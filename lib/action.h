@@ -72,6 +72,15 @@ struct sw_actions {
 	uint8_t arena[SW_ACTIONS_ARENA];
 };
 
+/* True when n more actions and bytes more arena bytes fit: for loops
+ * that must stop before the list is full rather than lose work. */
+static inline bool
+sw_actions_room(const struct sw_actions *acts, unsigned n, size_t bytes)
+{
+	return SW_ACTIONS_MAX - acts->n >= n &&
+	    sizeof acts->arena - acts->used >= bytes;
+}
+
 /* Empty the list (the driver calls this before each input/tick). */
 void sw_actions_reset(struct sw_actions *acts);
 

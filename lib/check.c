@@ -405,8 +405,20 @@ sw_check_routing_header(const struct sw_ip6_view *ip)
 		return SW_DROP_BAD_EXT_HEADER;
 	/* SEC-8 / RFC 5095 §3: RH0 is an unknown routing type; Segments
 	 * Left 0 means the header is ignored. */
-	if (SW_DEFENCE(ROUTING_HEADER) &&
-	    c.rh_present && c.rh_type == 0 && c.rh_segleft > 0)
+	if (SW_DEFENCE(ROUTING_HEADER) && c.rh0_active)
+		return SW_DROP_ROUTING_HEADER0;
+	return SW_DROP_NONE;
+}
+
+enum sw_drop
+sw_check_routing_header_any(const struct sw_ip6_view *ip)
+{
+	struct sw_ip6_chain c;
+	enum sw_drop why = SW_DROP_NONE;
+
+	if (sw_ip6_walk(ip, &c, &why) != 0)
+		return SW_DROP_BAD_EXT_HEADER;
+	if (SW_DEFENCE(ROUTING_HEADER) && c.rh0)
 		return SW_DROP_ROUTING_HEADER0;
 	return SW_DROP_NONE;
 }

@@ -158,10 +158,14 @@ enum sw_drop sw_check_dst_served(const uint8_t dst[static 16],
 /* ---- every role: IPv6 hygiene (D25, HARD-1, HARD-7, HARD-8) -------------- */
 
 /*
- * D25 (SEC-8): a Type 0 routing header with Segments Left > 0.  A chain
- * that cannot be walked is BAD_EXT_HEADER.
+ * D25 (SEC-8): a Type 0 routing header with Segments Left > 0, in any
+ * routing header of the chain.  A chain that cannot be walked is
+ * BAD_EXT_HEADER.
  */
 enum sw_drop sw_check_routing_header(const struct sw_ip6_view *ip);
+/* D25 for a router (the relay): any Type 0 routing header, Segments Left
+ * 0 too (the packet was source-routed through us). */
+enum sw_drop sw_check_routing_header_any(const struct sw_ip6_view *ip);
 
 /* HARD-7: IPv6 source unspecified, loopback, multicast, IPv4-mapped
  * (SRC_BAD) or link-local (SRC_LINK_LOCAL, COM-LL-3). */

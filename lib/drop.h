@@ -117,7 +117,17 @@
 	X(SRV_RS_RATE,     "server-rs-rate-limited") \
 	/* relay: no entry could be made without evicting a valid trusted */ \
 	/* peer (HARD-6) */ \
-	X(PEER_TABLE_FULL, "peer-table-full")
+	X(PEER_TABLE_FULL, "peer-table-full") \
+	/* [harden]: too many entries for one IPv4 endpoint or address */ \
+	X(PEER_LIMIT,      "peer-mapping-limit") \
+	/* [harden]: a bubble not sent, over its budget (per IPv4, global) */ \
+	X(BUBBLE_LIMITED,  "bubble-rate-limited") \
+	/* [harden]: an inbound packet not solicited by a flow of the host */ \
+	X(FLOW_UNSOLICITED, "flow-unsolicited") \
+	/* [harden]: a non-first fragment from an unsolicited source */ \
+	X(FRAGMENT_UNSOLICITED, "fragment-unsolicited") \
+	/* [harden]: inbound ping tests over budget (per mapping, IPv4, all) */ \
+	X(INBOUND_LIMITED, "inbound-resolution-limited")
 
 enum sw_drop {
 #define SW_DROP_ENUM(name, str) SW_DROP_##name,

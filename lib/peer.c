@@ -417,6 +417,14 @@ sw_peer_lru(struct sw_peer_table *t)
 }
 
 struct sw_peer *
+sw_peer_at(struct sw_peer_table *t, uint32_t i)
+{
+	if (i >= t->used || t->peers[i].lru_prev == FREE_MARK)
+		return NULL;
+	return &t->peers[i];
+}
+
+struct sw_peer *
 sw_peer_newer(struct sw_peer_table *t, const struct sw_peer *p)
 {
 	if (p == NULL || p->lru_prev == SW_PEER_NONE || p->lru_prev == FREE_MARK)

@@ -104,6 +104,12 @@ struct sw_peer *sw_peer_lru(struct sw_peer_table *t);
 struct sw_peer *sw_peer_newer(struct sw_peer_table *t,
     const struct sw_peer *p);
 
+/* The entry in slot i (0 <= i < capacity) if in use, else NULL: for
+ * sweeps that must reach every entry in bounded steps (a cursor over the
+ * slots survives removals, unlike one into the LRU list).  Does not
+ * change the order. */
+struct sw_peer *sw_peer_at(struct sw_peer_table *t, uint32_t i);
+
 /*
  * Queue a copy of pkt behind the peer's other packets.  -ENOBUFS with
  * *why = QUEUE_TOO_BIG (len > slot_size), QUEUE_PEER_FULL (peer bound) or

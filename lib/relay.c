@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "peer.h"
+#include "quota.h"
 #include "ratelimit.h"
 #include "relay.h"
 #include "timerq.h"
@@ -26,6 +27,9 @@
 
 #define BUBBLE_HLIM	255
 #define RELAY_EVICT_SCAN 16	/* LRU entries looked at for a victim */
+#define SWEEP_EVERY	SW_SEC	/* stale trusted entries: a slice ... */
+#define SWEEP_SLICES	8	/* ... of capacity / 8 slots each time */
+#define ROUND_ROOM	2, 2 * SW_IP6_HLEN	/* actions, bytes: one round */
 
 struct sw_relay {
 	struct sw_relay_conf conf;
@@ -35,6 +39,13 @@ struct sw_relay {
 	struct sw_relay_stats stats;
 	struct sw_tb icmp_tb;		/* SEC-9: ICMPv6 errors (zeroed:
 					   full at the first error) */
+	struct sw_quota *trusted_q;	/* trusted entries per IPv4 endpoint
+					   and per IPv4 address */
+	uint32_t n_trusted;
+	struct sw_rl *bubble_rl;	/* bubbles per destination IPv4 */
+	struct sw_tb bubble_tb;		/* all bubbles */
+	sw_time sweep_next;
+	uint32_t sweep_at;		/* slot cursor */
 };
 
 void
@@ -54,6 +65,12 @@ sw_relay_conf_default(struct sw_relay_conf *conf)
 	conf->icmp_rate.interval = 100 * SW_MSEC;	/* SEC-9: 10/s */
 	conf->icmp_rate.burst = 10;
 	conf->valid = 30 * SW_SEC;			/* rfc-notes 17 */
+	conf->peers_per_mapping = 8;
+	conf->peers_per_address = 64;
+	conf->bubble_rate.interval = 20 * SW_MSEC;	/* 50/s per IPv4 */
+	conf->bubble_rate.burst = 20;
+	conf->bubble_rate_total.interval = SW_MSEC;	/* 1000/s */
+	conf->bubble_rate_total.burst = 200;
 }
 
 static bool
@@ -87,7 +104,15 @@ sw_relay_new(struct sw_relay **out, const struct sw_relay_conf *conf,
 	for (size_t i = 0; i < conf->n_served; i++)
 		if (conf->served[i].plen > 128)
 			return -EINVAL;
-	if (conf->n_own > SW_RELAY_MAX_OWN)
+	if (conf->n_own > SW_RELAY_MAX_OWN ||
+	    conf->n_intranet > SW_RELAY_MAX_INTRANET)
+		return -EINVAL;
+	for (size_t i = 0; i < conf->n_intranet; i++)
+		if (conf->intranet[i].plen > 32)
+			return -EINVAL;
+	if (conf->bubble_rate.interval == 0 || conf->bubble_rate.burst == 0 ||
+	    conf->bubble_rate_total.interval == 0 ||
+	    conf->bubble_rate_total.burst == 0)
 		return -EINVAL;
 	if (conf->retry_interval == 0 || conf->valid == 0 ||
 	    conf->retries > 250 || conf->capacity > (UINT32_C(1) << 24))
@@ -110,13 +135,25 @@ sw_relay_new(struct sw_relay **out, const struct sw_relay_conf *conf,
 		free(r);
 		return err;
 	}
-	if ((err = sw_timerq_init(&r->timers, 2 * conf->capacity)) != 0) {
-		sw_peer_table_free(r->peers);
-		free(r);
+	if (r->conf.peers_per_mapping == 0)
+		r->conf.peers_per_mapping = conf->capacity;
+	if (r->conf.peers_per_address == 0)
+		r->conf.peers_per_address = conf->capacity;
+	sw_rng_fill(rng, pc.hash_key, sizeof pc.hash_key);
+	/* Two keys per trusted entry at most: its endpoint and address. */
+	if ((err = sw_timerq_init(&r->timers, 2 * conf->capacity)) != 0 ||
+	    (err = sw_quota_new(&r->trusted_q, 2 * conf->capacity,
+	    pc.hash_key)) != 0 ||
+	    (sw_rng_fill(rng, pc.hash_key, sizeof pc.hash_key),
+	    err = sw_rl_new(&r->bubble_rl, conf->capacity < 4 ? 4 :
+	    conf->capacity, &conf->bubble_rate, pc.hash_key)) != 0) {
+		sw_relay_free(r);
 		return err;
 	}
+	r->sweep_next = SW_TIME_NEVER;
 	r->memsize = sizeof *r + sw_timerq_memsize(&r->timers) +
-	    sw_peer_table_memsize(r->peers);
+	    sw_peer_table_memsize(r->peers) +
+	    sw_quota_memsize(r->trusted_q);
 	*out = r;
 	return 0;
 }
@@ -128,6 +165,8 @@ sw_relay_free(struct sw_relay *r)
 		return;
 	sw_peer_table_free(r->peers);
 	sw_timerq_free(&r->timers);
+	sw_quota_free(r->trusted_q);
+	sw_rl_free(r->bubble_rl);
 	free(r);
 }
 
@@ -146,7 +185,9 @@ sw_relay_status(const struct sw_relay *r, struct sw_relay_status *st)
 sw_time
 sw_relay_next_deadline(const struct sw_relay *r)
 {
-	return sw_timerq_next(&r->timers);
+	sw_time t = sw_timerq_next(&r->timers);
+
+	return r->n_trusted > 0 && r->sweep_next < t ? r->sweep_next : t;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -156,6 +197,64 @@ peer_valid(const struct sw_relay *r, const struct sw_peer *p, sw_time now)
 {
 	return p->trusted &&
 	    (now < p->last_rx || now - p->last_rx < r->conf.valid);
+}
+
+/*
+ * Trusted entries are counted per IPv4 endpoint and per IPv4 address
+ * embedded in their Teredo address (the UDP source that trusted them,
+ * D18), so that one endpoint, which stands for 2^48 Teredo addresses,
+ * cannot hold every slot with valid trusted entries (HARD-6).
+ */
+static void
+trust_keys(const struct sw_peer *p, uint64_t *ep, uint64_t *v4)
+{
+	struct sw_teredo t;
+
+	sw_addr_decode(p->addr, &t);
+	*ep = sw_quota_key_ep(&t.mapped);
+	*v4 = sw_quota_key_v4(t.mapped.addr);
+}
+
+/* May p become trusted (SW_DEFENCE(RELAY_MAPPING))?  Counted if so. */
+static bool
+trust_take(struct sw_relay *r, struct sw_peer *p, sw_time now)
+{
+	uint64_t ep, v4;
+
+	trust_keys(p, &ep, &v4);
+	if (SW_DEFENCE(RELAY_MAPPING) &&
+	    (sw_quota_get(r->trusted_q, ep) >= r->conf.peers_per_mapping ||
+	    sw_quota_get(r->trusted_q, v4) >= r->conf.peers_per_address))
+		return false;
+	/* Cannot fail: at most capacity trusted entries, two keys each. */
+	(void)sw_quota_add(r->trusted_q, ep);
+	(void)sw_quota_add(r->trusted_q, v4);
+	if (r->n_trusted++ == 0)
+		r->sweep_next = now + SWEEP_EVERY;
+	p->trusted = true;
+	return true;
+}
+
+static void
+untrust(struct sw_relay *r, struct sw_peer *p)
+{
+	uint64_t ep, v4;
+
+	if (!p->trusted)
+		return;
+	trust_keys(p, &ep, &v4);
+	sw_quota_sub(r->trusted_q, ep);
+	sw_quota_sub(r->trusted_q, v4);
+	r->n_trusted--;
+	p->trusted = false;
+}
+
+/* Every removal goes through here, so that the counts stay right. */
+static void
+drop_peer(struct sw_relay *r, struct sw_peer *p, struct sw_actions *acts)
+{
+	untrust(r, p);
+	sw_peer_remove(r->peers, p, acts->drops);
 }
 
 /* The live untrusted peer a record stands for, or NULL when stale. */
@@ -183,7 +282,7 @@ ring_push(struct sw_relay *r, const uint8_t addr[16], sw_time due,
 		if ((p = timer_peer(r, &old)) != NULL) {
 			/* HARD-6: out of timer space, give up on it. */
 			r->stats.timer_overflows++;
-			sw_peer_remove(r->peers, p, acts->drops);
+			drop_peer(r, p, acts);
 		}
 	}
 	sw_timerq_push(&r->timers, addr, due);
@@ -247,13 +346,52 @@ flush(struct sw_relay *r, struct sw_peer *p, struct sw_actions *acts)
 	}
 }
 
+/*
+ * SW_DEFENCE(RELAY_BUBBLE): may a bubble go to the IPv4 address dst?
+ * Whoever sends to a Teredo address chooses its server and mapping, so a
+ * 40-byte packet would buy bubbles to any IPv4 of its choice: one bucket
+ * per destination IPv4 and one for all bound what it buys.  A bubble not
+ * sent is counted (BUBBLE_LIMITED); the entry's retries go on.
+ */
+static bool
+bubble_budget(struct sw_relay *r, uint32_t dst, sw_time now,
+    struct sw_actions *acts)
+{
+	uint8_t key[16] = { [10] = 0xff, [11] = 0xff };
+
+	if (!SW_DEFENCE(RELAY_BUBBLE))
+		return true;
+	sw_put32(key + 12, dst);
+	if (!sw_rl_allow(r->bubble_rl, key, now) ||
+	    !sw_tb_take(&r->bubble_tb, &r->conf.bubble_rate_total, now)) {
+		r->stats.bubbles_limited++;
+		sw_actions_drop(acts, SW_DROP_BUBBLE_LIMITED);
+		return false;
+	}
+	return true;
+}
+
+static void
+push_bubble(struct sw_relay *r, const struct sw_v4ep *dst, uint8_t *b,
+    struct sw_actions *acts)
+{
+	struct sw_action *a;
+
+	if ((a = sw_actions_push(acts, SW_ACT_SEND_UDP)) == NULL)
+		return;
+	a->sock = SW_SOCK_PRIMARY;
+	a->dst = *dst;
+	a->seg[0] = (struct sw_seg){ b, SW_IP6_HLEN };
+	r->stats.bubbles_sent++;
+}
+
 /* One bubble round to p (REL-TX-4, REL-TX-6, COM-BUB-2). */
 static void
 bubble_round(struct sw_relay *r, struct sw_peer *p, sw_time now,
     struct sw_actions *acts)
 {
 	struct sw_teredo t;
-	struct sw_action *a;
+	struct sw_v4ep srv;
 	uint8_t *b;
 
 	p->ping_sent = now;
@@ -263,26 +401,17 @@ bubble_round(struct sw_relay *r, struct sw_peer *p, sw_time now,
 	ring_push(r, p->addr, now + r->conf.retry_interval, acts);
 
 	sw_addr_decode(p->addr, &t);
+	srv = (struct sw_v4ep){ t.server, SW_TEREDO_PORT };
 	if ((b = sw_actions_alloc(acts, SW_IP6_HLEN)) == NULL)
 		return;
 	(void)sw_wire_build_bubble(b, SW_IP6_HLEN, r->conf.bubble_src,
 	    p->addr, BUBBLE_HLIM);
-	if ((a = sw_actions_push(acts, SW_ACT_SEND_UDP)) == NULL) {
-		sw_actions_trim(acts, b, SW_IP6_HLEN, 0);
-		return;
-	}
-	a->sock = SW_SOCK_PRIMARY;
-	a->dst = (struct sw_v4ep){ t.server, SW_TEREDO_PORT };
-	a->seg[0] = (struct sw_seg){ b, SW_IP6_HLEN };
-	r->stats.bubbles_sent++;
-	if (!r->conf.always_direct_bubble)
-		return;
-	if ((a = sw_actions_push(acts, SW_ACT_SEND_UDP)) == NULL)
-		return;
-	a->sock = SW_SOCK_PRIMARY;
-	a->dst = t.mapped;
-	a->seg[0] = (struct sw_seg){ b, SW_IP6_HLEN };	/* same bytes */
-	r->stats.bubbles_sent++;
+	if (bubble_budget(r, t.server, now, acts))
+		push_bubble(r, &srv, b, acts);
+	/* the same bytes */
+	if (r->conf.always_direct_bubble &&
+	    bubble_budget(r, t.mapped.addr, now, acts))
+		push_bubble(r, &t.mapped, b, acts);
 }
 
 /* p is (again) untrusted: bubble now unless a round went out less than
@@ -291,7 +420,7 @@ static void
 start_bubbling(struct sw_relay *r, struct sw_peer *p, sw_time now,
     struct sw_actions *acts)
 {
-	p->trusted = false;
+	untrust(r, p);
 	p->retries = 0;
 	if (p->bubbles == 0 || now < p->ping_sent ||
 	    now - p->ping_sent >= r->conf.retry_interval)
@@ -319,7 +448,7 @@ make_room(struct sw_relay *r, sw_time now, struct sw_actions *acts)
 		if (!peer_valid(r, p, now)) {
 			if (!p->trusted)
 				r->stats.displaced++;
-			sw_peer_remove(r->peers, p, acts->drops);
+			drop_peer(r, p, acts);
 			return true;
 		}
 		p = sw_peer_newer(r->peers, p);
@@ -327,7 +456,7 @@ make_room(struct sw_relay *r, sw_time now, struct sw_actions *acts)
 	while (sw_timerq_pop(&r->timers, &t)) {
 		if ((p = timer_peer(r, &t)) != NULL) {
 			r->stats.displaced++;
-			sw_peer_remove(r->peers, p, acts->drops);
+			drop_peer(r, p, acts);
 			return true;
 		}
 	}
@@ -357,6 +486,8 @@ new_peer(struct sw_relay *r, const uint8_t addr[16], sw_time now,
 
 			if (lru != NULL && peer_valid(r, lru, now))
 				r->stats.evicted_trusted++;
+			if (lru != NULL)
+				untrust(r, lru);	/* insert evicts it */
 		}
 	}
 	return sw_peer_insert(r->peers, addr, &created, acts->drops);
@@ -397,16 +528,30 @@ enqueue(struct sw_relay *r, struct sw_peer *p, const uint8_t *pkt,
 
 /* ---- native side -> clients (REL-TX-*) ----------------------------------- */
 
-/* Either way, last: no RH0 (D25), and a hop to spare when we route. */
+/* Either way, last: no RH0 at all (D25: a relay forwards, so even
+ * Segments Left 0 means the packet was source-routed through us), and a
+ * hop to spare when we route. */
 static enum sw_drop
 check_forward(const struct sw_relay *r, const struct sw_ip6_view *ip)
 {
 	enum sw_drop why;
 
-	if ((why = sw_check_routing_header(ip)) != SW_DROP_NONE)
+	if ((why = sw_check_routing_header_any(ip)) != SW_DROP_NONE)
 		return why;				/* D25 */
 	if (r->conf.decrement_hop_limit && ip->hlim <= 1)
 		return SW_DROP_HOP_LIMIT;
+	return SW_DROP_NONE;
+}
+
+/* HARD-4 (IntranetPrefix): bubbles and packets never go to, nor are
+ * trusted from, an internal IPv4. */
+static enum sw_drop
+intranet(const struct sw_relay *r, uint32_t v4)
+{
+	for (unsigned i = 0; i < r->conf.n_intranet; i++)
+		if (SW_DEFENCE(INTRANET) &&
+		    sw_check_v4_in(v4, &r->conf.intranet[i]))
+			return SW_DROP_SRC_INTRANET;
 	return SW_DROP_NONE;
 }
 
@@ -430,6 +575,9 @@ check_tx(const struct sw_relay *r, const struct sw_ip6_view *ip,
 		return why;				/* D17, HARD-8 */
 	if ((why = sw_check_v4(&r->conf.v4, t->server)) != SW_DROP_NONE)
 		return why;				/* D17, indirect bubble */
+	if ((why = intranet(r, t->mapped.addr)) != SW_DROP_NONE ||
+	    (why = intranet(r, t->server)) != SW_DROP_NONE)
+		return why;				/* HARD-4 */
 	return check_forward(r, ip);
 }
 
@@ -531,6 +679,8 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
 		sw_actions_drop(acts, why);
 		return;
 	}
+	if (sw_actions_drop_if(acts, intranet(r, from->addr)))	/* HARD-4 */
+		return;
 	if (sw_actions_drop_if(acts, sw_check_ip6_src(ip.src)) ||	/* HARD-7 */
 	    sw_actions_drop_if(acts, sw_check_relay_src(&ip, from, r->conf.prefix)))
 		return;						/* D18 */
@@ -539,12 +689,16 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
 		return;
 
 	/* REL-RX-1, REL-RX-4, REL-TX-4: the client answered. */
-	p->last_rx = now;
-	p->mapped = *from;
 	if (!p->trusted) {
-		p->trusted = true;
+		if (!trust_take(r, p, now)) {		/* HARD-6 */
+			r->stats.trust_refused++;
+			sw_actions_drop(acts, SW_DROP_PEER_LIMIT);
+			return;
+		}
 		r->stats.trusted++;
 	}
+	p->last_rx = now;
+	p->mapped = *from;
 	flush(r, p, acts);					/* REL-TX-5 */
 
 	if (sw_ip6_is_bubble(&ip)) {				/* REL-RX-6 */
@@ -567,7 +721,7 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
  * the host that routes it back.  SEC-9: one token bucket for all errors;
  * none about errors or multicast (sw_icmp6_error_allowed).
  */
-static void
+static bool
 unreachable(struct sw_relay *r, struct sw_peer *p, sw_time now,
     struct sw_actions *acts)
 {
@@ -575,8 +729,12 @@ unreachable(struct sw_relay *r, struct sw_peer *p, sw_time now,
 	size_t len;
 
 	if (r->conf.icmp_rate.burst == 0)
-		return;				/* errors turned off */
+		return true;			/* errors turned off */
 	while ((q = sw_peer_queue_front(r->peers, p, &len)) != NULL) {
+		/* An error quotes at most the minimum MTU's worth. */
+		if (SW_DEFENCE(RELAY_TICK) &&
+		    !sw_actions_room(acts, 1, SW_ICMP6_ERROR_MAX))
+			return false;
 		if (!sw_icmp6_error_allowed(q, len))
 			;
 		else if (!sw_tb_take(&r->icmp_tb, &r->conf.icmp_rate, now))
@@ -587,26 +745,70 @@ unreachable(struct sw_relay *r, struct sw_peer *p, sw_time now,
 		sw_peer_queue_pop(r->peers, p);
 		sw_actions_drop(acts, SW_DROP_QUEUE_PEER_GONE);
 	}
+	return true;
 }
 
+/*
+ * HARD-6: trusted entries that went stale (no reception for `valid`)
+ * leave the table, a slice of it per SWEEP_EVERY, so that an endpoint's
+ * count of trusted entries (trust_take) falls again when its clients
+ * move on.  A later packet for one makes a new entry, as for any peer.
+ */
+static void
+sweep(struct sw_relay *r, sw_time now, struct sw_actions *acts)
+{
+	uint32_t cap = sw_peer_capacity(r->peers);
+	uint32_t n = cap / SWEEP_SLICES + 1;
+
+	r->sweep_next = now + SWEEP_EVERY;
+	for (; n > 0; n--) {
+		struct sw_peer *p = sw_peer_at(r->peers, r->sweep_at);
+
+		r->sweep_at = r->sweep_at + 1 < cap ? r->sweep_at + 1 : 0;
+		if (p != NULL && p->trusted && !peer_valid(r, p, now) &&
+		    p->q_pkts == 0) {
+			r->stats.swept++;
+			drop_peer(r, p, acts);
+		}
+	}
+}
+
+/*
+ * Due records are handled while the action list has room for what one
+ * may need (a bubble round, or an ICMPv6 error per queued packet); the
+ * rest stays due, the record at the head, for the next call.
+ */
 void
 sw_relay_tick(struct sw_relay *r, sw_time now, struct sw_actions *acts)
 {
 	struct sw_timerq_ent t;
 
+	if (r->n_trusted > 0 && r->sweep_next <= now)
+		sweep(r, now, acts);
 	while (sw_timerq_next(&r->timers) <= now &&
-	    sw_timerq_pop(&r->timers, &t)) {
+	    sw_timerq_peek(&r->timers, &t)) {
 		struct sw_peer *p;
 
-		if ((p = timer_peer(r, &t)) == NULL)
+		if ((p = timer_peer(r, &t)) == NULL) {
+			(void)sw_timerq_pop(&r->timers, &t);
 			continue;		/* gone, trusted or re-armed */
+		}
+		if (SW_DEFENCE(RELAY_TICK) && !sw_actions_room(acts, ROUND_ROOM)) {
+			r->stats.tick_deferred++;
+			return;
+		}
 		if (p->retries < r->conf.retries) {
+			(void)sw_timerq_pop(&r->timers, &t);
 			p->retries++;
 			bubble_round(r, p, now, acts);
 		} else {			/* REL-TX-4 end, D21 */
+			if (!unreachable(r, p, now, acts)) {
+				r->stats.tick_deferred++;
+				return;		/* the rest of its queue later */
+			}
+			(void)sw_timerq_pop(&r->timers, &t);
 			r->stats.expired++;
-			unreachable(r, p, now, acts);
-			sw_peer_remove(r->peers, p, acts->drops);
+			drop_peer(r, p, acts);
 		}
 	}
 }

@@ -131,6 +131,7 @@
 
 #define SW_RELAY_MAX_SERVED 16
 #define SW_RELAY_MAX_OWN 8	/* own IPv4 addresses (RFC 6324) */
+#define SW_RELAY_MAX_INTRANET 16
 
 struct sw_relay_conf {
 	uint32_t prefix;		/* service prefix, SW_TEREDO_PREFIX */
@@ -165,6 +166,17 @@ struct sw_relay_conf {
 					   addresses (host order; bind and
 					   attached), 0 = unused */
 	unsigned n_own;			/* <= SW_RELAY_MAX_OWN */
+	uint32_t peers_per_mapping;	/* valid trusted entries per IPv4
+					   endpoint (8; 0: capacity) */
+	uint32_t peers_per_address;	/* ... per IPv4 address (64; 0:
+					   capacity) */
+	struct sw_tb_conf bubble_rate;	/* bubbles per destination IPv4
+					   (50/s, burst 20) */
+	struct sw_tb_conf bubble_rate_total;	/* all bubbles (1000/s,
+					   burst 200) */
+	struct sw_v4_net intranet[SW_RELAY_MAX_INTRANET];	/* HARD-4:
+					   never bubbled, never trusted */
+	unsigned n_intranet;
 };
 
 struct sw_relay_stats {
@@ -194,6 +206,13 @@ struct sw_relay_stats {
 					   their peer had nothing queued
 					   (starvation) */
 	uint64_t loops;			/* packets dropped as LOOP (RFC 6324) */
+	uint64_t trust_refused;		/* answers not trusted: their IPv4
+					   endpoint or address holds its
+					   share of trusted entries */
+	uint64_t bubbles_limited;	/* bubbles not sent: over budget */
+	uint64_t swept;			/* stale trusted entries removed */
+	uint64_t tick_deferred;		/* ticks ended with work left due
+					   (no room in the action list) */
 };
 
 struct sw_relay_status {
@@ -229,7 +248,8 @@ void sw_relay_input(struct sw_relay *r, sw_time now,
     const struct sw_v4ep *from, const uint8_t *buf, size_t len,
     struct sw_actions *acts);
 
-/* Timers: call when now >= sw_relay_next_deadline(). */
+/* Timers: call when now >= sw_relay_next_deadline().  Does what fits in
+ * acts and leaves the rest due (call again with a fresh list). */
 void sw_relay_tick(struct sw_relay *r, sw_time now, struct sw_actions *acts);
 sw_time sw_relay_next_deadline(const struct sw_relay *r);
 

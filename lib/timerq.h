@@ -50,6 +50,16 @@ sw_timerq_full(const struct sw_timerq *q)
 	return q->n == q->cap;
 }
 
+/* The head without taking it; false when empty. */
+static inline bool
+sw_timerq_peek(const struct sw_timerq *q, struct sw_timerq_ent *out)
+{
+	if (q->n == 0)
+		return false;
+	*out = q->e[q->head];
+	return true;
+}
+
 /* The earliest deadline, SW_TIME_NEVER when empty. */
 static inline sw_time
 sw_timerq_next(const struct sw_timerq *q)

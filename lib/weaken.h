@@ -29,6 +29,27 @@
  *	server-rs-rate	server: per-source RS rate limit (SRV-OP-5)
  *	loop		RFC 6324: packets whose embedded server or mapping is
  *			our own address are dropped
+ *	relay-mapping	relay: valid trusted entries per IPv4 endpoint and
+ *			per IPv4 address bounded (PeersPerMapping,
+ *			PeersPerAddress), so one mapping cannot lock new
+ *			clients out of the table
+ *	relay-bubble	relay: bubbles per destination IPv4 and in total
+ *			bounded (BubbleRateLimit): no amplifier
+ *	relay-tick	relay: due retries beyond one action list stay due
+ *			instead of being lost
+ *	server-rs-total	server: the global RS bucket (RsRateLimitTotal),
+ *			and a new or evicted source starts with one token
+ *	client-peers	client: valid trusted peers are never evicted, and
+ *			entries per IPv4 endpoint and address are bounded
+ *	client-inbound	client: unsolicited resolutions (CLI-RX-9) bounded
+ *			per relay endpoint, per IPv4 and in total; host
+ *			sends keep a reserve of the queue pool
+ *	client-reflect	client: answers to indirect bubbles budgeted per
+ *			origin endpoint, per IPv4 and in total
+ *	flow		client: solicitation per flow from what the host's
+ *			applications send (not kernel echo replies, RSTs or
+ *			errors); non-first fragments only for solicited
+ *			sources
  */
 #ifndef SW_WEAKEN_H
 #define SW_WEAKEN_H
@@ -60,6 +81,30 @@
 #ifndef SW_WEAKEN_LOOP
 #define SW_WEAKEN_LOOP 0
 #endif
+#ifndef SW_WEAKEN_RELAY_MAPPING
+#define SW_WEAKEN_RELAY_MAPPING 0
+#endif
+#ifndef SW_WEAKEN_RELAY_BUBBLE
+#define SW_WEAKEN_RELAY_BUBBLE 0
+#endif
+#ifndef SW_WEAKEN_RELAY_TICK
+#define SW_WEAKEN_RELAY_TICK 0
+#endif
+#ifndef SW_WEAKEN_SERVER_RS_TOTAL
+#define SW_WEAKEN_SERVER_RS_TOTAL 0
+#endif
+#ifndef SW_WEAKEN_CLIENT_PEERS
+#define SW_WEAKEN_CLIENT_PEERS 0
+#endif
+#ifndef SW_WEAKEN_CLIENT_INBOUND
+#define SW_WEAKEN_CLIENT_INBOUND 0
+#endif
+#ifndef SW_WEAKEN_CLIENT_REFLECT
+#define SW_WEAKEN_CLIENT_REFLECT 0
+#endif
+#ifndef SW_WEAKEN_FLOW
+#define SW_WEAKEN_FLOW 0
+#endif
 
 /* True unless this test build compiled the defence out. */
 #define SW_DEFENCE(name) (!SW_WEAKEN_##name)
@@ -68,6 +113,10 @@
 #define SW_WEAKENED (SW_WEAKEN_ROUTING_HEADER || SW_WEAKEN_INTRANET || \
 	SW_WEAKEN_EDGE || SW_WEAKEN_PING_NONCE || SW_WEAKEN_RA_NONCE || \
 	SW_WEAKEN_RELAY_PEERS || SW_WEAKEN_RELAY_QUEUE || \
-	SW_WEAKEN_SERVER_RS_RATE || SW_WEAKEN_LOOP)
+	SW_WEAKEN_SERVER_RS_RATE || SW_WEAKEN_LOOP || \
+	SW_WEAKEN_RELAY_MAPPING || SW_WEAKEN_RELAY_BUBBLE || \
+	SW_WEAKEN_RELAY_TICK || SW_WEAKEN_SERVER_RS_TOTAL || \
+	SW_WEAKEN_CLIENT_PEERS || SW_WEAKEN_CLIENT_INBOUND || \
+	SW_WEAKEN_CLIENT_REFLECT || SW_WEAKEN_FLOW)
 
 #endif /* SW_WEAKEN_H */

@@ -250,6 +250,10 @@ sw_ip6_walk(const struct sw_ip6_view *ip, struct sw_ip6_chain *c,
 				c->rh_segleft = p[off + 3];
 				c->rh_off = (uint16_t)off;
 			}
+			if (nxt == SW_NH_ROUTING && p[off + 2] == 0) {
+				c->rh0 = true;
+				c->rh0_active |= p[off + 3] > 0;
+			}
 			break;
 		case SW_NH_FRAGMENT:
 			hlen = 8;

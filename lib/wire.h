@@ -118,7 +118,9 @@ bool sw_ip6_is_bubble(const struct sw_ip6_view *ip);
  * the upper-layer header.  Recognised: Hop-by-Hop (0), Routing (43),
  * Fragment (44), Destination Options (60).  A chain that runs off the
  * payload gives -EBADMSG / BAD_EXT_HEADER.  rh_* describe the first
- * routing header met (rh_present false when none).
+ * routing header met (rh_present false when none); rh0 and rh0_active
+ * tell whether any routing header of the chain is type 0, and whether
+ * any such one has Segments Left > 0 (a chain may hold several).
  */
 struct sw_ip6_chain {
 	uint8_t ulp;		/* upper-layer protocol, or 59 */
@@ -127,6 +129,8 @@ struct sw_ip6_chain {
 	uint8_t rh_type;
 	uint8_t rh_segleft;
 	uint16_t rh_off;	/* offset of the routing header in payload */
+	bool rh0;		/* some routing header is type 0 */
+	bool rh0_active;	/* ... with Segments Left > 0 */
 	bool fragment;		/* a Fragment header was seen */
 };
 int sw_ip6_walk(const struct sw_ip6_view *ip, struct sw_ip6_chain *c,

@@ -96,6 +96,9 @@ fx_conf(struct sw_relay_conf *c)
 	c->max_packet = 256;		/* the pool has 10 slots */
 	c->queue_peer_bytes = 1000;
 	c->queue_total_bytes = 2560;
+	/* The bubble budgets have tests of their own. */
+	c->bubble_rate = (struct sw_tb_conf){ 1, 1000000 };
+	c->bubble_rate_total = (struct sw_tb_conf){ 1, 1000000 };
 }
 
 static struct fx *
@@ -802,7 +805,8 @@ test_trust_flush(void **state)
 		assert_int_equal(f->acts.n, 0);
 		assert_int_equal(ndrops(f), 0);
 		assert_int_equal(st(f).peers, 1);
-		assert_int_equal(sw_relay_next_deadline(f->r), SW_TIME_NEVER);
+		/* only the sweep for stale trusted entries, each second */
+		assert_int_equal(sw_relay_next_deadline(f->r), 21 * SEC);
 		assert_int_equal(st(f).stats.to_clients, 4);
 		fx_free(f);
 	}
@@ -1545,6 +1549,330 @@ test_flush_actions_full(void **state)
 	fx_free(f);
 }
 
+
+/* ---- [harden] ------------------------------------------------------------ */
+
+/* A chain of routing headers: each (type, segments left) in turn, one
+ * address each (24 bytes), then no next header. */
+static size_t
+mkrh_chain(uint8_t *out, const uint8_t src[16], const uint8_t dst[16],
+    const uint8_t (*rh)[2], unsigned n)
+{
+	size_t len = mkpkt(out, src, dst, SW_NH_ROUTING, 64,
+	    (uint16_t)(24 * n), 0);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *h = out + 40 + 24 * i;
+
+		memset(h, 0, 24);
+		h[0] = i + 1 < n ? SW_NH_ROUTING : SW_NH_NONE;
+		h[1] = 2;
+		h[2] = rh[i][0];
+		h[3] = rh[i][1];
+	}
+	return len;
+}
+
+/* Item 10: every routing header is checked, and a relay refuses RH0
+ * even with Segments Left 0; an RH2 alone is fine. */
+static void
+test_harden_routing_headers(void **state)
+{
+	static const uint8_t rh2_rh0[2][2] = { { 2, 0 }, { 0, 1 } };
+	static const uint8_t rh0_sl0[1][2] = { { 0, 0 } };
+	static const uint8_t rh2[1][2] = { { 2, 0 } };
+	uint8_t p[200], dst[16];
+	struct fx *f = fx_new();
+	size_t n;
+
+	(void)state;
+	teredo(dst, SERVER, &map_a, 0);
+	n = mkrh_chain(p, native, dst, rh2_rh0, 2);
+	tx(f, 0, p, n);
+	if (SW_DEFENCE(ROUTING_HEADER))
+		want_drop(f, SW_DROP_ROUTING_HEADER0, "RH0 behind an RH2");
+	n = mkrh_chain(p, native, dst, rh0_sl0, 1);
+	tx(f, 0, p, n);
+	if (SW_DEFENCE(ROUTING_HEADER))
+		want_drop(f, SW_DROP_ROUTING_HEADER0, "RH0, segments left 0");
+	assert_int_equal(st(f).peers, SW_DEFENCE(ROUTING_HEADER) ? 0 : 1);
+	n = mkrh_chain(p, native, dst, rh2, 1);
+	tx(f, 0, p, n);
+	assert_int_equal(ndrops(f), 0);
+	fx_free(f);
+}
+
+/* The Teredo address k of one mapping: the flag bits vary. */
+static void
+alias(uint8_t out[16], const struct sw_v4ep *m, unsigned k)
+{
+	teredo(out, SERVER, m, (uint16_t)k);
+}
+
+/* Item 1: one mapping answers for every alias sent to it; only
+ * peers_per_mapping of them become trusted, and a new client still gets
+ * a slot in a table the attacker keeps full. */
+static void
+test_harden_mapping_lockout(void **state)
+{
+	struct sw_relay_conf c;
+	uint8_t a[16], p[100], b[40];
+	struct fx *f;
+	size_t n;
+
+	(void)state;
+	fx_conf(&c);
+	c.capacity = 64;
+	c.peers_per_mapping = 4;
+	f = fx_new_conf(&c);
+	for (unsigned k = 0; k < 200; k++) {
+		alias(a, &map_b, k);
+		n = mkpkt(p, native, a, SW_NH_UDP, 64, 20, 1);
+		tx(f, k * SW_MSEC, p, n);
+		mkpkt(b, a, relay_ip, SW_NH_NONE, 255, 0, 0);
+		rx(f, k * SW_MSEC, &map_b, b, 40);
+	}
+	if (SW_DEFENCE(RELAY_MAPPING)) {
+		assert_int_equal(st(f).stats.trusted, 4);
+		assert_int_equal(st(f).stats.trust_refused, 196);
+		assert_int_equal(f->drops.n[SW_DROP_PEER_LIMIT], 1);
+	} else {
+		assert_int_equal(st(f).stats.trusted, 64);	/* locked */
+	}
+	/* A new client: its entry is made and trusted. */
+	teredo(a, SERVER, &map_a, 0);
+	n = mkpkt(p, native, a, SW_NH_UDP, 64, 20, 1);
+	tx(f, SEC, p, n);
+	mkpkt(b, a, relay_ip, SW_NH_NONE, 255, 0, 0);
+	rx(f, SEC, &map_a, b, 40);
+	if (SW_DEFENCE(RELAY_MAPPING)) {
+		assert_int_equal(ndrops(f), 0);
+		assert_int_equal(f->acts.n, 1);		/* the queue flushed */
+		assert_int_equal(st(f).stats.table_full, 0);
+	} else {
+		/* 64 valid trusted entries of the attacker: no room */
+		assert_int_equal(f->drops.n[SW_DROP_NO_PEER], 1);
+		assert_true(st(f).stats.table_full > 0);
+	}
+	fx_free(f);
+}
+
+/* Item 1, per IPv4 address: many ports of one address. */
+static void
+test_harden_address_cap(void **state)
+{
+	struct sw_relay_conf c;
+	uint8_t a[16], p[100], b[40];
+	struct fx *f;
+	size_t n;
+
+	(void)state;
+	fx_conf(&c);
+	c.capacity = 64;
+	c.peers_per_address = 10;
+	f = fx_new_conf(&c);
+	for (unsigned k = 0; k < 50; k++) {
+		struct sw_v4ep m = { map_b.addr, (uint16_t)(1000 + k) };
+
+		alias(a, &m, 0);
+		n = mkpkt(p, native, a, SW_NH_UDP, 64, 20, 1);
+		tx(f, 0, p, n);
+		mkpkt(b, a, relay_ip, SW_NH_NONE, 255, 0, 0);
+		rx(f, 0, &m, b, 40);
+	}
+	assert_int_equal(st(f).stats.trusted,
+	    SW_DEFENCE(RELAY_MAPPING) ? 10 : 50);
+	fx_free(f);
+}
+
+/* Trusted entries that went stale are swept, so the mapping's share
+ * comes back: a client that restarts (new flag bits) is trusted again. */
+static void
+test_harden_sweep(void **state)
+{
+	struct sw_relay_conf c;
+	uint8_t a[16], p[100], b[40];
+	struct fx *f;
+	size_t n;
+
+	(void)state;
+	fx_conf(&c);
+	c.capacity = 64;
+	c.peers_per_mapping = 2;
+	f = fx_new_conf(&c);
+	for (unsigned k = 0; k < 3; k++) {
+		alias(a, &map_a, k);
+		n = mkpkt(p, native, a, SW_NH_UDP, 64, 20, 1);
+		tx(f, 0, p, n);
+		mkpkt(b, a, relay_ip, SW_NH_NONE, 255, 0, 0);
+		rx(f, 0, &map_a, b, 40);
+	}
+	assert_int_equal(st(f).stats.trusted,
+	    SW_DEFENCE(RELAY_MAPPING) ? 2 : 3);
+	/* 30 s without reception, then the sweep: a pass takes 8 s. */
+	for (sw_time t = SEC; t <= 45 * SEC; t += SEC)
+		tick(f, t);
+	assert_int_equal(st(f).stats.swept, SW_DEFENCE(RELAY_MAPPING) ? 2 : 3);
+	alias(a, &map_a, 7);
+	n = mkpkt(p, native, a, SW_NH_UDP, 64, 20, 1);
+	tx(f, 46 * SEC, p, n);
+	mkpkt(b, a, relay_ip, SW_NH_NONE, 255, 0, 0);
+	rx(f, 46 * SEC, &map_a, b, 40);
+	assert_int_equal(ndrops(f), 0);
+	assert_int_equal(sw_relay_next_deadline(f->r) <= 47 * SEC, true);
+	fx_free(f);
+}
+
+/* Item 4: bubbles to one IPv4 (the server the sender chose, or with
+ * always_direct_bubble the mapping) and in total are budgeted. */
+static void
+test_harden_bubble_budget(void **state)
+{
+	struct sw_relay_conf c;
+	uint8_t a[16], p[100];
+	struct fx *f;
+	size_t n;
+	uint64_t limited = 0;
+
+	(void)state;
+	fx_conf(&c);
+	c.capacity = 4096;
+	c.queue_total_bytes = 4096 * 256;
+	c.always_direct_bubble = true;
+	c.bubble_rate = (struct sw_tb_conf){ 100 * SW_MSEC, 5 };  /* 10/s */
+	c.bubble_rate_total = (struct sw_tb_conf){ SW_MSEC, 1000 };
+	f = fx_new_conf(&c);
+	/* 1000 packets in 1 s to aliases of one victim endpoint: at most
+	 * 5 + 10 bubbles to its server and as many to it. */
+	for (unsigned k = 0; k < 1000; k++) {
+		alias(a, &map_b, k);
+		n = mkpkt(p, native, a, SW_NH_UDP, 64, 20, 1);
+		tx(f, k * SW_MSEC, p, n);
+		limited += f->drops.n[SW_DROP_BUBBLE_LIMITED];
+	}
+	if (SW_DEFENCE(RELAY_BUBBLE)) {
+		assert_in_range(st(f).stats.bubbles_sent, 2 * 14, 2 * 15);
+		assert_int_equal(st(f).stats.bubbles_limited, limited);
+		assert_true(limited >= 2 * 985);
+	} else {
+		assert_int_equal(st(f).stats.bubbles_sent, 2000);
+	}
+	/* another client, other server and mapping: bubbled at once */
+	{
+		struct sw_v4ep m = { SW_IP4(203, 0, 113, 77), 5000 };
+
+		teredo(a, SW_IP4(192, 0, 2, 99), &m, 0);
+		n = mkpkt(p, native, a, SW_NH_UDP, 64, 20, 1);
+		tx(f, SEC, p, n);
+		assert_int_equal(ndrops(f), 0);
+		assert_int_equal(f->acts.n, 2);
+	}
+	fx_free(f);
+
+	/* The global bucket: each packet to another server and mapping. */
+	fx_conf(&c);
+	c.capacity = 4096;
+	c.bubble_rate_total = (struct sw_tb_conf){ 10 * SW_MSEC, 50 };
+	f = fx_new_conf(&c);
+	for (unsigned k = 0; k < 1000; k++) {
+		struct sw_v4ep m = { SW_IP4(203, 0, 113, 1) + k, 5000 };
+
+		teredo(a, SW_IP4(198, 51, 100, 0) + k, &m, 0);
+		n = mkpkt(p, native, a, SW_NH_UDP, 64, 20, 1);
+		tx(f, k * SW_MSEC, p, n);
+	}
+	if (SW_DEFENCE(RELAY_BUBBLE))
+		assert_in_range(st(f).stats.bubbles_sent, 50 + 99, 50 + 100);
+	else
+		assert_int_equal(st(f).stats.bubbles_sent, 1000);
+	fx_free(f);
+}
+
+/* Item 5: 200 retries due at once; each tick does what one action list
+ * holds and leaves the rest due, so all of them happen. */
+static void
+test_harden_tick_bounded(void **state)
+{
+	struct sw_relay_conf c;
+	uint8_t a[16], p[100];
+	struct fx *f;
+	size_t n;
+	unsigned ticks = 0;
+
+	(void)state;
+	fx_conf(&c);
+	c.capacity = 256;
+	c.queue_total_bytes = 256 * 256;
+	f = fx_new_conf(&c);
+	for (unsigned k = 0; k < 200; k++) {
+		struct sw_v4ep m = { SW_IP4(203, 0, 113, 1) + k, 5000 };
+
+		teredo(a, SERVER, &m, 0);
+		n = mkpkt(p, native, a, SW_NH_UDP, 64, 20, 1);
+		tx(f, 0, p, n);
+	}
+	assert_int_equal(st(f).stats.bubble_rounds, 200);
+	do {
+		tick(f, 2 * SEC);
+		assert_true(f->acts.n <= SW_ACTIONS_MAX);
+		ticks++;
+	} while (sw_relay_next_deadline(f->r) <= 2 * SEC && ticks < 50);
+	if (SW_DEFENCE(RELAY_TICK)) {
+		assert_int_equal(st(f).stats.bubble_rounds, 400);
+		assert_int_equal(st(f).stats.bubbles_sent, 400);
+		assert_true(ticks >= 4);
+		assert_true(st(f).stats.tick_deferred >= 3);
+	} else {
+		/* the rounds are counted but 136 bubbles never left */
+		assert_int_equal(st(f).stats.bubbles_sent, 264);
+	}
+	/* The last round expires every entry: 200 ICMPv6 errors (burst 10
+	 * of the default SEC-9 bucket, then 10/s), none lost to a full
+	 * list. */
+	for (sw_time t = 4 * SEC; t <= 8 * SEC; t += 2 * SEC) {
+		ticks = 0;
+		do {
+			tick(f, t);
+			ticks++;
+		} while (sw_relay_next_deadline(f->r) <= t && ticks < 50);
+	}
+	if (SW_DEFENCE(RELAY_TICK))
+		assert_int_equal(st(f).stats.expired, 200);
+	assert_int_equal(st(f).peers, 0);
+	fx_free(f);
+}
+
+/* Item 18: IntranetPrefix applies to a relay. */
+static void
+test_harden_relay_intranet(void **state)
+{
+	struct sw_relay_conf c;
+	uint8_t a[16], p[100], b[40];
+	struct sw_v4ep in = { SW_IP4(203, 0, 113, 9), 4000 };
+	struct fx *f;
+	size_t n;
+
+	(void)state;
+	fx_conf(&c);
+	c.intranet[0] = (struct sw_v4_net){ SW_IP4(203, 0, 113, 0), 24 };
+	c.n_intranet = 1;
+	f = fx_new_conf(&c);
+	teredo(a, SERVER, &in, 0);
+	n = mkpkt(p, native, a, SW_NH_UDP, 64, 20, 1);
+	tx(f, 0, p, n);
+	if (SW_DEFENCE(INTRANET))
+		want_drop(f, SW_DROP_SRC_INTRANET, "bubble to an internal IPv4");
+	mkpkt(b, a, relay_ip, SW_NH_NONE, 255, 0, 0);
+	rx(f, 0, &in, b, 40);
+	if (SW_DEFENCE(INTRANET))
+		want_drop(f, SW_DROP_SRC_INTRANET, "datagram from inside");
+	teredo(a, SERVER, &map_a, 0);
+	n = mkpkt(p, native, a, SW_NH_UDP, 64, 20, 1);
+	tx(f, 0, p, n);
+	assert_int_equal(ndrops(f), 0);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -1571,6 +1899,13 @@ main(void)
 		cmocka_unit_test(test_peers_deep_untrusted),
 		cmocka_unit_test(test_queue_flood),
 		cmocka_unit_test(test_loop),
+		cmocka_unit_test(test_harden_routing_headers),
+		cmocka_unit_test(test_harden_mapping_lockout),
+		cmocka_unit_test(test_harden_address_cap),
+		cmocka_unit_test(test_harden_sweep),
+		cmocka_unit_test(test_harden_bubble_budget),
+		cmocka_unit_test(test_harden_tick_bounded),
+		cmocka_unit_test(test_harden_relay_intranet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
