@@ -751,6 +751,18 @@ watch(struct engine *e, int fd, uint64_t tag)
 		fatal("epoll_ctl");
 }
 
+/* RATE per second, BURST: a bucket (0, 0: leave the core's default). */
+static void
+rate_conf(struct sw_tb_conf *tb, uint32_t rate, uint32_t burst)
+{
+	if (rate == 0 || burst == 0)
+		return;
+	tb->interval = SW_SEC / rate;
+	if (tb->interval == 0)
+		tb->interval = 1;
+	tb->burst = burst;
+}
+
 static void
 core_new(struct engine *e)
 {
@@ -836,6 +848,18 @@ core_new(struct engine *e)
 			rc.queue_peer_bytes = cf->conf.queue_peer_bytes;
 		if (cf->conf.queue_total_bytes != 0)
 			rc.queue_total_bytes = cf->conf.queue_total_bytes;
+		/* [harden]: per-endpoint shares, bubble budgets, HARD-4 */
+		if (cf->conf.peers_per_mapping != 0)
+			rc.peers_per_mapping = cf->conf.peers_per_mapping;
+		if (cf->conf.peers_per_address != 0)
+			rc.peers_per_address = cf->conf.peers_per_address;
+		rate_conf(&rc.bubble_rate, cf->conf.bubble_per_second,
+		    cf->conf.bubble_burst);
+		rate_conf(&rc.bubble_rate_total, cf->conf.bubble_total_per_second,
+		    cf->conf.bubble_total_burst);
+		for (unsigned i = 0; i < cf->conf.n_intranet &&
+		    rc.n_intranet < SW_RELAY_MAX_INTRANET; i++)
+			rc.intranet[rc.n_intranet++] = cf->conf.intranet[i];
 		if ((r = sw_relay_new(&e->relay, &rc, &rng)) != 0)
 			fatalx("relay: %s (PeerTableSize %u, QueuePeerBytes "
 			    "%u, QueueTotalBytes %u)", strerror(-r), rc.capacity,
@@ -867,6 +891,8 @@ core_new(struct engine *e)
 			sc.rs_rate.burst = cf->conf.rs_burst;
 		if (cf->conf.rl_entries > 0)
 			sc.rl_entries = cf->conf.rl_entries;
+		rate_conf(&sc.rs_rate_total, cf->conf.rs_total_per_second,
+		    cf->conf.rs_total_burst);
 		sc.rng = sys_rng();
 		if ((r = sw_server_new(&e->server, &sc)) != 0)
 			fatalx("server: %s", strerror(-r));

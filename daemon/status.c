@@ -245,6 +245,8 @@ server(struct out *o, const struct status_info *si)
 	kv(o, "relayed_udp", "%llu", (unsigned long long)ss->relayed_udp);
 	kv(o, "relayed_ip6", "%llu", (unsigned long long)ss->relayed_ip6);
 	kv(o, "rs_limited", "%llu", (unsigned long long)ss->rs_limited);
+	kv(o, "rs_limited_total", "%llu",
+	    (unsigned long long)ss->rs_limited_total);
 	kv(o, "loops", "%llu", (unsigned long long)ss->loops);
 	counters(o, si, false);
 	drops(o, si->drops);
@@ -309,6 +311,12 @@ relay(struct out *o, const struct status_info *si)
 	kv(o, "queue_refused_new", "%llu",
 	    (unsigned long long)rs->queue_refused_new);
 	kv(o, "loops", "%llu", (unsigned long long)rs->loops);
+	/* [harden]: shares per endpoint, bubble budgets, bounded ticks */
+	kv(o, "trust_refused", "%llu", (unsigned long long)rs->trust_refused);
+	kv(o, "bubbles_limited", "%llu",
+	    (unsigned long long)rs->bubbles_limited);
+	kv(o, "peers_swept", "%llu", (unsigned long long)rs->swept);
+	kv(o, "tick_deferred", "%llu", (unsigned long long)rs->tick_deferred);
 	counters(o, si, true);
 	drops(o, si->drops);
 }

@@ -56,6 +56,7 @@
 #define EDGE_DIR_DEFAULT "/etc/shipworm/edge.d"
 #define RS_RATE_MAX	10000	/* RSs per second per source */
 #define RS_BURST_MAX	100000
+#define RATE_TOTAL_MAX	1000000	/* per second, all sources together */
 #define RS_RATE_DEFAULT	10	/* SRV-OP-5 */
 #define RS_BURST_DEFAULT 20
 #define RL_ENTRIES_MIN	4
@@ -95,6 +96,11 @@ enum setting_id {
 	S_P41,
 	S_RS_RATE,
 	S_RL_ENTRIES,
+	S_RS_TOTAL,
+	S_PER_MAPPING,
+	S_PER_ADDRESS,
+	S_BUBBLE_RATE,
+	S_BUBBLE_TOTAL,
 	S__COUNT
 };
 
@@ -999,6 +1005,59 @@ set_rl_entries(const struct ctx *x, const struct tok *v, size_t nv)
 	    &x->c->rl_entries);
 }
 
+/* RATE BURST: two numbers, each in [1, max]. */
+static int
+rate_burst(const struct ctx *x, const struct tok *v, uint32_t rate_max,
+    uint32_t burst_max, uint32_t *rate, uint32_t *burst)
+{
+	int r;
+
+	if ((r = number(x, &v[0], 1, rate_max, rate)) != 0 ||
+	    (r = number(x, &v[1], 1, burst_max, burst)) != 0)
+		return r;
+	return 0;
+}
+
+static int
+set_rs_total(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return rate_burst(x, v, RATE_TOTAL_MAX, RS_BURST_MAX,
+	    &x->c->rs_total_per_second, &x->c->rs_total_burst);
+}
+
+static int
+set_per_mapping(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return number(x, &v[0], PEERS_MIN, PEERS_MAX,
+	    &x->c->peers_per_mapping);
+}
+
+static int
+set_per_address(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return number(x, &v[0], PEERS_MIN, PEERS_MAX,
+	    &x->c->peers_per_address);
+}
+
+static int
+set_bubble_rate(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return rate_burst(x, v, RS_RATE_MAX, RS_BURST_MAX,
+	    &x->c->bubble_per_second, &x->c->bubble_burst);
+}
+
+static int
+set_bubble_total(const struct ctx *x, const struct tok *v, size_t nv)
+{
+	(void)nv;
+	return rate_burst(x, v, RATE_TOTAL_MAX, RS_BURST_MAX,
+	    &x->c->bubble_total_per_second, &x->c->bubble_total_burst);
+}
+
 static const struct setting settings[S__COUNT] = {
 	[S_ROLE] = { "Role", ROLE_ANY, 1, 1, false, set_role },
 	[S_IFNAME] = { "InterfaceName", ROLE_ANY, 1, 1, false, set_ifname },
@@ -1051,6 +1110,16 @@ static const struct setting settings[S__COUNT] = {
 	[S_RS_RATE] = { "RsRateLimit", R_SERVER, 2, 2, false, set_rs_rate },
 	[S_RL_ENTRIES] = { "RateLimitTableSize", R_SERVER, 1, 1, false,
 	    set_rl_entries },
+	[S_RS_TOTAL] = { "RsRateLimitTotal", R_SERVER, 2, 2, false,
+	    set_rs_total },
+	[S_PER_MAPPING] = { "PeersPerMapping", R_CLIENT | R_RELAY, 1, 1,
+	    false, set_per_mapping },
+	[S_PER_ADDRESS] = { "PeersPerAddress", R_CLIENT | R_RELAY, 1, 1,
+	    false, set_per_address },
+	[S_BUBBLE_RATE] = { "BubbleRateLimit", R_RELAY, 2, 2, false,
+	    set_bubble_rate },
+	[S_BUBBLE_TOTAL] = { "BubbleRateLimitTotal", R_RELAY, 2, 2, false,
+	    set_bubble_total },
 };
 
 #define SEEN(id) (UINT64_C(1) << (id))

@@ -95,6 +95,8 @@ struct sw_conf {
 	uint32_t rs_per_second;			/* RsRateLimit (10 20): SRV-OP-5 */
 	uint32_t rs_burst;
 	uint32_t rl_entries;			/* RateLimitTableSize (4096) */
+	uint32_t rs_total_per_second;		/* RsRateLimitTotal (1000 2000) */
+	uint32_t rs_total_burst;
 
 	/* client and relay: HARD-6 bounds; 0 = the core's default */
 	uint32_t peers;				/* PeerTableSize (1024) */
@@ -103,6 +105,9 @@ struct sw_conf {
 	/* client and relay: HARD-4 */
 	struct sw_v4_net intranet[SW_CONF_MAX_INTRANET]; /* IntranetPrefix */
 	unsigned n_intranet;
+	/* client and relay: [harden]; 0 = the core's default */
+	uint32_t peers_per_mapping;		/* PeersPerMapping (8) */
+	uint32_t peers_per_address;		/* PeersPerAddress (64) */
 
 	/* relay (BindAddress, BindPort too: port 3544 by default) */
 	uint8_t relay_addr[16];			/* RelayAddress (required) */
@@ -111,6 +116,11 @@ struct sw_conf {
 						   host-specific: the
 						   RelayAddress/128) */
 	unsigned n_served;
+	uint32_t bubble_per_second;		/* BubbleRateLimit (50 20) */
+	uint32_t bubble_burst;
+	uint32_t bubble_total_per_second;	/* BubbleRateLimitTotal
+						   (1000 200) */
+	uint32_t bubble_total_burst;
 
 	/* internal: which settings were given, for duplicate checks */
 	uint64_t seen;

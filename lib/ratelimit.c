@@ -77,6 +77,9 @@ struct sw_rl {
 	uint8_t hash_key[16];
 	uint32_t entries;	/* power of two, >= RL_WAYS */
 	uint32_t set_mask;	/* number of sets - 1 */
+	uint32_t start;		/* tokens of a new key's bucket under
+				   pressure */
+	sw_time last_evict;	/* valid once stats.evictions > 0 */
 	uint64_t tick;
 	struct sw_rl_stats stats;
 	struct rl_slot slot[];
@@ -107,6 +110,7 @@ sw_rl_new(struct sw_rl **out, uint32_t entries, const struct sw_tb_conf *c,
 	memcpy(rl->hash_key, hash_key, sizeof rl->hash_key);
 	rl->entries = n;
 	rl->set_mask = n / RL_WAYS - 1;
+	rl->start = c->burst;
 	*out = rl;
 	return 0;
 }
@@ -127,6 +131,7 @@ rl_lookup(struct sw_rl *rl, const uint8_t key[static 16], sw_time now)
 {
 	uint64_t h = sw_siphash(rl->hash_key, key, 16);
 	struct rl_slot *set, *victim;
+	bool pressure;
 
 	set = &rl->slot[(size_t)(h & rl->set_mask) * RL_WAYS];
 	victim = &set[0];
@@ -136,10 +141,17 @@ rl_lookup(struct sw_rl *rl, const uint8_t key[static 16], sw_time now)
 		if (set[i].used < victim->used)
 			victim = &set[i];
 	}
-	if (victim->used != 0)
+	/* Pressure: an earlier eviction within one full refill. */
+	pressure = rl->stats.evictions > 0 && now >= rl->last_evict &&
+	    (now - rl->last_evict) / rl->conf.interval < rl->conf.burst;
+	if (victim->used != 0) {
 		rl->stats.evictions++;
+		rl->last_evict = now;
+	}
 	memcpy(victim->key, key, 16);
 	sw_tb_init(&victim->tb, &rl->conf, now);
+	if (pressure)
+		victim->tb.tokens = rl->start;
 	return victim;
 }
 
@@ -155,6 +167,13 @@ sw_rl_allow(struct sw_rl *rl, const uint8_t key[static 16], sw_time now)
 	}
 	rl->stats.denied++;
 	return false;
+}
+
+void
+sw_rl_set_start(struct sw_rl *rl, uint32_t tokens)
+{
+	rl->start = tokens == 0 || tokens > rl->conf.burst ? rl->conf.burst :
+	    tokens;
 }
 
 const struct sw_rl_stats *

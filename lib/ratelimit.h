@@ -6,8 +6,12 @@
  * Time is whatever sw_time the caller passes; going backwards adds
  * nothing.  The table has a fixed number of entries fixed at init
  * (set-associative, 4 ways): a new key takes the least recently used way
- * of its set, which is counted as an eviction.  Nothing allocates after
- * sw_rl_new().
+ * of its set, which is counted as an eviction.  A new key's bucket starts
+ * full, except while the table is under pressure (an eviction less than
+ * one full refill, burst x interval, ago) with sw_rl_set_start() set:
+ * then it starts with that many tokens, so that a key that lost its
+ * history to a flood of other keys does not come back with a full burst.
+ * Nothing allocates after sw_rl_new().
  */
 #ifndef SW_RATELIMIT_H
 #define SW_RATELIMIT_H
@@ -45,6 +49,9 @@ int sw_rl_new(struct sw_rl **out, uint32_t entries, const struct sw_tb_conf *c,
 void sw_rl_free(struct sw_rl *rl);
 /* One event for key (16 bytes: IPv6, or IPv4 in ::ffff:0:0/96 form). */
 bool sw_rl_allow(struct sw_rl *rl, const uint8_t key[static 16], sw_time now);
+/* Tokens a new key's bucket starts with under pressure (at most burst;
+ * 0: burst, the default). */
+void sw_rl_set_start(struct sw_rl *rl, uint32_t tokens);
 const struct sw_rl_stats *sw_rl_stats(const struct sw_rl *rl);
 uint32_t sw_rl_entries(const struct sw_rl *rl);
 

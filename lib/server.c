@@ -39,12 +39,15 @@
 #define MTU_MIN		1280		/* COM-MTU-1, COM-MTU-4 */
 #define MTU_MAX		65535
 #define RL_ENTRIES_MAX	(UINT32_C(1) << 24)
+#define RS_START	4	/* a qualification: 2 servers, a retry each */
 
 struct sw_server {
 	struct sw_server_conf conf;
 	uint32_t own[2];		/* primary, secondary (SRV-OP-3) */
 	uint8_t ll[16];			/* our link-local (COM-LL-2) */
 	struct sw_rl *rs_rl;		/* SRV-OP-5: per-source RS buckets */
+	struct sw_tb rs_tb;		/* SRV-OP-5: all RSs (zeroed: full at
+					   the first RS) */
 	struct sw_server_stats stats;
 };
 
@@ -62,6 +65,8 @@ sw_server_conf_default(struct sw_server_conf *conf)
 	conf->v4.policy = SW_V4_HARDENED;		/* COM-V4G-2 */
 	conf->rs_rate.interval = 100 * SW_MSEC;		/* SRV-OP-5: 10/s */
 	conf->rs_rate.burst = 20;
+	conf->rs_rate_total.interval = SW_MSEC;		/* SRV-OP-5: 1000/s */
+	conf->rs_rate_total.burst = 2000;
 	conf->rl_entries = 4096;
 }
 
@@ -82,6 +87,8 @@ sw_server_new(struct sw_server **out, const struct sw_server_conf *conf)
 		return -EINVAL;
 	/* SRV-OP-5 */
 	if (conf->rs_rate.interval == 0 || conf->rs_rate.burst == 0 ||
+	    conf->rs_rate_total.interval == 0 ||
+	    conf->rs_rate_total.burst == 0 ||
 	    conf->rl_entries < 4 || conf->rl_entries > RL_ENTRIES_MAX ||
 	    conf->rng.fill == NULL)
 		return -EINVAL;
@@ -96,6 +103,10 @@ sw_server_new(struct sw_server **out, const struct sw_server_conf *conf)
 		free(s);
 		return err;
 	}
+	/* A source new to the table, or back after being evicted by a
+	 * flood of others, has RS_START tokens, not a full burst. */
+	if (SW_DEFENCE(SERVER_RS_TOTAL))
+		sw_rl_set_start(s->rs_rl, RS_START);
 	s->conf = *conf;
 	s->own[0] = conf->primary;
 	s->own[1] = conf->secondary;
@@ -351,6 +362,13 @@ sw_server_input(struct sw_server *s, sw_time now, enum sw_sock sock,
 		 * (cheap first), and before key_for. */
 		if (SW_DEFENCE(SERVER_RS_RATE) && !rs_allowed(s, from, now)) {
 			s->stats.rs_limited++;
+			sw_actions_drop(acts, SW_DROP_SRV_RS_RATE);
+			return;
+		}
+		/* ... and globally: spoofed sources are free. */
+		if (SW_DEFENCE(SERVER_RS_TOTAL) &&
+		    !sw_tb_take(&s->rs_tb, &c->rs_rate_total, now)) {
+			s->stats.rs_limited_total++;
 			sw_actions_drop(acts, SW_DROP_SRV_RS_RATE);
 			return;
 		}

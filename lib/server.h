@@ -53,6 +53,8 @@ struct sw_server_conf {
 	struct sw_tb_conf rs_rate;	/* SRV-OP-5: RSs per IPv4 source
 					   (one per 100 ms, burst 20) */
 	uint32_t rl_entries;		/* sources tracked (4096, >= 4) */
+	struct sw_tb_conf rs_rate_total;	/* SRV-OP-5: all RSs (1000/s,
+					   burst 2000) */
 	struct sw_rng rng;		/* draws the rate table's secret hash
 					   key (required, like the client's
 					   and the relay's) */
@@ -64,6 +66,8 @@ struct sw_server_stats {
 	uint64_t relayed_ip6;		/* handed to the native IPv6 side */
 	uint64_t rs_limited;		/* RSs over the per-source rate
 					   (SRV_RS_RATE) */
+	uint64_t rs_limited_total;	/* ... over the global rate (also
+					   SRV_RS_RATE) */
 	uint64_t loops;			/* not forwarded: LOOP (RFC 6324) */
 };
 
@@ -75,7 +79,7 @@ struct sw_server;
 void sw_server_conf_default(struct sw_server_conf *conf);
 
 /* 0, -ENOMEM, or -EINVAL naming nothing (addresses, MTU, a zero
- * rs_rate interval or burst, rl_entries < 4, no rng): callers validate addresses
+ * rs_rate or rs_rate_total interval or burst, rl_entries < 4, no rng): callers validate addresses
  * with sw_check_v4_global first and report the bad setting. */
 int sw_server_new(struct sw_server **out, const struct sw_server_conf *conf);
 void sw_server_free(struct sw_server *s);

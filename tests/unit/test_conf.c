@@ -1132,6 +1132,22 @@ test_guard_settings(void **state)
 		    "only for Role server" },
 		{ R("RsRateLimit 10 20"), "RsRateLimit: ",
 		    "only for Role server" },
+		/* [harden] */
+		{ S("RsRateLimitTotal 0 10"), "line 1: RsRateLimitTotal: ",
+		    "'0' is out of range (1..1000000)" },
+		{ C("RsRateLimitTotal 10 20"), "RsRateLimitTotal: ",
+		    "only for Role server" },
+		{ C("PeersPerMapping 0"), "line 1: PeersPerMapping: ",
+		    "'0' is out of range (1..4194304)" },
+		{ S("PeersPerAddress 4"), "PeersPerAddress: ",
+		    "only for Role client or relay" },
+		{ R("BubbleRateLimit 50"), "line 1: BubbleRateLimit: ",
+		    "missing value" },
+		{ C("BubbleRateLimit 50 20"), "BubbleRateLimit: ",
+		    "only for Role relay" },
+		{ R("BubbleRateLimitTotal 10 0"),
+		    "line 1: BubbleRateLimitTotal: ",
+		    "'0' is out of range (1..100000)" },
 		/* RateLimitTableSize */
 		{ S("RateLimitTableSize 3"), "line 1: RateLimitTableSize: ",
 		    "out of range (4..16777216)" },
@@ -1216,6 +1232,19 @@ test_guard_settings(void **state)
 	assert_int_equal(c.rl_entries, 4);
 	expect_ok(&c, S("RateLimitTableSize 16777216"));
 	assert_int_equal(c.rl_entries, 16777216);
+	expect_ok(&c, S("RsRateLimitTotal 500 1000"));
+	assert_int_equal(c.rs_total_per_second, 500);
+	assert_int_equal(c.rs_total_burst, 1000);
+	expect_ok(&c, R("PeersPerMapping 2\nPeersPerAddress 16\n"
+	    "BubbleRateLimit 5 6\nBubbleRateLimitTotal 700 800"));
+	assert_int_equal(c.peers_per_mapping, 2);
+	assert_int_equal(c.peers_per_address, 16);
+	assert_int_equal(c.bubble_per_second, 5);
+	assert_int_equal(c.bubble_burst, 6);
+	assert_int_equal(c.bubble_total_per_second, 700);
+	assert_int_equal(c.bubble_total_burst, 800);
+	expect_ok(&c, C("PeersPerMapping 3"));
+	assert_int_equal(c.peers_per_mapping, 3);
 
 	/* bad values: one line naming the setting */
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

@@ -352,6 +352,42 @@ test_rl_bounded(void **state)
 	sw_rl_free(rl);
 }
 
+/* [harden] item 6: under eviction pressure a key new to the table, or
+ * back after eviction, starts with the start tokens, not a full burst;
+ * once a full refill has passed without eviction, full again. */
+static void
+test_rl_start_under_pressure(void **state)
+{
+	const struct sw_tb_conf c = { SW_SEC, 20 };
+	struct sw_rl *rl;
+	uint8_t k[16];
+	unsigned n;
+
+	(void)state;
+	assert_int_equal(sw_rl_new(&rl, 4, &c, hkey), 0);
+	sw_rl_set_start(rl, 2);
+	key4(k, SW_IP4(10, 0, 0, 1));
+	for (n = 0; sw_rl_allow(rl, k, 0); n++)
+		;
+	assert_int_equal(n, 20);		/* no pressure: full burst */
+	/* a flood of other keys evicts it */
+	for (unsigned i = 0; i < 100; i++) {
+		uint8_t o[16];
+
+		key4(o, SW_IP4(10, 1, 0, 0) + i);
+		(void)sw_rl_allow(rl, o, SW_SEC);
+	}
+	for (n = 0; sw_rl_allow(rl, k, SW_SEC); n++)
+		;
+	assert_int_equal(n, 2);			/* back, but not full */
+	/* 20 s (burst x interval) after the last eviction: full again */
+	key4(k, SW_IP4(10, 0, 0, 2));
+	for (n = 0; sw_rl_allow(rl, k, 22 * SW_SEC); n++)
+		;
+	assert_int_equal(n, 20);
+	sw_rl_free(rl);
+}
+
 /* The hash key decides placement: two tables with different keys evict
  * differently, so an attacker cannot aim keys at one set (HARD-6). */
 static void
@@ -397,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_rl_lru),
 		cmocka_unit_test(test_rl_bounded),
 		cmocka_unit_test(test_rl_hash_key),
+		cmocka_unit_test(test_rl_start_under_pressure),
 	};
 	return cmocka_run_group_tests_name("ratelimit", tests, NULL, NULL);
 }

@@ -1267,6 +1267,50 @@ rx_at(struct fx *f, sw_time now, const struct sw_v4ep *from,
 	sw_server_input(f->s, now, SW_SOCK_PRIMARY, from, buf, len, &f->acts);
 }
 
+/* [harden] item 6: RSs from 100000 spoofed sources are answered at the
+ * global rate, not one each; a source evicted by that flood comes back
+ * with RS_START (4) tokens, not a full burst. */
+static void
+test_rs_rate_total(void **state)
+{
+	const struct sw_v4ep hot = { SW_IP4(203, 0, 113, 50), 4000 };
+	struct fx *f = fx_new(SW_V4_LAB, false);
+	uint8_t pkt[200];
+	unsigned answered = 0, n_hot = 0;
+	size_t n;
+
+	(void)state;
+	n = mk_rs(pkt, sizeof pkt, false, nonce1, NULL, 0, NULL);
+	for (unsigned i = 0; i < 20; i++) {
+		rx_at(f, 0, &hot, pkt, n);
+		n_hot += f->acts.n;
+	}
+	assert_int_equal(n_hot, 20);
+	/* 100000 sources in 10 s (10000/s; bytes only, nothing is sent) */
+	for (unsigned i = 0; i < 100000; i++) {
+		struct sw_v4ep from = { SW_IP4(11, 0, 0, 0) + i, 1000 };
+
+		rx_at(f, (sw_time)i * 100 * SW_USEC, &from, pkt, n);
+		answered += f->acts.n;
+	}
+	if (SW_DEFENCE(SERVER_RS_TOTAL)) {
+		/* burst 2000 + 1000/s for 10 s */
+		assert_in_range(answered, 11000, 12000);
+		assert_true(sw_server_stats(f->s)->rs_limited_total >= 88000);
+	} else {
+		assert_int_equal(answered, 100000);
+	}
+	/* hot was evicted; 1 s after the flood (the table still under
+	 * pressure; the global bucket refilled) it comes back */
+	n_hot = 0;
+	for (unsigned i = 0; i < 20; i++) {
+		rx_at(f, 11 * SW_SEC, &hot, pkt, n);
+		n_hot += f->acts.n;
+	}
+	assert_int_equal(n_hot, SW_DEFENCE(SERVER_RS_TOTAL) ? 4 : 20);
+	fx_free(f);
+}
+
 static void
 test_rs_rate(void **state)
 {
@@ -1507,6 +1551,7 @@ main(void)
 		cmocka_unit_test(test_forward_trailers),
 		cmocka_unit_test(test_input_ip6),
 		cmocka_unit_test(test_rs_rate),
+		cmocka_unit_test(test_rs_rate_total),
 		cmocka_unit_test(test_loop_stats),
 		cmocka_unit_test(test_actions_full),
 		cmocka_unit_test(test_one_outcome),
