@@ -119,7 +119,9 @@
 #include "addr.h"
 #include "auth.h"
 #include "client.h"
+#include "flow.h"
 #include "peer.h"
+#include "quota.h"
 #include "timerq.h"
 #include "weaken.h"
 #include "wire.h"
@@ -143,6 +145,10 @@
 #define PING_SPACING	(2 * SW_SEC)		/* HARD-3: per source */
 #define PING_BUDGET	4			/* HARD-3: per source lifetime */
 #define PING_LIFE	(300 * SW_SEC)		/* HARD-3: the count restarts */
+#define EVICT_SCAN	16			/* [harden]: LRU entries looked
+						   at for a victim */
+#define SWEEP_EVERY	SW_SEC			/* stale trusted Teredo peers: */
+#define SWEEP_SLICES	8			/* capacity / 8 slots a time */
 
 /* One pending retry (see the data path comment above). */
 enum timer {
@@ -211,6 +217,21 @@ struct sw_client {
 	uint64_t dormancies;
 	struct sw_peer_table *sol;	/* solicited addresses (edge, HARD-3) */
 	struct sw_peer_table *pinged;	/* HARD-3 per-source test counts */
+	struct sw_flow_table *flows;	/* flows the host opened (flow.h) */
+	struct sw_quota *trust_q;	/* trusted Teredo peers per embedded
+					   endpoint and address */
+	uint32_t n_trust_q;		/* peers counted there */
+	struct sw_quota *inbound_q;	/* unsolicited resolutions per UDP
+					   source endpoint and address */
+	uint32_t n_inbound;
+	struct sw_tb inbound_ping_tb;	/* their echo requests */
+	struct sw_rl *reflect_ep_rl;	/* answers to indirect bubbles per
+					   origin endpoint ... */
+	struct sw_rl *reflect_v4_rl;	/* ... per origin IPv4 ... */
+	struct sw_tb reflect_tb;	/* ... and in total */
+	sw_time sweep_next;
+	uint32_t sweep_at;
+	struct sw_client_guard_stats gs;
 };
 
 /* ff02::1, the destination of discovery bubbles (§6). */
@@ -297,6 +318,10 @@ peers_reset(struct sw_client *c, struct sw_actions *acts)
 	while ((p = sw_peer_lru(c->peers)) != NULL)
 		sw_peer_remove(c->peers, p, acts->drops);	/* D21 */
 	sw_timerq_clear(&c->rq);
+	sw_quota_clear(c->trust_q);
+	sw_quota_clear(c->inbound_q);
+	c->n_trust_q = c->n_inbound = 0;
+	sw_flow_clear(c->flows);
 	/* What the host sent to, and the tests made, from the old
 	 * address. */
 	while ((p = sw_peer_lru(c->sol)) != NULL)
@@ -722,16 +747,147 @@ is_local(const struct sw_peer *p, sw_time now)
 	return p->local_peer && within(now, p->last_discovery, LOCAL_LIFE);
 }
 
+/*
+ * [harden] HARD-6: the flag and server bits of a Teredo address are free,
+ * so one IPv4:port stands for 2^48 peers.  Trusted Teredo peers are
+ * counted per embedded endpoint and address (trust_q), so that one
+ * endpoint cannot hold the table with valid trusted entries; resolutions
+ * that inbound packets started (CLI-RX-9) are counted per UDP source
+ * (inbound_q, the key kept in p->mapped until trust() overwrites it).
+ * Every removal goes through forget() first, so the counts stay right.
+ */
+static void
+ep_keys(const struct sw_v4ep *e, uint64_t *ep, uint64_t *v4)
+{
+	*ep = sw_quota_key_ep(e);
+	*v4 = sw_quota_key_v4(e->addr);
+}
+
+static void
+embedded(const uint8_t addr[static 16], struct sw_v4ep *out)
+{
+	struct sw_teredo t;
+
+	sw_addr_decode(addr, &t);
+	*out = t.mapped;
+}
+
+/* May the Teredo peer p become trusted?  Counted if so. */
+static bool
+trust_take(struct sw_client *c, struct sw_peer *p, sw_time now)
+{
+	struct sw_v4ep m;
+	uint64_t ep, v4;
+
+	if (p->trusted || !is_teredo(c, p->addr))
+		return true;
+	embedded(p->addr, &m);
+	ep_keys(&m, &ep, &v4);
+	if (SW_DEFENCE(CLIENT_PEERS) &&
+	    (sw_quota_get(c->trust_q, ep) >= c->conf.peers_per_mapping ||
+	    sw_quota_get(c->trust_q, v4) >= c->conf.peers_per_address))
+		return false;
+	/* Cannot fail: two keys per entry, 2 x capacity keys. */
+	(void)sw_quota_add(c->trust_q, ep);
+	(void)sw_quota_add(c->trust_q, v4);
+	if (c->n_trust_q++ == 0)
+		c->sweep_next = after(now, SWEEP_EVERY);
+	return true;
+}
+
+static void
+untrust(struct sw_client *c, struct sw_peer *p)
+{
+	struct sw_v4ep m;
+	uint64_t ep, v4;
+
+	if (p->trusted && is_teredo(c, p->addr)) {
+		embedded(p->addr, &m);
+		ep_keys(&m, &ep, &v4);
+		sw_quota_sub(c->trust_q, ep);
+		sw_quota_sub(c->trust_q, v4);
+		c->n_trust_q--;
+	}
+	p->trusted = false;
+}
+
+/* The inbound resolution of p is over (trusted, given up or removed). */
+static void
+inbound_end(struct sw_client *c, struct sw_peer *p)
+{
+	uint64_t ep, v4;
+
+	if (!p->inbound)
+		return;
+	ep_keys(&p->mapped, &ep, &v4);
+	sw_quota_sub(c->inbound_q, ep);
+	sw_quota_sub(c->inbound_q, v4);
+	c->n_inbound--;
+	p->inbound = false;
+}
+
+static void
+forget(struct sw_client *c, struct sw_peer *p)
+{
+	untrust(c, p);
+	inbound_end(c, p);
+}
+
+static void
+drop_peer(struct sw_client *c, struct sw_peer *p, struct sw_actions *acts)
+{
+	forget(c, p);
+	sw_peer_remove(c->peers, p, acts->drops);
+}
+
+/*
+ * SW_DEFENCE(CLIENT_PEERS): room in a full table without evicting a
+ * valid trusted peer or a running resolution.  The EVICT_SCAN least
+ * recently used entries are looked at; one that is neither goes, the
+ * others get a second chance (moved to the most recently used end), so
+ * the next scan looks further.  False when all of them were protected:
+ * the new entry is refused this time (PEER_TABLE_FULL).
+ */
+static bool
+make_room(struct sw_client *c, sw_time now, struct sw_actions *acts)
+{
+	for (unsigned n = 0; n < EVICT_SCAN; n++) {
+		struct sw_peer *p = sw_peer_lru(c->peers);
+
+		if (p == NULL)
+			return true;
+		if (!peer_valid(p, now) && p->retries == 0) {
+			drop_peer(c, p, acts);
+			return true;
+		}
+		(void)sw_peer_lookup(c->peers, p->addr);	/* to MRU */
+	}
+	return false;
+}
+
 /* Find or create; a new entry has last rx = last tx = "now - 30 s" and
- * no bubble sent (CLI-BUB-1, CLI-RX-6). */
+ * no bubble sent (CLI-BUB-1, CLI-RX-6).  NULL (PEER_TABLE_FULL counted)
+ * when a full table has no room (make_room). */
 static struct sw_peer *
-get_peer(struct sw_client *c, const uint8_t addr[static 16],
+get_peer(struct sw_client *c, const uint8_t addr[static 16], sw_time now,
     struct sw_actions *acts)
 {
+	struct sw_peer *p;
 	bool created;
-	struct sw_peer *p = sw_peer_insert(c->peers, addr, &created,
-	    acts->drops);
 
+	if ((p = sw_peer_lookup(c->peers, addr)) != NULL)
+		return p;
+	if (sw_peer_count(c->peers) == sw_peer_capacity(c->peers)) {
+		if (!SW_DEFENCE(CLIENT_PEERS)) {
+			if ((p = sw_peer_lru(c->peers)) != NULL)
+				forget(c, p);	/* the insert evicts it */
+		} else if (!make_room(c, now, acts)) {
+			c->gs.table_full++;
+			sw_actions_drop(acts, SW_DROP_PEER_TABLE_FULL);
+			return NULL;
+		}
+	}
+	p = sw_peer_insert(c->peers, addr, &created, acts->drops);
 	if (created) {
 		p->last_rx = SW_TIME_NEVER;
 		p->last_tx = SW_TIME_NEVER;
@@ -769,12 +925,24 @@ solicited(struct sw_client *c, const uint8_t addr[static 16])
 	return sw_peer_lookup(c->sol, addr) != NULL;
 }
 
+/*
+ * The host sent ip: the flow it opens, if any (flow.h: what applications
+ * send, not what the kernel answers by itself), and its destination as
+ * solicited.  Without SW_DEFENCE(FLOW), any packet solicits its
+ * destination, every port of it.
+ */
 static void
-note_solicited(struct sw_client *c, const uint8_t addr[static 16])
+note_sent(struct sw_client *c, const struct sw_ip6_view *ip)
 {
+	struct sw_flow f;
 	bool created;
 
-	(void)sw_peer_insert(c->sol, addr, &created, NULL);
+	if (SW_DEFENCE(FLOW)) {
+		if (!sw_flow_outbound(ip, &f))
+			return;
+		sw_flow_note(c->flows, &f);
+	}
+	(void)sw_peer_insert(c->sol, ip->dst, &created, NULL);
 }
 
 /* A data packet went to or came from a peer (dormancy, status). */
@@ -786,22 +954,48 @@ note_data(struct sw_client *c, sw_time now)
 }
 
 /*
- * HARD-2, CVE-2006-6265: with conf.edge, a packet (not a bubble) from a
- * source the host never sent to passes only if sw_edge_check() does;
- * true (counted) when it is refused.  Checked before delivery and before
- * any ping test (HARD-3: tests only for packets that would be delivered).
+ * HARD-2, CVE-2006-6265: with conf.edge, a packet (not a bubble) passes
+ * when it belongs to a flow the host opened (flow.h; an ICMPv6 error by
+ * the packet it quotes), or else when sw_edge_check() grants it; a
+ * non-first fragment, which has no header to judge, only from a source
+ * the host sent to.  True (counted) when it is refused.  Checked before
+ * delivery and before any ping test (HARD-3: tests only for packets that
+ * would be delivered).  Without SW_DEFENCE(FLOW): any packet from a
+ * source the host ever sent to passes, and fragments always do.
  */
 static bool
 edge_refused(struct sw_client *c, const struct sw_ip6_view *ip,
     struct sw_actions *acts)
 {
 	enum sw_drop why;
+	struct sw_flow f;
 
 	if (!SW_DEFENCE(EDGE) || !c->conf.edge)
 		return false;
-	if ((why = sw_edge_check(&c->edge, ip)) == SW_DROP_NONE ||
-	    solicited(c, ip->src))
+	if (!SW_DEFENCE(FLOW)) {
+		if ((why = sw_edge_check(&c->edge, ip)) == SW_DROP_NONE ||
+		    solicited(c, ip->src))
+			return false;
+		sw_actions_drop(acts, why);
+		return true;
+	}
+	switch (sw_flow_inbound(ip, &f)) {
+	case SW_FLOW_IN_FRAGMENT:
+		if (solicited(c, ip->src))
+			return false;
+		c->gs.fragment_refused++;
+		sw_actions_drop(acts, SW_DROP_FRAGMENT_UNSOLICITED);
+		return true;
+	case SW_FLOW_IN_FLOW:
+		if (sw_flow_open(c->flows, &f))
+			return false;
+		break;
+	default:
+		break;
+	}
+	if ((why = sw_edge_check(&c->edge, ip)) == SW_DROP_NONE)
 		return false;
+	c->gs.flow_refused++;
 	sw_actions_drop(acts, why);
 	return true;
 }
@@ -1030,10 +1224,16 @@ send_ping(struct sw_client *c, const struct sw_peer *p, sw_time now,
 	const struct sw_v4ep dst = { cur_server(c)->primary, SW_TEREDO_PORT };
 	uint8_t id[2], *b;
 
+	bool in = p->inbound && SW_DEFENCE(CLIENT_INBOUND);
+
 	if (sw_actions_drop_if(acts, ping_limit(c, p->addr, now)))
 		return;				/* HARD-3, per source */
-	if (!sw_tb_take(&c->ping_tb, &c->conf.ping_rate, now)) {
-		sw_actions_drop(acts, SW_DROP_RATE_LIMITED);
+	/* Tests that inbound packets started have a bucket of their own,
+	 * so that a flood of them leaves the host's tests alone. */
+	if (!sw_tb_take(in ? &c->inbound_ping_tb : &c->ping_tb,
+	    in ? &c->conf.inbound_ping_rate : &c->conf.ping_rate, now)) {
+		sw_actions_drop(acts, in ? SW_DROP_INBOUND_LIMITED :
+		    SW_DROP_RATE_LIMITED);
 		return;
 	}
 	if ((b = sw_actions_alloc(acts, PING_LEN)) == NULL) {
@@ -1094,7 +1294,7 @@ start_resolution(struct sw_client *c, struct sw_peer *p, sw_time now,
 		/* CLI-PING-2/3: a provisional, untrusted entry with a
 		 * fresh nonce. */
 		sw_rng_fill(&c->conf.rng, p->nonce, sizeof p->nonce);
-		p->trusted = false;
+		untrust(c, p);
 	}
 	attempt(c, p, now, acts);
 	sw_timerq_push(&c->rq, p->addr, after(now, RETRY_DELAY));
@@ -1139,17 +1339,27 @@ flush(struct sw_client *c, struct sw_peer *p, sw_time now,
 	}
 }
 
-/* CLI-RX-4/5/6: a direct reception from p at from; resolution over. */
-static void
+/* CLI-RX-4/5/6: a direct reception from p at from; resolution over.
+ * False (PEER_LIMIT counted, nothing changed) when p is a Teredo peer
+ * whose embedded endpoint or address holds its share of trusted peers
+ * (trust_take). */
+static bool
 trust(struct sw_client *c, struct sw_peer *p, const struct sw_v4ep *from,
     sw_time now, struct sw_actions *acts)
 {
+	if (!trust_take(c, p, now)) {
+		c->gs.trust_refused++;
+		sw_actions_drop(acts, SW_DROP_PEER_LIMIT);
+		return false;
+	}
+	inbound_end(c, p);		/* before mapped, its key, changes */
 	p->trusted = true;
 	p->mapped = *from;
 	p->last_rx = now;
 	p->bubbles = 0;			/* CLI-BUB-5 (IMPL) */
 	p->retries = 0;
 	flush(c, p, now, acts);
+	return true;
 }
 
 /*
@@ -1180,14 +1390,49 @@ give_up(struct sw_client *c, struct sw_peer *p, sw_time now,
 		sw_actions_drop(acts, SW_DROP_QUEUE_UNRESOLVED);
 	}
 	p->retries = 0;
+	inbound_end(c, p);
 	if (!is_teredo(c, p->addr))
-		sw_peer_remove(c->peers, p, acts->drops);	/* HARD-6 */
+		drop_peer(c, p, acts);				/* HARD-6 */
+}
+
+/*
+ * Trusted Teredo peers not heard from for 30 s are no longer counted
+ * against their endpoint's share (trust_take): a slice of the table per
+ * SWEEP_EVERY.  They stay in the table, untrusted: the next packet from
+ * or to them trusts or resolves them again, as for any stale entry.
+ */
+static void
+sweep(struct sw_client *c, sw_time now)
+{
+	uint32_t cap = sw_peer_capacity(c->peers);
+	uint32_t n = cap / SWEEP_SLICES + 1;
+
+	c->sweep_next = after(now, SWEEP_EVERY);
+	for (; n > 0; n--) {
+		struct sw_peer *p = sw_peer_at(c->peers, c->sweep_at);
+
+		c->sweep_at = c->sweep_at + 1 < cap ? c->sweep_at + 1 : 0;
+		if (p != NULL && p->trusted && is_teredo(c, p->addr) &&
+		    !peer_valid(p, now)) {
+			c->gs.swept++;
+			untrust(c, p);
+		}
+	}
+}
+
+/* The next sweep, while trusted Teredo peers are counted. */
+static sw_time
+sweep_due(const struct sw_client *c)
+{
+	return c->n_trust_q > 0 ? c->sweep_next : SW_TIME_NEVER;
 }
 
 /* Due retries, at most RETRIES_PER_TICK of them. */
 static void
 data_tick(struct sw_client *c, sw_time now, struct sw_actions *acts)
 {
+	if (c->n_trust_q > 0 && c->sweep_next <= now)
+		sweep(c, now);
 	for (unsigned k = 0; k < RETRIES_PER_TICK &&
 	    sw_timerq_next(&c->rq) <= now; k++) {
 		struct sw_timerq_ent r;
@@ -1226,6 +1471,30 @@ accept_pkt(struct sw_client *c, sw_time now, const struct sw_teredo_view *v,
 }
 
 /*
+ * SW_DEFENCE(CLIENT_REFLECT): an indirect bubble's origin is whatever the
+ * sender told the server, and the CLI-BUB-3/4 limits are keyed by its
+ * IPv6 source, which the sender chooses too: without a budget per origin
+ * endpoint, per origin IPv4 and in total, we would bubble any victim at
+ * the rate the attacker sends.
+ */
+static bool
+reflect_budget(struct sw_client *c, const struct sw_v4ep *origin,
+    sw_time now)
+{
+	uint8_t key[16] = { [10] = 0xff, [11] = 0xff };
+
+	if (!SW_DEFENCE(CLIENT_REFLECT))
+		return true;
+	sw_put32(key + 12, origin->addr);
+	if (!sw_rl_allow(c->reflect_v4_rl, key, now))
+		return false;
+	sw_put16(key + 8, origin->port);
+	if (!sw_rl_allow(c->reflect_ep_rl, key, now))
+		return false;
+	return sw_tb_take(&c->reflect_tb, &c->conf.reflect_rate_total, now);
+}
+
+/*
  * CLI-RX-3 (rfc-notes item 4): an indirect bubble relayed by our server
  * is answered with a direct bubble to its origin, under CLI-BUB-3/4.
  * The bubble's source may be link-local: Miredo's relays and clients
@@ -1256,7 +1525,13 @@ answer_indirect(struct sw_client *c, sw_time now,
 		sw_actions_drop(acts, why);	/* D6, HARD-7, HARD-8 */
 		return;
 	}
-	p = get_peer(c, ip->src, acts);		/* CLI-BUB-1 */
+	if (!reflect_budget(c, origin, now)) {
+		c->gs.reflect_limited++;
+		sw_actions_drop(acts, SW_DROP_BUBBLE_LIMITED);
+		return;
+	}
+	if ((p = get_peer(c, ip->src, now, acts)) == NULL)	/* CLI-BUB-1 */
+		return;
 	/* A relay bubbles from its own native address, never the source
 	 * of the packets it relays, so no direct response would ever
 	 * restore the budget of CLI-BUB-4 for that entry: after 4 answers
@@ -1285,11 +1560,56 @@ answer_indirect(struct sw_client *c, sw_time now,
  * outbound packets share the peer's FIFO; flush() tells them apart by
  * their destination.
  */
+/*
+ * [harden] SW_DEFENCE(CLIENT_INBOUND): may an inbound packet from `from`
+ * start a resolution?  Each holds a queue slot and echo requests for 8 s,
+ * and its native source is free for the sender to choose: so at most
+ * inbound_per_mapping of them through one UDP source, inbound_per_address
+ * through one IPv4 and inbound_max in all, and only when its first echo
+ * request can go now (inbound_ping_rate), so that no packet waits for a
+ * test that is not running.  The host's own sends keep the rest of the
+ * queue pool and their own ping bucket.
+ */
+static bool
+inbound_allowed(struct sw_client *c, const struct sw_v4ep *from, sw_time now)
+{
+	uint64_t ep, v4;
+	struct sw_tb probe;
+
+	if (!SW_DEFENCE(CLIENT_INBOUND))
+		return true;
+	ep_keys(from, &ep, &v4);
+	if (c->n_inbound >= c->conf.inbound_max ||
+	    sw_quota_get(c->inbound_q, ep) >= c->conf.inbound_per_mapping ||
+	    sw_quota_get(c->inbound_q, v4) >= c->conf.inbound_per_address)
+		return false;
+	probe = c->inbound_ping_tb;	/* would its first echo request go? */
+	return sw_tb_take(&probe, &c->conf.inbound_ping_rate, now);
+}
+
+static void
+inbound_begin(struct sw_client *c, struct sw_peer *p,
+    const struct sw_v4ep *from)
+{
+	uint64_t ep, v4;
+
+	if (p->inbound)
+		return;
+	ep_keys(from, &ep, &v4);
+	/* Cannot fail: at most capacity resolutions, two keys each. */
+	(void)sw_quota_add(c->inbound_q, ep);
+	(void)sw_quota_add(c->inbound_q, v4);
+	c->n_inbound++;
+	p->mapped = *from;
+	p->inbound = true;
+}
+
 static void
 unsolicited(struct sw_client *c, struct sw_peer *p, sw_time now,
-    const struct sw_teredo_view *v, const struct sw_ip6_view *ip,
-    bool bubble, struct sw_actions *acts)
+    const struct sw_v4ep *from, const struct sw_teredo_view *v,
+    const struct sw_ip6_view *ip, bool bubble, struct sw_actions *acts)
 {
+	struct sw_ip6_chain ch;
 	enum sw_drop why;
 
 	if (bubble) {
@@ -1304,22 +1624,39 @@ unsolicited(struct sw_client *c, struct sw_peer *p, sw_time now,
 	if (edge_refused(c, ip, acts))
 		return;
 	if (p == NULL || p->retries == 0) {
-		/* A new test: HARD-3 per source, then room for its timer. */
+		/* A non-first fragment never starts a test: it has no
+		 * header to judge it by (SW_DEFENCE(FLOW)). */
+		if (SW_DEFENCE(FLOW) && sw_ip6_walk(ip, &ch, &why) == 0 &&
+		    ch.fragment_later) {
+			c->gs.fragment_refused++;
+			sw_actions_drop(acts, SW_DROP_FRAGMENT_UNSOLICITED);
+			return;
+		}
+		/* A new test: HARD-3 per source, then room for its timer,
+		 * then the budgets of inbound tests. */
 		if (sw_actions_drop_if(acts, ping_limit(c, ip->src, now)))
 			return;
 		if (sw_timerq_full(&c->rq)) {
 			sw_actions_drop(acts, SW_DROP_RATE_LIMITED);
 			return;
 		}
+		if ((p == NULL || !p->inbound) &&
+		    !inbound_allowed(c, from, now)) {
+			c->gs.inbound_refused++;
+			sw_actions_drop(acts, SW_DROP_INBOUND_LIMITED);
+			return;
+		}
 	}
-	if (p == NULL)
-		p = get_peer(c, ip->src, acts);
+	if (p == NULL && (p = get_peer(c, ip->src, now, acts)) == NULL)
+		return;
 	if (sw_peer_enqueue(c->peers, p, v->ip6, v->ip6_len, &why) != 0) {
 		sw_actions_drop(acts, why);
 		return;
 	}
-	if (p->retries == 0)
+	if (p->retries == 0) {
+		inbound_begin(c, p, from);
 		start_resolution(c, p, now, acts);
+	}
 }
 
 /* D25, HARD-1: RH0 with Segments Left > 0 (SW_DEFENCE(ROUTING_HEADER));
@@ -1387,9 +1724,9 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 	/* CLI-RX-4 (a peer trusted from its bubbles alone is still
 	 * unsolicited: bubble-to-open, CVE-2006-6265) */
 	if (p != NULL && p->trusted && sw_v4ep_eq(&p->mapped, from)) {
-		if (!bubble && edge_refused(c, ip, acts))
+		if ((!bubble && edge_refused(c, ip, acts)) ||
+		    !trust(c, p, from, now, acts))
 			return;
-		trust(c, p, from, now, acts);
 		accept_pkt(c, now, v, bubble, acts);
 		return;
 	}
@@ -1397,13 +1734,24 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 	if (p != NULL && !p->trusted && p->retries > 0 &&
 	    !is_teredo(c, ip->src) && sw_wire_parse_echo(ip, &e) == 0 &&
 	    e.type == SW_ICMP6_ECHO_REPLY) {
+		/* HARD-5: the nonce is a secret; compared in constant
+		 * time. */
 		if (SW_DEFENCE(PING_NONCE) && (e.data_len != SW_PEER_NONCE_LEN ||
-		    memcmp(e.data, p->nonce, SW_PEER_NONCE_LEN) != 0)) {
+		    !sw_auth_equal(e.data, p->nonce, SW_PEER_NONCE_LEN))) {
 			sw_actions_drop(acts, SW_DROP_PING_NONCE);
 			return;
 		}
+		/* HARD-4, D6 (CVE-2006-6264 by another path): the peer
+		 * would be trusted at `from`, and the host's packets sent
+		 * there: a global unicast, non-intranet endpoint only. */
+		if ((why = sw_check_udp_dst(&c->conf.v4, from)) !=
+		    SW_DROP_NONE ||
+		    (why = intranet(c, from->addr)) != SW_DROP_NONE) {
+			sw_actions_drop(acts, why);
+			return;
+		}
 		ping_answered(c, ip->src);
-		trust(c, p, from, now, acts);
+		(void)trust(c, p, from, now, acts);
 		return;
 	}
 	/* CLI-RX-6 */
@@ -1416,8 +1764,9 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 			    t.mapped.addr)) ||
 			    (!bubble && edge_refused(c, ip, acts)))
 				return;
-			p = get_peer(c, ip->src, acts);
-			trust(c, p, from, now, acts);
+			if ((p = get_peer(c, ip->src, now, acts)) == NULL ||
+			    !trust(c, p, from, now, acts))
+				return;
 			accept_pkt(c, now, v, bubble, acts);
 			return;
 		}
@@ -1426,9 +1775,9 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 	 * its discovery bubble came from); the data then stays on the LAN. */
 	if (is_teredo(c, ip->src) && p != NULL && is_local(p, now) &&
 	    sw_v4ep_eq(&p->local, from)) {
-		if (!bubble && edge_refused(c, ip, acts))
+		if ((!bubble && edge_refused(c, ip, acts)) ||
+		    !trust(c, p, from, now, acts))
 			return;
-		trust(c, p, from, now, acts);
 		accept_pkt(c, now, v, bubble, acts);
 		return;
 	}
@@ -1438,7 +1787,7 @@ data_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 		sw_actions_drop(acts, SW_DROP_SRC_MAPPING);
 		return;
 	}
-	unsolicited(c, p, now, v, ip, bubble, acts);
+	unsolicited(c, p, now, from, v, ip, bubble, acts);
 }
 
 /*
@@ -1480,13 +1829,11 @@ discovery_input(struct sw_client *c, sw_time now, const struct sw_v4ep *from,
 	c->disc_accepted++;
 	/* DISC-6: a new entry is untrusted, last reception now, last
 	 * transmission "now - 30 s", no bubble sent. */
-	p = sw_peer_insert(c->peers, ip->src, &created, acts->drops);
-	if (created) {
+	created = sw_peer_lookup(c->peers, ip->src) == NULL;
+	if ((p = get_peer(c, ip->src, now, acts)) == NULL)
+		return;
+	if (created)
 		p->last_rx = now;
-		p->last_tx = SW_TIME_NEVER;
-		p->ping_sent = SW_TIME_NEVER;
-		p->trusted = false;
-	}
 	known = !created && is_local(p, now) && sw_v4ep_eq(&p->local, from);
 	p->local = *from;
 	p->local_peer = true;
@@ -1543,7 +1890,7 @@ sw_client_send(struct sw_client *c, sw_time now, const uint8_t *pkt,
 		if (push_udp(acts, &p->mapped, pkt, plen) != NULL) {
 			p->last_tx = now;
 			note_data(c, now);
-			note_solicited(c, ip.dst);
+			note_sent(c, &ip);
 		}
 		return;
 	}
@@ -1565,19 +1912,52 @@ sw_client_send(struct sw_client *c, sw_time now, const uint8_t *pkt,
 		sw_actions_drop(acts, SW_DROP_RATE_LIMITED);
 		return;
 	}
-	if (p == NULL)
-		p = get_peer(c, ip.dst, acts);
+	if (p == NULL && (p = get_peer(c, ip.dst, now, acts)) == NULL)
+		return;
 	if (sw_peer_enqueue(c->peers, p, pkt, plen, &why) != 0) {
 		sw_actions_drop(acts, why);
 		return;
 	}
 	note_data(c, now);
-	note_solicited(c, ip.dst);
+	note_sent(c, &ip);
 	if (p->retries == 0)
 		start_resolution(c, p, now, acts);
 }
 
 /* ---- API ------------------------------------------------------------------- */
+
+/* [harden] budgets: fill what is 0 (the caller's "default"). */
+static void
+guard_defaults(struct sw_client_conf *conf)
+{
+	static const struct sw_tb_conf inbound_ping = { 200 * SW_MSEC, 10 },
+	    reflect = { 500 * SW_MSEC, 4 }, reflect_v4 = { 250 * SW_MSEC, 8 },
+	    reflect_total = { 20 * SW_MSEC, 100 };
+
+	if (conf->peers_per_mapping == 0)
+		conf->peers_per_mapping = 8;
+	if (conf->peers_per_address == 0)
+		conf->peers_per_address = 64;
+	if (conf->inbound_max == 0)
+		conf->inbound_max = 32;
+	if (conf->inbound_per_mapping == 0)
+		conf->inbound_per_mapping = 4;
+	if (conf->inbound_per_address == 0)
+		conf->inbound_per_address = 8;
+	if (conf->inbound_ping_rate.interval == 0 ||
+	    conf->inbound_ping_rate.burst == 0)
+		conf->inbound_ping_rate = inbound_ping;
+	if (conf->reflect_rate.interval == 0 || conf->reflect_rate.burst == 0)
+		conf->reflect_rate = reflect;
+	if (conf->reflect_rate_v4.interval == 0 ||
+	    conf->reflect_rate_v4.burst == 0)
+		conf->reflect_rate_v4 = reflect_v4;
+	if (conf->reflect_rate_total.interval == 0 ||
+	    conf->reflect_rate_total.burst == 0)
+		conf->reflect_rate_total = reflect_total;
+	if (conf->flows == 0)
+		conf->flows = 4096;
+}
 
 void
 sw_client_conf_default(struct sw_client_conf *conf)
@@ -1597,6 +1977,7 @@ sw_client_conf_default(struct sw_client_conf *conf)
 	conf->ping_rate.burst = 10;
 	conf->icmp_rate.interval = 100 * SW_MSEC;	/* CLI-TX-8, SEC-9 */
 	conf->icmp_rate.burst = 10;
+	guard_defaults(conf);
 }
 
 int
@@ -1673,6 +2054,28 @@ sw_client_new(struct sw_client **out, const struct sw_client_conf *conf)
 		sw_client_free(c);
 		return err;
 	}
+	guard_defaults(&c->conf);
+	/* Two keys (endpoint, address) per entry at most. */
+	sw_rng_fill(&c->conf.rng, pc.hash_key, sizeof pc.hash_key);
+	if ((err = sw_quota_new(&c->trust_q, 2 * c->conf.peers,
+	    pc.hash_key)) != 0 ||
+	    (sw_rng_fill(&c->conf.rng, pc.hash_key, sizeof pc.hash_key),
+	    err = sw_quota_new(&c->inbound_q, 2 * c->conf.peers,
+	    pc.hash_key)) != 0 ||
+	    (sw_rng_fill(&c->conf.rng, pc.hash_key, sizeof pc.hash_key),
+	    err = sw_rl_new(&c->reflect_ep_rl, 1024, &c->conf.reflect_rate,
+	    pc.hash_key)) != 0 ||
+	    (sw_rng_fill(&c->conf.rng, pc.hash_key, sizeof pc.hash_key),
+	    err = sw_rl_new(&c->reflect_v4_rl, 1024, &c->conf.reflect_rate_v4,
+	    pc.hash_key)) != 0 ||
+	    (err = sw_flow_table_new(&c->flows, c->conf.flows,
+	    &c->conf.rng)) != 0) {
+		sw_client_free(c);
+		return err;
+	}
+	/* A flood of origins must not give one back a full burst. */
+	sw_rl_set_start(c->reflect_ep_rl, 1);
+	sw_rl_set_start(c->reflect_v4_rl, 1);
 	c->state = SW_CLIENT_OFFLINE;
 	c->backoff = conf->backoff_min;
 	c->last_server_rx = SW_TIME_NEVER;
@@ -1694,6 +2097,11 @@ sw_client_free(struct sw_client *c)
 	sw_peer_table_free(c->peers);
 	sw_peer_table_free(c->sol);
 	sw_peer_table_free(c->pinged);
+	sw_flow_table_free(c->flows);
+	sw_quota_free(c->trust_q);
+	sw_quota_free(c->inbound_q);
+	sw_rl_free(c->reflect_ep_rl);
+	sw_rl_free(c->reflect_v4_rl);
 	sw_timerq_free(&c->rq);
 	free(c);
 }
@@ -1884,6 +2292,8 @@ sw_client_next_deadline(const struct sw_client *c)
 	/* The queue is sorted: its head is the earliest retry. */
 	if (sw_timerq_next(&c->rq) < d)
 		d = sw_timerq_next(&c->rq);
+	if (sweep_due(c) < d)
+		d = sweep_due(c);
 	return d;
 }
 
@@ -1920,6 +2330,9 @@ sw_client_status(const struct sw_client *c, struct sw_client_status *st)
 	st->dormancies = c->dormancies;
 	st->last_data = c->last_data;
 	st->listening = c->listening;
+	st->flows = sw_flow_count(c->flows);
+	st->inbound = c->n_inbound;
+	st->guard = c->gs;
 }
 
 const char *

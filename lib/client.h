@@ -191,6 +191,41 @@ struct sw_client_conf {
 	sw_time dormant_after;		/* idle time before DORMANT; 0: never */
 	struct sw_v4_net intranet[SW_CLIENT_MAX_INTRANET];	/* HARD-4 */
 	unsigned n_intranet;
+	/* [harden]: budgets per IPv4 endpoint, per IPv4 and in total;
+	 * 0 in any of these means the default. */
+	uint32_t peers_per_mapping;	/* trusted Teredo peers embedding one
+					   IPv4 endpoint: 8 */
+	uint32_t peers_per_address;	/* ... one IPv4 address: 64 */
+	uint32_t inbound_max;		/* unsolicited resolutions (CLI-RX-9)
+					   at a time: 32 */
+	uint32_t inbound_per_mapping;	/* ... through one UDP source: 4 */
+	uint32_t inbound_per_address;	/* ... one IPv4 address: 8 */
+	struct sw_tb_conf inbound_ping_rate;	/* their echo requests, apart
+					   from the host's: 5/s, burst 10 */
+	struct sw_tb_conf reflect_rate;	/* answers to indirect bubbles per
+					   origin endpoint: 2/s, burst 4 */
+	struct sw_tb_conf reflect_rate_v4;	/* ... per origin IPv4: 4/s,
+					   burst 8 */
+	struct sw_tb_conf reflect_rate_total;	/* ... all: 50/s, burst 100 */
+	uint32_t flows;			/* flows the host opened: 4096 */
+};
+
+/* [harden] guard counters (sw_client_status). */
+struct sw_client_guard_stats {
+	uint64_t trust_refused;		/* Teredo peers not trusted: their
+					   endpoint or address holds its
+					   share (PEER_LIMIT) */
+	uint64_t table_full;		/* new entries refused: every entry
+					   a valid trusted peer or resolving */
+	uint64_t swept;			/* stale trusted Teredo peers let go */
+	uint64_t inbound_refused;	/* unsolicited resolutions refused
+					   (INBOUND_LIMITED) */
+	uint64_t reflect_limited;	/* indirect bubbles not answered
+					   (BUBBLE_LIMITED) */
+	uint64_t flow_refused;		/* packets outside the host's flows
+					   and grants */
+	uint64_t fragment_refused;	/* non-first fragments from sources
+					   the host never sent to */
 };
 
 struct sw_client_status {
@@ -221,6 +256,9 @@ struct sw_client_status {
 	sw_time last_data;		/* last data packet sent or delivered,
 					   SW_TIME_NEVER: none */
 	bool listening;			/* a granted listener exists */
+	uint32_t flows;			/* flows the host opened */
+	uint32_t inbound;		/* unsolicited resolutions running */
+	struct sw_client_guard_stats guard;
 };
 
 struct sw_client;

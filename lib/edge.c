@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "edge.h"
+#include "weaken.h"
 
 /* Insertion sort + dedup of n ports into out (at most SW_EDGE_MAX_PORTS
  * kept, the smallest); -E2BIG when some were left out. */
@@ -68,10 +69,17 @@ sw_edge_has(const uint16_t *ports, uint16_t n, uint16_t port)
 }
 
 /* The ICMPv6 types an unsolicited source may always send (the firewall's
- * list, guard-contract §2): errors, echo, router and neighbour discovery. */
+ * list, guard-contract §2): echo requests and neighbour solicitations and
+ * advertisements.  Errors and echo replies answer something the host
+ * sent: they pass as part of its flows (flow.h), not on their own; router
+ * solicitations, advertisements and redirects never come from a tunnel
+ * peer.  Without SW_DEFENCE(FLOW), the older list: errors, echo, router
+ * and neighbour discovery. */
 static bool
 icmp6_allowed(uint8_t type)
 {
+	if (SW_DEFENCE(FLOW))
+		return type == SW_ICMP6_ECHO_REQ || type == 135 || type == 136;
 	return (type >= SW_ICMP6_DST_UNREACH && type <= SW_ICMP6_PARAM_PROB) ||
 	    type == SW_ICMP6_ECHO_REQ || type == SW_ICMP6_ECHO_REPLY ||
 	    (type >= SW_ICMP6_RS && type <= 136);

@@ -40,9 +40,9 @@ int sw_edge_set(struct sw_edge *e, const uint16_t *tcp, size_t n_tcp,
 bool sw_edge_has(const uint16_t *ports, uint16_t n, uint16_t port);
 
 /*
- * Would the host's edge policy deliver this UNSOLICITED packet?  SW_DROP_NONE
- * for ICMPv6 types 1-4 (errors), 128/129 (echo) and 133-136 (RS, RA, NS,
- * NA), for TCP/UDP to a port in e (e may be NULL: no grants), and for a
+ * Would the host's edge policy deliver this UNSOLICITED packet (one that
+ * belongs to no flow the host opened, flow.h)?  SW_DROP_NONE for ICMPv6
+ * types 128 (echo request), 135 and 136 (NS, NA), for TCP/UDP to a port in e (e may be NULL: no grants), and for a
  * non-first fragment (no ports to judge; harmless without its first
  * fragment, which is judged by its ports); else EDGE_NOT_GRANTED (other
  * ports, other ICMPv6 types, other upper layers, bubbles).  The extension

@@ -37,6 +37,8 @@ struct sw_peer {
 	sw_time ping_sent;
 	bool trusted;
 	bool local_peer;
+	bool inbound;			/* client: a resolution an inbound
+					   packet started, counted (CLI-RX-9) */
 	uint8_t bubbles;		/* bubble count (CLI-BUB-4/5) */
 	uint8_t retries;		/* bubble/ping retries done (CLI-TX-2/5) */
 	/* table */

@@ -262,6 +262,7 @@ sw_ip6_walk(const struct sw_ip6_view *ip, struct sw_ip6_chain *c,
 			c->fragment = true;
 			/* Fragment Offset: the top 13 bits of bytes 2-3. */
 			if ((sw_get16(p + off + 2) & 0xfff8u) != 0) {
+				c->fragment_later = true;
 				c->ulp = p[off];
 				c->ulp_off = (uint16_t)(off + hlen);
 				return 0;

@@ -132,6 +132,8 @@ struct sw_ip6_chain {
 	bool rh0;		/* some routing header is type 0 */
 	bool rh0_active;	/* ... with Segments Left > 0 */
 	bool fragment;		/* a Fragment header was seen */
+	bool fragment_later;	/* ... with a non-zero offset: ulp is its
+				   Next Header, ulp_off its data */
 };
 int sw_ip6_walk(const struct sw_ip6_view *ip, struct sw_ip6_chain *c,
     enum sw_drop *why);

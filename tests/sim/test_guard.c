@@ -210,10 +210,13 @@ test_bubble_to_open(void **state)
 
 /*
  * Teredo to Teredo with the edge on: C1 opens, C2 answers its echo
- * request (ICMPv6 passes C2's edge; C2's reply comes from a peer C1 sent
- * to).  C2 to C1 with UDP to a port nobody granted is refused even
- * though the two are trusted peers by now; C1's answer flows the other
- * way once C1 sent to C2.
+ * request (ICMPv6 echo requests pass C2's edge; C2's reply belongs to
+ * C1's echo flow).  [harden] Solicitation is per flow, from what the
+ * hosts' applications send: C2's kernel answered an echo request, which
+ * opens nothing at C2, and C1's echo flow opens no UDP port at C1, so
+ * UDP either way to a port nobody granted is refused (without
+ * SW_DEFENCE(FLOW): delivered, the reviewed defect).  Once C1 sends UDP
+ * 5000 -> 7777 to C2, C2's answer 7777 -> 5000 is delivered at C1.
  */
 static void
 test_teredo_to_teredo(void **state)
@@ -222,6 +225,7 @@ test_teredo_to_teredo(void **state)
 	struct world w;
 	size_t len;
 	sw_time t0;
+	unsigned refused = SW_DEFENCE(EDGE) && SW_DEFENCE(FLOW);
 
 	(void)state;
 	setup(&w, 504, SIM_NAT_PORT_RESTRICTED, SIM_NAT_RESTRICTED, 0);
@@ -232,22 +236,28 @@ test_teredo_to_teredo(void **state)
 	    NULL), 1);
 	W_CHECK_EQ(&w, w_echoes(w.c1, SW_ICMP6_ECHO_REPLY, w.c2_6, 1, NULL,
 	    NULL), 1);
-	/* UDP from C2 (the host there sent only the echo reply) to C1:
-	 * solicited at C1 (C1 sent to C2), delivered */
+	/* UDP from C2 to C1: C1 opened only its echo flow */
 	len = w_udp(pkt, sizeof pkt, w.c2_6, w.c1_6, 7777);
 	sim_client_send(w.c2, pkt, len);
 	world_run(&w, t0 + 4 * SW_SEC);
 	W_CHECK_EQ(&w, events(w.c1, SIM_EV_DELIVER, t0 + 3 * SW_SEC,
-	    w.sim->now), 1);
-	/* UDP from C1 to C2: C2's host answered C1 (its echo reply), so C1
-	 * is solicited there too */
+	    w.sim->now), 1 - refused);
+	/* UDP from C1 to C2: C2's host only answered with its kernel's
+	 * echo reply */
 	len = w_udp(pkt, sizeof pkt, w.c1_6, w.c2_6, 7777);
 	sim_client_send(w.c1, pkt, len);
 	world_run(&w, t0 + 5 * SW_SEC);
 	W_CHECK_EQ(&w, events(w.c2, SIM_EV_DELIVER, t0 + 4 * SW_SEC,
-	    w.sim->now), 1);
+	    w.sim->now), 1 - refused);
 	W_CHECK_EQ(&w, w_drop(w.c1, SW_DROP_EDGE_NOT_GRANTED) +
-	    w_drop(w.c2, SW_DROP_EDGE_NOT_GRANTED), 0);
+	    w_drop(w.c2, SW_DROP_EDGE_NOT_GRANTED), 2 * refused);
+	/* C1 opened UDP 5000 -> 7777 (just now): C2's answer on it */
+	len = w_udp(pkt, sizeof pkt, w.c2_6, w.c1_6, 5000);
+	sw_put16(pkt + SW_IP6_HLEN, 7777);
+	sim_client_send(w.c2, pkt, len);
+	world_run(&w, t0 + 6 * SW_SEC);
+	W_CHECK_EQ(&w, events(w.c1, SIM_EV_DELIVER, t0 + 5 * SW_SEC,
+	    w.sim->now), 1);
 	world_free(&w);
 }
 

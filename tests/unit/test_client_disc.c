@@ -661,11 +661,12 @@ test_guard_local_peer(void **state)
 	assert_int_equal(count(f, SW_ACT_DELIVER), 0);
 	assert_int_equal(f->drops.n[SW_DROP_EDGE_NOT_GRANTED],
 	    SW_DEFENCE(EDGE) ? 1 : 0);
-	/* the host sends to L: over the LAN; L's answer is delivered */
+	/* the host sends to L: over the LAN; L's answer (the same UDP
+	 * flow: ports 0x3333 both ways) is delivered */
 	n = mk_pkt(pkt, sizeof pkt, f->me, f->peer, 8, 0x33);
 	send6(f, pkt, n);
 	assert_int_equal(count_to(f, &lan1), 1);
-	n = mk_pkt(pkt, sizeof pkt, f->peer, f->me, 8, 0x44);
+	n = mk_pkt(pkt, sizeof pkt, f->peer, f->me, 8, 0x33);
 	input(f, &lan1, pkt, n);
 	assert_int_equal(count(f, SW_ACT_DELIVER), 1);
 	assert_int_equal(f->drops.n[SW_DROP_SRC_INTRANET], 0);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "edge.h"
+#include "weaken.h"
 #include "wire.h"
 
 static const uint8_t src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
@@ -142,28 +143,38 @@ test_tcp_udp_ports(void **state)
 	assert_int_equal(sw_edge_check(&e, &p.ip), SW_DROP_BAD_EXT_HEADER);
 }
 
-/* ICMPv6: errors, echo, RS/RA/NS/NA pass; the rest (redirect, MLD, node
- * information, unknown) are refused. */
+/* ICMPv6 on its own: echo requests and NS/NA pass; [harden] errors and
+ * echo replies only as part of a flow (flow.h), and RS, RA and redirects
+ * never (without SW_DEFENCE(FLOW): errors, echo, RS/RA/NS/NA pass); the
+ * rest (MLD, node information, unknown) are refused. */
 static void
 test_icmp6_types(void **state)
 {
-	static const uint8_t pass[] = { 1, 2, 3, 4, 128, 129, 133, 134, 135,
-	    136 };
-	static const uint8_t refuse[] = { 0, 5, 127, 130, 131, 132, 137, 139,
-	    143, 200, 255 };
+	static const uint8_t pass_flow[] = { 128, 135, 136 };
+	static const uint8_t pass_old[] = { 1, 2, 3, 4, 128, 129, 133, 134,
+	    135, 136 };
+	static const uint8_t refuse_flow[] = { 0, 1, 2, 3, 4, 5, 127, 129,
+	    130, 131, 132, 133, 134, 137, 139, 143, 200, 255 };
+	static const uint8_t refuse_old[] = { 0, 5, 127, 130, 131, 132, 137,
+	    139, 143, 200, 255 };
+	const uint8_t *pass = SW_DEFENCE(FLOW) ? pass_flow : pass_old;
+	const uint8_t *refuse = SW_DEFENCE(FLOW) ? refuse_flow : refuse_old;
+	size_t n_pass = SW_DEFENCE(FLOW) ? sizeof pass_flow : sizeof pass_old;
+	size_t n_refuse = SW_DEFENCE(FLOW) ? sizeof refuse_flow :
+	    sizeof refuse_old;
 	struct sw_edge e = edge_22_53();
 	struct pkt p;
 	uint8_t ul[8] = { 0 };
 
 	(void)state;
-	for (size_t i = 0; i < sizeof pass; i++) {
+	for (size_t i = 0; i < n_pass; i++) {
 		ul[0] = pass[i];
 		mk(&p, SW_NH_ICMP6, NULL, 0, ul, 8);
 		assert_int_equal(sw_edge_check(&e, &p.ip), SW_DROP_NONE);
 		/* not even a grant is needed */
 		assert_int_equal(sw_edge_check(NULL, &p.ip), SW_DROP_NONE);
 	}
-	for (size_t i = 0; i < sizeof refuse; i++) {
+	for (size_t i = 0; i < n_refuse; i++) {
 		ul[0] = refuse[i];
 		mk(&p, SW_NH_ICMP6, NULL, 0, ul, 8);
 		assert_int_equal(sw_edge_check(&e, &p.ip),
