@@ -122,8 +122,6 @@
 	X(PEER_LIMIT,      "peer-mapping-limit") \
 	/* [harden]: a bubble not sent, over its budget (per IPv4, global) */ \
 	X(BUBBLE_LIMITED,  "bubble-rate-limited") \
-	/* [harden]: an inbound packet not solicited by a flow of the host */ \
-	X(FLOW_UNSOLICITED, "flow-unsolicited") \
 	/* [harden]: a non-first fragment from an unsolicited source */ \
 	X(FRAGMENT_UNSOLICITED, "fragment-unsolicited") \
 	/* [harden]: inbound ping tests over budget (per mapping, IPv4, all) */ \
