@@ -63,7 +63,7 @@ sw_flow_outbound(const struct sw_ip6_view *ip, struct sw_flow *f)
 		if ((size_t)ip->plen - (size_t)(u - ip->payload) < 14 ||
 		    (u[TCP_FLAGS_OFF] & TCP_RST) != 0)
 			return false;		/* the kernel's RST */
-		/* FALLTHROUGH */
+		__attribute__((fallthrough));
 	case SW_NH_UDP:
 		if ((size_t)ip->plen - (size_t)(u - ip->payload) < 4)
 			return false;
