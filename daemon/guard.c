@@ -706,6 +706,12 @@ guard_conn_input(struct guard *g, unsigned i)
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
+	/* On an error mh (msg_controllen, msg_flags) is not the kernel's:
+	 * nothing came, there is nothing to walk. */
+	if (n == -1) {
+		conn_close(g, c);
+		return;
+	}
 	/* Every descriptor that came is ours to close. */
 	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h != NULL;
 	    h = CMSG_NXTHDR(&mh, h)) {
