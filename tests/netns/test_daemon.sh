@@ -112,8 +112,10 @@ ip netns exec "$S" "$D" -d -f "$T/server.conf" -s "$T/server.sock" \
     2>"$T/server.log" &
 SPID=$!
 PIDS+=("$SPID")
+# stdin: a file of its own, so that "not the parent's stdio" means it
+: >"$T/client.stdin"
 nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
-    2>"$T/client.log" &
+    <"$T/client.stdin" 2>"$T/client.log" &
 CPID=$!
 PIDS+=("$CPID")
 
@@ -164,6 +166,22 @@ check "engine runs as a user other than root, no capabilities, no_new_privs" \
      grep -q "^CapEff:[[:space:]]*0*$" /proc/$engine/status &&
      grep -q "^CapBnd:[[:space:]]*0*$" /proc/$engine/status &&
      grep -q "^NoNewPrivs:[[:space:]]*1" /proc/$engine/status'
+# Issue 10 item 15: even with -d, the engine has neither the parent's
+# stdio (here the log file and the test's stdin) nor its session.
+fds_apart() {
+	local i
+	for i in 0 1 2; do
+		[ "$(readlink "/proc/$engine/fd/$i")" != "$(readlink "/proc/$CPID/fd/$i")" ] || return 1
+	done
+	[ "$(readlink "/proc/$engine/fd/0")" = /dev/null ]
+}
+sid() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $4 }'; }
+check "-d: the engine's fds 0-2 are not the parent's (/dev/null in, a pipe out: $(readlink /proc/$engine/fd/2))" \
+    '[ -n "$engine" ] && fds_apart && [[ "$(readlink /proc/$engine/fd/2)" == pipe:* ]]'
+check "-d: the engine has a session of its own (sid $(sid "$engine"), parent's $(sid "$CPID"))" \
+    '[ -n "$engine" ] && [ "$(sid "$engine")" = "$engine" ] && [ "$(sid "$engine")" != "$(sid "$CPID")" ]'
+check "-d: the engine's log lines still reach the parent's stderr" \
+    'grep -q "^engine: running as client" "$T/client.log"'
 
 check "server: its tunnel ${P}srv is up, with no IPv6 address, and 2001:0:c000:20a::/64 routed to it" \
     'ip -n "$S" link show dev "${P}srv" | grep -q "UP.*mtu 1280" &&
