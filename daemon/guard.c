@@ -432,6 +432,7 @@ guard_fw_msg(const struct guard *g, struct ipc_fw *m)
 	m->routing_header = g->counters.routing_header;
 	m->p41_dropped = g->counters.p41_dropped;
 	m->edge_granted = g->counters.edge_granted;
+	m->nd_dropped = g->counters.nd_dropped;
 }
 
 void

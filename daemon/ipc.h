@@ -62,6 +62,7 @@ struct ipc_fw {
 	uint64_t routing_header;
 	uint64_t p41_dropped;
 	uint64_t edge_granted;
+	uint64_t nd_dropped;
 };
 
 struct ipc_edge {

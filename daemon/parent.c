@@ -723,6 +723,16 @@ tun_open(struct parent *p)
 	}
 	p->tun = r;
 	p->es.tun = r;
+	if (SW_DEFENCE(TUN_RA)) {
+		const char *what = "";
+
+		/* Before the link ever comes up: no RA is processed. */
+		if ((r = sys_tun_no_ra(c->ifname, &what)) != 0) {
+			log_warnx("tunnel %s: net.ipv6.conf.%s.%s = 0: %s",
+			    c->ifname, c->ifname, what, strerror(-r));
+			return -1;
+		}
+	}
 	(void)snprintf(path, sizeof path,
 	    "/proc/sys/net/ipv6/conf/%s/disable_ipv6", c->ifname);
 	if (proc_flag(path) == '1')
@@ -1109,6 +1119,7 @@ weakened_warning(void)
 		{ SW_WEAKEN_RELAY_QUEUE, "relay-queue" },
 		{ SW_WEAKEN_SERVER_RS_RATE, "server-rs-rate" },
 		{ SW_WEAKEN_LOOP, "loop" },
+		{ SW_WEAKEN_TUN_RA, "tun-ra" },
 	};
 
 	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)

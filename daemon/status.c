@@ -164,6 +164,8 @@ guard(struct out *o, const struct status_info *si,
 		    (unsigned long long)fw->p41_dropped);
 		kv(o, "fw.edge_granted", "%llu",
 		    (unsigned long long)fw->edge_granted);
+		kv(o, "fw.nd_dropped", "%llu",
+		    (unsigned long long)fw->nd_dropped);
 	}
 	kv(o, "edge_listeners", "%u", e->listeners);
 	edge_ports(o, e);

@@ -29,6 +29,10 @@
  *	server-rs-rate	server: per-source RS rate limit (SRV-OP-5)
  *	loop		RFC 6324: packets whose embedded server or mapping is
  *			our own address are dropped
+ *	tun-ra		issue 10 item 12: the tunnel's accept_ra,
+ *			accept_redirects and autoconf off, and the firewall's
+ *			drop of RS, RA and redirects from it (ICMPv6 errors
+ *			only as related)
  */
 #ifndef SW_WEAKEN_H
 #define SW_WEAKEN_H
@@ -60,6 +64,9 @@
 #ifndef SW_WEAKEN_LOOP
 #define SW_WEAKEN_LOOP 0
 #endif
+#ifndef SW_WEAKEN_TUN_RA
+#define SW_WEAKEN_TUN_RA 0
+#endif
 
 /* True unless this test build compiled the defence out. */
 #define SW_DEFENCE(name) (!SW_WEAKEN_##name)
@@ -68,6 +75,6 @@
 #define SW_WEAKENED (SW_WEAKEN_ROUTING_HEADER || SW_WEAKEN_INTRANET || \
 	SW_WEAKEN_EDGE || SW_WEAKEN_PING_NONCE || SW_WEAKEN_RA_NONCE || \
 	SW_WEAKEN_RELAY_PEERS || SW_WEAKEN_RELAY_QUEUE || \
-	SW_WEAKEN_SERVER_RS_RATE || SW_WEAKEN_LOOP)
+	SW_WEAKEN_SERVER_RS_RATE || SW_WEAKEN_LOOP || SW_WEAKEN_TUN_RA)
 
 #endif /* SW_WEAKEN_H */

@@ -12,7 +12,8 @@
  * nft(8)) makes sys_fw_open fail and is left untouched.
  *
  *   table inet <table> { flags owner
- *     counter edge_denied, routing_header, p41_dropped, edge_granted
+ *     counter edge_denied, routing_header, p41_dropped, edge_granted,
+ *             nd_dropped
  *     chain input   { type filter hook input priority -10; policy accept
  *       meta nfproto ipv4 meta l4proto 41 counter p41_dropped drop
  *                                                     (only n_ifnames == 1)
@@ -25,9 +26,11 @@
  *     chain edge {
  *       meta nfproto ipv6 exthdr rt exists counter routing_header drop
  *                                           (SW_DEFENCE(ROUTING_HEADER))
- *       ct state established,related accept
- *       meta nfproto ipv6 meta l4proto ipv6-icmp icmpv6 type 1-4 accept
- *       ... icmpv6 type 128-129 accept; ... icmpv6 type 133-136 accept
+ *       ... icmpv6 type 133-134 counter nd_dropped drop; ... icmpv6
+ *           type 137 counter nd_dropped drop         (SW_DEFENCE(TUN_RA))
+ *       ct state established,related accept   (ICMPv6 errors: only so)
+ *       meta nfproto ipv6 meta l4proto ipv6-icmp icmpv6 type 128-129
+ *           accept; ... icmpv6 type 135-136 accept
  *       socket mark <mark> counter edge_granted accept
  *       jump grants
  *       counter edge_denied drop        (accept when !SW_DEFENCE(EDGE))
@@ -75,6 +78,7 @@ struct sys_fw_counters {		/* packets */
 	uint64_t	 routing_header;/* dropped: routing header */
 	uint64_t	 p41_dropped;	/* IPv4 proto 41 to the host */
 	uint64_t	 edge_granted;	/* new inbound accepted (grant) */
+	uint64_t	 nd_dropped;	/* RS, RA, redirect from a tunnel */
 };
 
 /* Create the table with its chains, counters and rules (no grants) in one

@@ -9,7 +9,8 @@
  *	sys_fw_verify; prints "ready portid-verify=OK" (or "error: REASON"
  *	and exits 2), then answers one line per command read on stdin:
  *	  counters		"counters edge_denied=N routing_header=N
- *				 p41_dropped=N edge_granted=N"
+ *				 p41_dropped=N edge_granted=N
+ *				 nd_dropped=N"
  *	  verify		"verify OK|FAIL: REASON"
  *	  grant [CGPATH...]	"grant OK n=N" or "grant FAIL: ..."
  *	  lose-socket		closes the table's netlink socket behind
@@ -137,11 +138,12 @@ print_counters(struct sys_fw *fw)
 		printf("counters FAIL: %s\n", strerror(-rc));
 	} else {
 		printf("counters edge_denied=%llu routing_header=%llu "
-		    "p41_dropped=%llu edge_granted=%llu\n",
+		    "p41_dropped=%llu edge_granted=%llu nd_dropped=%llu\n",
 		    (unsigned long long)c.edge_denied,
 		    (unsigned long long)c.routing_header,
 		    (unsigned long long)c.p41_dropped,
-		    (unsigned long long)c.edge_granted);
+		    (unsigned long long)c.edge_granted,
+		    (unsigned long long)c.nd_dropped);
 	}
 	fflush(stdout);
 }

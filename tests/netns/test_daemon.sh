@@ -166,6 +166,15 @@ check "engine runs as a user other than root, no capabilities, no_new_privs" \
      grep -q "^CapEff:[[:space:]]*0*$" /proc/$engine/status &&
      grep -q "^CapBnd:[[:space:]]*0*$" /proc/$engine/status &&
      grep -q "^NoNewPrivs:[[:space:]]*1" /proc/$engine/status'
+# Issue 10 item 12: the tunnels learn no routes (RFC 4861 §6.3.4, §8.3).
+sysctls0() {
+	local ns=$1 ifn=$2 k
+	for k in accept_ra accept_redirects autoconf; do
+		[ "$(ip netns exec "$ns" cat "/proc/sys/net/ipv6/conf/$ifn/$k")" = 0 ] || return 1
+	done
+}
+check "client's and server's tunnels: accept_ra, accept_redirects, autoconf all 0" \
+    'sysctls0 "$C" "$TUN" && sysctls0 "$S" "${P}srv"'
 # Issue 10 item 15: even with -d, the engine has neither the parent's
 # stdio (here the log file and the test's stdin) nor its session.
 fds_apart() {
