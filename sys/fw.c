@@ -93,7 +93,6 @@ struct sys_fw {
 	char			 table[NFT_TABLE_MAXNAMELEN];
 	char			 ifnames[SYS_FW_MAX_IFNAMES][IFNAMSIZ];
 	unsigned		 n_ifnames;
-	uint32_t		 mark;
 	unsigned		 rules[FW_NCHAINS];	/* as installed */
 	char			*sbuf;
 	char			*rbuf;
@@ -666,7 +665,6 @@ open_edge(struct fw_batch *bt)
 		{ 133, 134 },	/* RS, RA */
 		{ 137, 137 },	/* redirect */
 	};
-	struct sys_fw	*fw = bt->fw;
 	struct fw_rule	 b;
 	size_t		 i, n_icmp6;
 	const uint8_t	 (*accept6)[2];
@@ -712,13 +710,6 @@ open_edge(struct fw_batch *bt)
 		batch_rule(bt, &b, FW_EDGE);
 	}
 
-	/* A socket the daemon marked for a caller its policy let through. */
-	rule_new(&b);
-	rb_socket(&b, NFT_SOCKET_MARK, 0);
-	rb_cmp(&b, NFT_CMP_EQ, &fw->mark, sizeof(fw->mark));
-	rb_counter(&b, FW_C_EDGE_GRANTED);
-	rb_verdict(&b, NF_ACCEPT, NULL);
-	batch_rule(bt, &b, FW_EDGE);
 
 	rule_new(&b);
 	rb_verdict(&b, NFT_JUMP, fw_chain_name[FW_GRANTS]);
@@ -777,8 +768,6 @@ sys_fw_open(struct sys_fw **out, const struct sys_fw_conf *c, char *err,
 	for (i = 0; i < c->n_ifnames; i++)
 		(void)snprintf(fw->ifnames[i], IFNAMSIZ, "%s", c->ifnames[i]);
 	fw->n_ifnames = c->n_ifnames;
-	/* Never 0: every unmarked socket has mark 0. */
-	fw->mark = c->mark != 0 ? c->mark : SYS_FW_MARK;
 
 	if ((rc = fw_socket(&fw->nl, &fw->portid)) < 0) {
 		fw_reason(err, errlen, "nftables: cannot open a netlink "
@@ -813,7 +802,7 @@ sys_fw_open(struct sys_fw **out, const struct sys_fw_conf *c, char *err,
 
 int
 sys_fw_set_grants(struct sys_fw *fw, const struct sys_fw_cgroup *g,
-    size_t n)
+    size_t n, const uint32_t *marks, size_t n_marks)
 {
 	struct fw_batch	*bt;
 	struct fw_rule	 b;
@@ -821,8 +810,11 @@ sys_fw_set_grants(struct sys_fw *fw, const struct sys_fw_cgroup *g,
 	size_t		 i;
 	int		 rc;
 
-	if (n > SYS_FW_MAX_GRANTS)
+	if (n + n_marks > SYS_FW_MAX_GRANTS)
 		return -E2BIG;
+	for (i = 0; i < n_marks; i++)
+		if (marks[i] == 0)	/* every unmarked socket's */
+			return -EINVAL;
 	if ((bt = calloc(1, sizeof(*bt))) == NULL)
 		return -ENOMEM;
 	batch_start(bt, fw);
@@ -833,6 +825,15 @@ sys_fw_set_grants(struct sys_fw *fw, const struct sys_fw_cgroup *g,
 		rule_new(&b);
 		rb_socket(&b, NFT_SOCKET_CGROUPV2, g[i].level);
 		rb_cmp(&b, NFT_CMP_EQ, &g[i].id, sizeof(g[i].id));
+		rb_counter(&b, FW_C_EDGE_GRANTED);
+		rb_verdict(&b, NF_ACCEPT, NULL);
+		batch_rule(bt, &b, FW_GRANTS);
+	}
+	/* The whole 32 bits: a mark that differs anywhere is not ours. */
+	for (i = 0; i < n_marks; i++) {
+		rule_new(&b);
+		rb_socket(&b, NFT_SOCKET_MARK, 0);
+		rb_cmp(&b, NFT_CMP_EQ, &marks[i], sizeof(marks[i]));
 		rb_counter(&b, FW_C_EDGE_GRANTED);
 		rb_verdict(&b, NF_ACCEPT, NULL);
 		batch_rule(bt, &b, FW_GRANTS);

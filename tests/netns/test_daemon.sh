@@ -246,11 +246,14 @@ HAND_PY='
 import array, os, socket, sys, time
 path, kind, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 t = {"udp": socket.SOCK_DGRAM, "tcp": socket.SOCK_STREAM, "tcp-idle": socket.SOCK_STREAM}[kind]
+who = sys.argv[4] if len(sys.argv) > 4 else ""
+if who == "nobody":		# the socket is uid 65534'"'"'s
+    os.setgid(65534); os.setuid(65534)
 s = socket.socket(socket.AF_INET6, t)
 s.bind(("::", port))
 if kind == "tcp":
     s.listen(1)
-if len(sys.argv) > 4:
+if who == "nobody-after":	# root'"'"'s socket, handed by uid 65534
     os.setgid(65534); os.setuid(65534)
 c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 c.connect(path)
@@ -276,7 +279,10 @@ check "edge socket: deferred uid 0 hands udp/7003: ok, and it counts as granted 
     '[ "$(cat "$T/hand.out")" = ok ] && [[ "$(ports)" == *udp/7003* ]]'
 chmod 0711 "$T"	# uid 65534 reaches the edge socket (0666) in it
 out=$(hand udp 7005 nobody)
-check "edge socket: uid 65534 (no rule) is denied ($out)" '[[ "$out" == "denied: "* ]]'
+check "edge socket: uid 65534's own socket (no rule) is denied ($out)" '[[ "$out" == "denied: "* ]]'
+out=$(hand udp 7006 nobody-after)
+check "edge socket: root's socket handed by uid 65534: the socket's owner (deferred uid 0) decides ($out)" \
+    '[ "$out" = ok ]'
 out=$(ip netns exec "$C" python3 -c '
 import os, socket, sys
 os.setgid(65534); os.setuid(65534)

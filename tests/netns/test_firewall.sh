@@ -16,7 +16,7 @@
 #   tcp 8001, udp 8001   cgroup /swfw<pid>/g      granted
 #   tcp 8004             cgroup /swfw<pid>/g/sub  granted (below g)
 #   tcp 8002, udp 8002   cgroup /swfw<pid>/d      not granted
-#   tcp 8003             /d, SO_MARK SYS_FW_MARK  granted by mark
+#   tcp 8003             /d, SO_MARK 0x5357e000   granted by mark (hold1)
 #   tcp 8005             /d, SO_MARK 0x1          not granted
 # Every security check is made both ways (refused / let through), and the
 # attacks are first shown to work without the table (baseline).
@@ -245,7 +245,7 @@ is "baseline: an unsolicited ICMPv6 error reaches H (counted in Icmp6InDestUnrea
        echo $(($(inh awk '$1 == "Icmp6InDestUnreachs" { print $2 }' /proc/net/snmp6) - a)))" 1
 
 # ---- (a) the owner table ------------------------------------------------
-hold_start hold1 "$TABLE" tsw0 -- grant "/$P/g"
+hold_start hold1 "$TABLE" tsw0 -- grant "/$P/g" "mark:$MARK"
 is "hold: table made, grants set, verified" "$(head -n 1 "$HOLD_OUT")" \
     "ready verify=OK: nftables: table inet $TABLE in place"
 case $(tables_h) in
