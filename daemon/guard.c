@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "escape.h"
 #include "fw.h"
 #include "guard.h"
 #include "log.h"
@@ -32,6 +33,14 @@ struct guard_conn {
 	char req[GUARD_REQ_MAX];
 	int passed;			/* the socket handed over, or -1 */
 	bool extra;			/* more than one descriptor came */
+};
+
+/* A socket handed over and marked (issue 10 item 13): granted while a
+ * listener with this mark has this cookie. */
+struct guard_handed {
+	uint64_t cookie;
+	uint32_t mark;			/* never 0 */
+	bool seen;			/* in this tick's listing */
 };
 
 struct guard {
@@ -49,10 +58,18 @@ struct guard {
 	struct sw_edge_policy policy;
 	struct sys_fw_cgroup grants[SW_EDGE_MAX_RULES];
 	size_t n_grants;
+	uint32_t marks[GUARD_HANDED_MAX];	/* as the firewall has them */
+	size_t n_marks;
+
+	struct guard_handed handed[GUARD_HANDED_MAX];
+	size_t n_handed;
+	uint32_t forged;		/* marks withdrawn */
 
 	/* each cgroup rule's tree (ids of its path and below) */
 	uint64_t tree[GUARD_TREE_MAX];
 	size_t tree_off[SW_EDGE_MAX_RULES + 1];
+	bool tree_cut;			/* no cgroup rule matches */
+	bool listeners_cut;		/* last listing */
 
 	struct sys_listener ls[GUARD_LISTENERS_MAX];
 	struct ipc_edge edge;
@@ -197,7 +214,7 @@ static void
 fw_try_open(struct guard *g, bool *changed)
 {
 	const struct sw_conf *c = &g->cf->conf;
-	struct sys_fw_conf fc = { .table = g->table, .mark = SYS_FW_MARK };
+	struct sys_fw_conf fc = { .table = g->table };
 	char err[IPC_REASON_MAX];
 	int r;
 
@@ -256,13 +273,15 @@ grant_cmp(const void *a, const void *b)
 	return (int)x->level - (int)y->level;
 }
 
-/* The allow rules' cgroups that exist, as ids; to the firewall when they
- * changed (or the table is new). */
+/* The allow rules' cgroups that exist, as ids, and the marks of the
+ * handed sockets; to the firewall when they changed (or the table is
+ * new). */
 static void
 grants_update(struct guard *g)
 {
 	struct sys_fw_cgroup want[SW_EDGE_MAX_RULES];
-	size_t n = 0;
+	uint32_t marks[GUARD_HANDED_MAX];
+	size_t n = 0, n_marks = 0;
 	int r;
 
 	for (unsigned i = 0; i < g->policy.n && g->cgroot[0] != '\0'; i++) {
@@ -279,30 +298,41 @@ grants_update(struct guard *g)
 		n++;
 	}
 	qsort(want, n, sizeof want[0], grant_cmp);
+	for (size_t i = 0; i < g->n_handed; i++)
+		marks[n_marks++] = g->handed[i].mark;
 	if (g->fw == NULL)
 		return;
 	if (g->grants_valid && n == g->n_grants &&
-	    memcmp(want, g->grants, n * sizeof want[0]) == 0)
+	    memcmp(want, g->grants, n * sizeof want[0]) == 0 &&
+	    n_marks == g->n_marks &&
+	    memcmp(marks, g->marks, n_marks * sizeof marks[0]) == 0)
 		return;
-	if ((r = sys_fw_set_grants(g->fw, want, n)) != 0) {
-		log_warnx("firewall: setting %zu grants: %s", n,
+	if ((r = sys_fw_set_grants(g->fw, want, n, marks, n_marks)) != 0) {
+		log_warnx("firewall: setting %zu grants: %s", n + n_marks,
 		    strerror(-r));
 		g->grants_valid = false;
 		return;
 	}
 	memcpy(g->grants, want, n * sizeof want[0]);
 	g->n_grants = n;
+	memcpy(g->marks, marks, n_marks * sizeof marks[0]);
+	g->n_marks = n_marks;
 	g->grants_valid = true;
-	log_info("firewall: %zu cgroup grant%s", n, n == 1 ? "" : "s");
+	log_info("firewall: %zu cgroup grant%s, %zu handed socket%s", n,
+	    n == 1 ? "" : "s", n_marks, n_marks == 1 ? "" : "s");
 }
 
 /* ---- the listeners ------------------------------------------------------- */
 
-/* Every cgroup rule's tree of ids (bounded in all by GUARD_TREE_MAX). */
+/* Every cgroup rule's tree of ids (bounded in all by GUARD_TREE_MAX).
+ * Cut short, a later rule's tree would be missing and a deny below an
+ * allow would stop matching (issue 10 item 18b): then no cgroup rule
+ * matches at all until the trees fit again. */
 static void
 trees_update(struct guard *g)
 {
 	size_t used = 0;
+	bool cut = false;
 
 	for (unsigned i = 0; i < g->policy.n; i++) {
 		const struct sw_edge_rule *ru = &g->policy.rules[i];
@@ -314,24 +344,35 @@ trees_update(struct guard *g)
 		    sys_cgroup_tree(g->cgroot, ru->path, g->tree + used,
 		    GUARD_TREE_MAX - used, &n) == 0) {
 			if (n > GUARD_TREE_MAX - used) {
-				log_debug("edge: cgroup tree of %s cut at %zu",
-				    ru->path, GUARD_TREE_MAX - used);
+				cut = true;
 				n = GUARD_TREE_MAX - used;
 			}
 			used += n;
-		}
+		} else if (ru->kind == SW_EDGE_CGROUP && used >= GUARD_TREE_MAX)
+			cut = true;
 	}
 	g->tree_off[g->policy.n] = used;
+	if (cut && !g->tree_cut)
+		log_warnx("edge: the policy's cgroup trees have more than %d "
+		    "cgroups: no cgroup rule grants anything until they "
+		    "fit (handed sockets and the firewall's cgroup grants "
+		    "stay)", GUARD_TREE_MAX);
+	else if (!cut && g->tree_cut)
+		log_info("edge: the policy's cgroup trees fit again");
+	g->tree_cut = cut;
 }
 
 /* Longest matching cgroup rule (by path components) for a cgroup id;
- * DENY when none. */
+ * DENY when none (*matched false), or when the trees are cut. */
 static enum sw_edge_mode
-listener_mode(const struct guard *g, uint64_t cgroup)
+cgroup_mode(const struct guard *g, uint64_t cgroup, bool *matched)
 {
 	enum sw_edge_mode mode = SW_EDGE_DENY;
 	int best = -1;
 
+	*matched = false;
+	if (g->tree_cut)
+		return SW_EDGE_DENY;
 	for (unsigned i = 0; i < g->policy.n; i++) {
 		const struct sw_edge_rule *ru = &g->policy.rules[i];
 
@@ -343,11 +384,52 @@ listener_mode(const struct guard *g, uint64_t cgroup)
 			if ((int)depth(ru->path) >= best) {
 				best = (int)depth(ru->path);
 				mode = ru->mode;
+				*matched = true;
 			}
 			break;
 		}
 	}
 	return mode;
+}
+
+static enum sw_edge_mode
+listener_mode(const struct guard *g, uint64_t cgroup)
+{
+	bool matched;
+
+	return cgroup_mode(g, cgroup, &matched);
+}
+
+/* A handed socket's own cgroup and owner (shipworm-edge.d(5)): the cgroup
+ * rule, else its owner's uid rule, else DENY. */
+static enum sw_edge_mode
+socket_mode(const struct guard *g, uint64_t cgroup, uint32_t uid)
+{
+	bool matched;
+	enum sw_edge_mode mode = cgroup_mode(g, cgroup, &matched);
+
+	if (matched)
+		return mode;
+	for (unsigned i = 0; i < g->policy.n; i++)
+		if (g->policy.rules[i].kind == SW_EDGE_UID &&
+		    g->policy.rules[i].uid == uid)
+			return g->policy.rules[i].mode;
+	return SW_EDGE_DENY;
+}
+
+static struct guard_handed *
+handed_by_mark(struct guard *g, uint32_t mark)
+{
+	for (size_t i = 0; mark != 0 && i < g->n_handed; i++)
+		if (g->handed[i].mark == mark)
+			return &g->handed[i];
+	return NULL;
+}
+
+static void
+handed_drop(struct guard *g, struct guard_handed *h)
+{
+	*h = g->handed[--g->n_handed];
 }
 
 static int
@@ -368,31 +450,67 @@ uniq(uint16_t *p, size_t n)
 	return (uint16_t)k;
 }
 
+/* In the sock_diag callback: only what could be granted takes room in
+ * g->ls (issue 10 item 18c); a socket with a handed mark is kept either
+ * way, to see whether it is the one we marked. */
+static bool
+grantable(const struct sys_listener *l, void *arg)
+{
+	struct guard *g = arg;
+
+	/* IPv4-only sockets get nothing from the tunnel */
+	if (l->port == 0 || l->family == AF_INET)
+		return false;
+	return handed_by_mark(g, l->mark) != NULL ||
+	    listener_mode(g, l->cgroup) == SW_EDGE_ALLOW;
+}
+
 static void
 listeners_update(struct guard *g, bool *changed)
 {
 	uint16_t tcp[SW_EDGE_MAX_PORTS], udp[SW_EDGE_MAX_PORTS];
-	size_t n = 0, n_tcp = 0, n_udp = 0;
+	size_t n = 0, n_tcp = 0, n_udp = 0, n_handed = g->n_handed;
 	struct ipc_edge e;
 	uint32_t count = 0;
+	bool cut;
 	int r;
 
 	memset(&e, 0, sizeof e);
-	if ((r = sys_sockdiag_listeners(g->ls, GUARD_LISTENERS_MAX, &n)) != 0) {
+	for (size_t i = 0; i < g->n_handed; i++)
+		g->handed[i].seen = false;
+	if ((r = sys_sockdiag_listeners_keep(AF_INET6, grantable, g, g->ls,
+	    GUARD_LISTENERS_MAX, &n)) != 0) {
 		log_debug("sock_diag: %s", strerror(-r));
 		return;			/* keep what we had */
 	}
-	if (n > GUARD_LISTENERS_MAX)
+	cut = n > GUARD_LISTENERS_MAX;
+	if (cut && !g->listeners_cut)
+		log_warnx("edge: more than %d grantable sockets listen: "
+		    "the others are not granted", GUARD_LISTENERS_MAX);
+	g->listeners_cut = cut;
+	if (cut)
 		n = GUARD_LISTENERS_MAX;
 	for (size_t i = 0; i < n; i++) {
 		const struct sys_listener *l = &g->ls[i];
+		struct guard_handed *h = handed_by_mark(g, l->mark);
 
-		/* IPv4-only sockets get nothing from the tunnel */
-		if (l->port == 0 || l->family == AF_INET)
+		if (h != NULL && h->cookie != l->cookie) {
+			/* Our mark on a socket we did not mark: set by
+			 * someone who learnt it (issue 10 item 13).  Fail
+			 * closed: the mark goes, both sockets lose it. */
+			log_warnx("edge: a socket (%s port %u, uid %u, cgroup "
+			    "id %llu) carries the mark of a handed socket it "
+			    "is not: mark withdrawn", l->proto == IPPROTO_TCP ?
+			    "tcp" : "udp", l->port, l->uid,
+			    (unsigned long long)l->cgroup);
+			handed_drop(g, h);
+			g->forged++;
 			continue;
-		if (l->mark != SYS_FW_MARK &&
-		    listener_mode(g, l->cgroup) != SW_EDGE_ALLOW)
-			continue;
+		}
+		if (h != NULL)
+			h->seen = true;
+		else if (listener_mode(g, l->cgroup) != SW_EDGE_ALLOW)
+			continue;	/* a withdrawn mark's socket */
 		count++;
 		if (l->proto == IPPROTO_TCP && n_tcp < SW_EDGE_MAX_PORTS)
 			tcp[n_tcp++] = l->port;
@@ -403,8 +521,20 @@ listeners_update(struct guard *g, bool *changed)
 	e.n_udp = uniq(udp, n_udp);
 	memcpy(e.tcp, tcp, e.n_tcp * sizeof tcp[0]);
 	memcpy(e.udp, udp, e.n_udp * sizeof udp[0]);
+	/* A handed socket not listed any more is closed (or connected):
+	 * its mark goes; unless the view was cut. */
+	for (size_t i = 0; !cut && i < g->n_handed; )
+		if (!g->handed[i].seen)
+			handed_drop(g, &g->handed[i]);
+		else
+			i++;
+	if (g->n_handed != n_handed)
+		grants_update(g);
 	e.listeners = count;
 	e.granted = count > 0;
+	e.forged = g->forged;
+	e.cut = (uint8_t)((cut ? IPC_EDGE_CUT_LISTENERS : 0) |
+	    (g->tree_cut ? IPC_EDGE_CUT_TREE : 0));
 	if (memcmp(&e, &g->edge, sizeof e) != 0) {
 		g->edge = e;
 		*changed = true;
@@ -432,6 +562,7 @@ guard_fw_msg(const struct guard *g, struct ipc_fw *m)
 	m->routing_header = g->counters.routing_header;
 	m->p41_dropped = g->counters.p41_dropped;
 	m->edge_granted = g->counters.edge_granted;
+	m->nd_dropped = g->counters.nd_dropped;
 }
 
 void
@@ -569,8 +700,9 @@ answer(struct guard_conn *c, const char *what, const char *why)
 		    sizeof buf - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-/* The handed socket: an IPv4/IPv6 TCP socket that listens, or a UDP
- * socket bound to a port.  NULL, or why not. */
+/* The handed socket: an IPv6 TCP socket that listens, or a UDP socket
+ * bound to a port (an IPv4 one gets nothing from the tunnel).  NULL, or
+ * why not. */
 static const char *
 passed_ok(int fd)
 {
@@ -582,8 +714,10 @@ passed_ok(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == -1)
 		return "not a socket";
 	len = sizeof(int);
-	if (domain != AF_INET && domain != AF_INET6)
-		return "not an IPv4/IPv6 socket";
+	if (domain == AF_INET)
+		return "an IPv4 socket: Teredo carries IPv6 only";
+	if (domain != AF_INET6)
+		return "not an IPv6 socket";
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
 		return "not a socket";
 	len = sizeof(int);
@@ -604,15 +738,61 @@ passed_ok(int fd)
 	return "neither TCP nor UDP";
 }
 
+/* The handing process, for the log only: pid and cgroup path, escaped
+ * (a delegated cgroup's name is its user's choice, issue 10 item 18d). */
 static void
-hand(struct guard *g, struct guard_conn *c)
+who(const struct guard_conn *c, char *buf, size_t n)
 {
 	struct ucred cr;
 	socklen_t len = sizeof cr;
-	char cg[512];
-	const char *why, *path;
+	char cg[512], esc[256];
+	const char *path;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    cr.pid <= 0) {
+		(void)snprintf(buf, n, "an unknown process");
+		return;
+	}
+	if (sys_cgroup_of_pid(cr.pid, cg, sizeof cg) != 0)
+		cg[0] = '\0';
+	cg[strcspn(cg, "\n")] = '\0';
+	path = strncmp(cg, "0::", 3) == 0 ? cg + 3 : cg;
+	sw_escape(esc, sizeof esc, path, strlen(path), false);
+	(void)snprintf(buf, n, "pid %ld uid %u (%s)", (long)cr.pid,
+	    (unsigned)cr.uid, esc);
+}
+
+/* A mark no handed socket has, never 0: 32 bits from getrandom. */
+static int
+new_mark(struct guard *g, uint32_t *mark)
+{
+	int r;
+
+	do {
+		if ((r = sys_random(mark, sizeof *mark)) != 0)
+			return r;
+	} while (*mark == 0 || handed_by_mark(g, *mark) != NULL);
+	return 0;
+}
+
+/*
+ * Issue 10 item 14: who the socket is, not who hands it.  SO_PEERCRED's
+ * pid is read later than it connected and may be another process by then;
+ * the socket's own cgroup id and owner, as the kernel recorded them when
+ * it was made (sock_diag, found by SO_COOKIE), cannot be.
+ */
+static void
+hand(struct guard *g, struct guard_conn *c)
+{
+	struct sys_listener l;
+	socklen_t len = sizeof(int);
+	char by[600];
+	const char *why;
 	enum sw_edge_mode mode;
-	uint32_t mark = SYS_FW_MARK;
+	struct guard_handed *h;
+	uint64_t cookie = 0;
+	uint32_t mark;
+	int proto = 0, r;
 
 	if (c->extra || c->passed == -1) {
 		answer(c, "denied", c->extra ? "one socket at a time" :
@@ -623,23 +803,45 @@ hand(struct guard *g, struct guard_conn *c)
 		answer(c, "denied", why);
 		return;
 	}
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
-	    cr.pid <= 0) {
-		answer(c, "denied", "caller unknown");
+	who(c, by, sizeof by);
+	if (getsockopt(c->passed, SOL_SOCKET, SO_PROTOCOL, &proto,
+	    &len) == -1 ||
+	    (len = sizeof cookie, getsockopt(c->passed, SOL_SOCKET, SO_COOKIE,
+	    &cookie, &len)) == -1) {
+		answer(c, "denied", strerror(errno));
 		return;
 	}
-	/* The caller's cgroup (the pid as it connected; SO_PEERCRED). */
-	if (sys_cgroup_of_pid(cr.pid, cg, sizeof cg) != 0) {
-		answer(c, "denied", "caller's cgroup unknown");
+	if ((r = sys_sockdiag_find(AF_INET6, (uint8_t)proto, cookie,
+	    &l)) != 0) {
+		answer(c, "denied", r == -ENOENT ? "socket not found by "
+		    "sock_diag" : strerror(-r));
 		return;
 	}
-	path = strncmp(cg, "0::", 3) == 0 ? cg + 3 : cg;
-	cg[strcspn(cg, "\n")] = '\0';
-	mode = sw_edge_policy_caller(&g->policy, path, cr.uid);
+	trees_update(g);		/* a cgroup made just now */
+	if (g->tree_cut) {
+		answer(c, "denied", "the edge policy's cgroup view is "
+		    "incomplete (too many cgroups)");
+		return;
+	}
+	mode = socket_mode(g, l.cgroup, l.uid);
 	if (mode != SW_EDGE_ALLOW && mode != SW_EDGE_DEFER) {
-		log_info("edge: socket of pid %ld uid %u (%s) denied",
-		    (long)cr.pid, (unsigned)cr.uid, path);
+		log_info("edge: socket (uid %u, cgroup id %llu) handed by %s "
+		    "denied", l.uid, (unsigned long long)l.cgroup, by);
 		answer(c, "denied", "not allowed by the edge policy");
+		return;
+	}
+	h = NULL;
+	for (size_t i = 0; i < g->n_handed; i++)
+		if (g->handed[i].cookie == cookie)
+			h = &g->handed[i];
+	if (h == NULL && g->n_handed == GUARD_HANDED_MAX) {
+		answer(c, "denied", "too many handed sockets");
+		return;
+	}
+	if (h != NULL)
+		mark = h->mark;
+	else if ((r = new_mark(g, &mark)) != 0) {
+		answer(c, "denied", strerror(-r));
 		return;
 	}
 	if (setsockopt(c->passed, SOL_SOCKET, SO_MARK, &mark,
@@ -647,8 +849,15 @@ hand(struct guard *g, struct guard_conn *c)
 		answer(c, "denied", strerror(errno));
 		return;
 	}
-	log_info("edge: socket of pid %ld uid %u (%s) granted (%s)",
-	    (long)cr.pid, (unsigned)cr.uid, path,
+	if (h == NULL) {
+		h = &g->handed[g->n_handed++];
+		h->cookie = cookie;
+		h->mark = mark;
+		h->seen = true;
+	}
+	grants_update(g);		/* in the table before "ok" */
+	log_info("edge: socket (uid %u, cgroup id %llu) handed by %s granted "
+	    "(%s)", l.uid, (unsigned long long)l.cgroup, by,
 	    mode == SW_EDGE_DEFER ? "deferred to the application" :
 	    "allowed");
 	answer(c, "ok", NULL);
@@ -706,6 +915,12 @@ guard_conn_input(struct guard *g, unsigned i)
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
+	/* On an error mh (msg_controllen, msg_flags) is not the kernel's:
+	 * nothing came, there is nothing to walk. */
+	if (n == -1) {
+		conn_close(g, c);
+		return;
+	}
 	/* Every descriptor that came is ours to close. */
 	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h != NULL;
 	    h = CMSG_NXTHDR(&mh, h)) {

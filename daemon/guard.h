@@ -16,15 +16,24 @@
  *			start and keeps the old policy on a reload
  *	listeners	sock_diag every second: a listening TCP or unconnected
  *			UDP socket is granted when its cgroup's longest
- *			matching rule allows it, or when it carries the mark
- *			set on handed-over sockets (SYS_FW_MARK); their ports
- *			go to the engine (IPC_EDGE) for the core's edge check
- *			(HARD-2) and to keep the client from dormancy
+ *			matching rule allows it, or when it is a socket the
+ *			daemon marked itself (its mark and its cookie); their
+ *			ports go to the engine (IPC_EDGE) for the core's edge
+ *			check (HARD-2) and to keep the client from dormancy.
+ *			Only grantable sockets count against
+ *			GUARD_LISTENERS_MAX; a cut view is counted.  When the
+ *			rules' cgroup trees exceed GUARD_TREE_MAX, no cgroup
+ *			rule matches (fail closed) until they fit again
  *	edge socket	<ctl>.edge (0666): "hand\n" with one listening or
- *			bound socket (SCM_RIGHTS): the caller (SO_PEERCRED:
- *			cgroup, uid) allowed or deferred-to by the policy gets
- *			the mark set on it, "ok\n", else "denied: <why>\n";
- *			"reload\n" from uid 0 re-reads the policy
+ *			bound IPv6 socket (SCM_RIGHTS): a socket whose own
+ *			cgroup and owner (sock_diag, by its cookie: what the
+ *			kernel recorded when it was made, not who hands it)
+ *			the policy allows or defers to gets a mark of its own
+ *			(32 random bits, matched whole by the firewall),
+ *			"ok\n", else "denied: <why>\n"; "reload\n" from uid
+ *			0 re-reads the policy.  A listener seen with such a
+ *			mark but another cookie makes the daemon withdraw
+ *			that mark (both un-granted, counted)
  */
 #ifndef SW_DAEMON_GUARD_H
 #define SW_DAEMON_GUARD_H
@@ -43,6 +52,7 @@
 #define GUARD_POLICY_FILE_MAX	(256 * 1024)	/* bytes of one policy file */
 #define GUARD_LISTENERS_MAX	4096	/* sockets looked at per second */
 #define GUARD_TREE_MAX		8192	/* cgroup ids of the rules' trees */
+#define GUARD_HANDED_MAX	64	/* handed-over sockets granted */
 #define GUARD_ERR_MAX		(SW_CONF_ERR_MAX + 768)
 
 struct guard;

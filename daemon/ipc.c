@@ -104,6 +104,9 @@ ipc_check(const struct ipc_msg *m)
 		if (!ports_ok(m->u.edge.tcp, m->u.edge.n_tcp) ||
 		    !ports_ok(m->u.edge.udp, m->u.edge.n_udp))
 			return "bad port list";
+		if ((m->u.edge.cut & ~(IPC_EDGE_CUT_LISTENERS |
+		    IPC_EDGE_CUT_TREE)) != 0)
+			return "bad cut flags";
 		if (m->u.edge.granted > 1 ||
 		    (m->u.edge.granted == 1) != (m->u.edge.listeners > 0))
 			return "bad listener flag";

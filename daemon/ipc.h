@@ -62,13 +62,22 @@ struct ipc_fw {
 	uint64_t routing_header;
 	uint64_t p41_dropped;
 	uint64_t edge_granted;
+	uint64_t nd_dropped;
 };
+
+/* What the parent's view of the listeners lacks (fail closed). */
+#define IPC_EDGE_CUT_LISTENERS	0x01	/* > GUARD_LISTENERS_MAX grantable */
+#define IPC_EDGE_CUT_TREE	0x02	/* > GUARD_TREE_MAX cgroups: no cgroup
+					   rule matches */
 
 struct ipc_edge {
 	uint16_t n_tcp, n_udp;		/* <= SW_EDGE_MAX_PORTS */
 	uint32_t listeners;		/* granted listening sockets */
 	uint8_t granted;		/* 0 or 1: listeners > 0 */
-	uint8_t pad[7];			/* zero */
+	uint8_t cut;			/* IPC_EDGE_CUT_* */
+	uint8_t pad[2];			/* zero */
+	uint32_t forged;		/* marks withdrawn: another socket
+					   carried one (issue 10 item 13) */
 	uint16_t tcp[SW_EDGE_MAX_PORTS];	/* [0, n_tcp): strictly */
 	uint16_t udp[SW_EDGE_MAX_PORTS];	/* increasing, nonzero; rest 0 */
 };

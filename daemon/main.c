@@ -9,6 +9,7 @@
  * file and the setting or line (exit 1).  Nothing else is done,
  * so -n needs no privileges.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,6 +66,12 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 
+	/* fds 0-2 open (/dev/null for a closed one): a socket made later
+	 * must never land there, where the engine's stdio goes. */
+	for (int fd = 0; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDWR) == -1)
+			return 1;
 	/* Until the daemon runs, every message goes to stderr. */
 	log_init("shipwormd", true, o.verbose);
 	if (config_load(&cf, path, err) != 0) {

@@ -58,7 +58,8 @@
 #include "udp.h"
 #include "weaken.h"
 
-enum { TAG_IPC = 1, TAG_SIGNAL, TAG_TIMER, TAG_EDGE, TAG_EDGE_CONN };
+enum { TAG_IPC = 1, TAG_SIGNAL, TAG_TIMER, TAG_LOG, TAG_EDGE,
+	TAG_EDGE_CONN };
 
 struct parent {
 	struct config *cf;
@@ -74,6 +75,7 @@ struct parent {
 
 	pid_t engine;
 	int ipc, ep, sig;
+	int log_pipe;			/* -d: the engine's stderr, relayed */
 	bool ready, stopping, reaped, failed;
 	sw_time stop_deadline;
 
@@ -94,6 +96,7 @@ struct parent {
 static struct parent *the_parent;	/* for the atexit handler */
 
 static void stdio_null(void);
+static void stdio_engine(int out);
 
 /* ---- rtnetlink ------------------------------------------------------------ */
 
@@ -448,6 +451,42 @@ ipc_input(struct parent *p)
 	}
 }
 
+/*
+ * -d: what the engine wrote to its stderr pipe, to ours.  The engine is
+ * the process that parses untrusted packets: its bytes never reach a
+ * terminal raw (no escape sequences), only printable ASCII, tab and
+ * newline; the rest as \xNN.
+ */
+static void
+log_relay(struct parent *p)
+{
+	char in[1024], out[4 * sizeof in];
+	size_t k = 0;
+	ssize_t n;
+
+	do
+		n = read(p->log_pipe, in, sizeof in);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno == EAGAIN)
+		return;
+	if (n <= 0) {
+		(void)epoll_ctl(p->ep, EPOLL_CTL_DEL, p->log_pipe, NULL);
+		close(p->log_pipe);
+		p->log_pipe = -1;
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t')
+			out[k++] = (char)c;
+		else
+			k += (size_t)snprintf(out + k, sizeof out - k, "\\x%02x",
+			    c);
+	}
+	(void)!write(STDERR_FILENO, out, k);
+}
+
 /* ---- the engine's life ------------------------------------------------- */
 
 static void
@@ -555,6 +594,9 @@ loop(struct parent *p)
 				signal_input(p);
 			else if (ev[i].data.u32 == TAG_TIMER)
 				guard_timer(p);
+			else if (ev[i].data.u32 == TAG_LOG &&
+			    p->log_pipe != -1)
+				log_relay(p);
 			else if (ev[i].data.u32 == TAG_EDGE && p->guard != NULL)
 				guard_edge_accept(p->guard, p->ep,
 				    TAG_EDGE_CONN);
@@ -681,6 +723,16 @@ tun_open(struct parent *p)
 	}
 	p->tun = r;
 	p->es.tun = r;
+	if (SW_DEFENCE(TUN_RA)) {
+		const char *what = "";
+
+		/* Before the link ever comes up: no RA is processed. */
+		if ((r = sys_tun_no_ra(c->ifname, &what)) != 0) {
+			log_warnx("tunnel %s: net.ipv6.conf.%s.%s = 0: %s",
+			    c->ifname, c->ifname, what, strerror(-r));
+			return -1;
+		}
+	}
 	(void)snprintf(path, sizeof path,
 	    "/proc/sys/net/ipv6/conf/%s/disable_ipv6", c->ifname);
 	if (proc_flag(path) == '1')
@@ -865,6 +917,29 @@ daemonize(struct parent *p)
 	return 0;
 }
 
+/*
+ * The engine's fds 0-2, whether or not we run in the foreground: never
+ * the terminal (with it, a compromised engine could TIOCSTI commands into
+ * root's shell), /dev/null in, out (-1: /dev/null too) out and err.
+ */
+static void
+stdio_engine(int out)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd == -1)
+		fatal("/dev/null");
+	if (out == -1)
+		out = fd;
+	if (dup2(fd, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
+	    dup2(out, STDERR_FILENO) == -1)
+		fatal("dup2");
+	if (fd > STDERR_FILENO)
+		close(fd);
+	if (out > STDERR_FILENO)
+		close(out);
+}
+
 static void
 stdio_null(void)
 {
@@ -922,32 +997,53 @@ guard_start(struct parent *p)
 static int
 start_engine(struct parent *p, const sigset_t *mask)
 {
-	int sv[2], r;
+	int sv[2], lp[2] = { -1, -1 }, r;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("socketpair");
+		return -1;
+	}
+	if (p->o->foreground &&
+	    pipe2(lp, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("pipe");
+		close(sv[0]);
+		close(sv[1]);
 		return -1;
 	}
 	if ((p->engine = fork()) == -1) {
 		log_warn("fork");
 		close(sv[0]);
 		close(sv[1]);
+		if (lp[0] != -1) {
+			close(lp[0]);
+			close(lp[1]);
+		}
 		return -1;
 	}
 	if (p->engine == 0) {
 		close(sv[0]);
 		if (p->ready_fd != -1)
 			close(p->ready_fd);
+		/* Issue 10 item 15: a session of its own, no terminal. */
+		if (setsid() == -1)
+			fatal("setsid");
+		if (lp[0] != -1) {
+			close(lp[0]);
+			/* blocking: a log line is never dropped half-way */
+			if (fcntl(lp[1], F_SETFL, 0) == -1)
+				fatal("fcntl log pipe");
+		} else
+			log_init("shipwormd", false, p->o->verbose);
+		stdio_engine(lp[1]);
 		p->es.ipc = sv[1];
 		p->es.ctl = p->ctl;
 		p->es.parent = getppid();
-		if (!p->o->foreground) {
-			log_init("shipwormd", false, p->o->verbose);
-			stdio_null();
-		}
 		engine_main(p->cf, &p->es);
 	}
 	close(sv[1]);
+	if (lp[1] != -1)
+		close(lp[1]);
+	p->log_pipe = lp[0];
 	p->ipc = sv[0];
 	if (fcntl(p->ipc, F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl ipc");
@@ -988,6 +1084,8 @@ start_engine(struct parent *p, const sigset_t *mask)
 		fatal("signalfd");
 	watch(p, p->ipc, TAG_IPC);
 	watch(p, p->sig, TAG_SIGNAL);
+	if (p->log_pipe != -1)
+		watch(p, p->log_pipe, TAG_LOG);
 	if (p->guard != NULL) {
 		struct itimerspec its = {
 			.it_value = { .tv_sec = 1 },
@@ -1029,6 +1127,7 @@ weakened_warning(void)
 		{ SW_WEAKEN_CLIENT_INBOUND, "client-inbound" },
 		{ SW_WEAKEN_CLIENT_REFLECT, "client-reflect" },
 		{ SW_WEAKEN_FLOW, "flow" },
+		{ SW_WEAKEN_TUN_RA, "tun-ra" },
 	};
 
 	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
@@ -1051,6 +1150,7 @@ parent_main(struct config *cf, const struct parent_opts *o)
 		.ipc = -1,
 		.ep = -1,
 		.sig = -1,
+		.log_pipe = -1,
 		.timer = -1,
 		.es = {
 			.ifname = cf->conf.ifname,

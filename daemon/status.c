@@ -164,9 +164,15 @@ guard(struct out *o, const struct status_info *si,
 		    (unsigned long long)fw->p41_dropped);
 		kv(o, "fw.edge_granted", "%llu",
 		    (unsigned long long)fw->edge_granted);
+		kv(o, "fw.nd_dropped", "%llu",
+		    (unsigned long long)fw->nd_dropped);
 	}
 	kv(o, "edge_listeners", "%u", e->listeners);
 	edge_ports(o, e);
+	kv(o, "edge_view", "%s%s%s", e->cut == 0 ? "complete" : "cut:",
+	    (e->cut & IPC_EDGE_CUT_LISTENERS) != 0 ? " listeners" : "",
+	    (e->cut & IPC_EDGE_CUT_TREE) != 0 ? " cgroups" : "");
+	kv(o, "edge_forged_marks", "%u", e->forged);
 	kv(o, "dormant", "%s", st->dormant ? "yes" : "no");
 	kv(o, "dormant_after", "%llu",
 	    (unsigned long long)(si->dormant_after / SW_SEC));

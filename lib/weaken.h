@@ -50,6 +50,10 @@
  *			applications send (not kernel echo replies, RSTs or
  *			errors); non-first fragments only for solicited
  *			sources
+ *	tun-ra		the tunnel's accept_ra,
+ *			accept_redirects and autoconf off, and the firewall's
+ *			drop of RS, RA and redirects from it (ICMPv6 errors
+ *			only as related)
  */
 #ifndef SW_WEAKEN_H
 #define SW_WEAKEN_H
@@ -105,6 +109,9 @@
 #ifndef SW_WEAKEN_FLOW
 #define SW_WEAKEN_FLOW 0
 #endif
+#ifndef SW_WEAKEN_TUN_RA
+#define SW_WEAKEN_TUN_RA 0
+#endif
 
 /* True unless this test build compiled the defence out. */
 #define SW_DEFENCE(name) (!SW_WEAKEN_##name)
@@ -117,6 +124,6 @@
 	SW_WEAKEN_RELAY_MAPPING || SW_WEAKEN_RELAY_BUBBLE || \
 	SW_WEAKEN_RELAY_TICK || SW_WEAKEN_SERVER_RS_TOTAL || \
 	SW_WEAKEN_CLIENT_PEERS || SW_WEAKEN_CLIENT_INBOUND || \
-	SW_WEAKEN_CLIENT_REFLECT || SW_WEAKEN_FLOW)
+	SW_WEAKEN_CLIENT_REFLECT || SW_WEAKEN_FLOW || SW_WEAKEN_TUN_RA)
 
 #endif /* SW_WEAKEN_H */

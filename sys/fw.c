@@ -80,9 +80,10 @@ static const char *const fw_chain_name[FW_NCHAINS] = {
 
 /* Named counters, in the order of struct sys_fw_counters. */
 enum fw_counter { FW_C_EDGE_DENIED, FW_C_ROUTING_HEADER, FW_C_P41_DROPPED,
-	FW_C_EDGE_GRANTED, FW_NCOUNTERS };
+	FW_C_EDGE_GRANTED, FW_C_ND_DROPPED, FW_NCOUNTERS };
 static const char *const fw_counter_name[FW_NCOUNTERS] = {
 	"edge_denied", "routing_header", "p41_dropped", "edge_granted",
+	"nd_dropped",
 };
 
 struct sys_fw {
@@ -92,7 +93,6 @@ struct sys_fw {
 	char			 table[NFT_TABLE_MAXNAMELEN];
 	char			 ifnames[SYS_FW_MAX_IFNAMES][IFNAMSIZ];
 	unsigned		 n_ifnames;
-	uint32_t		 mark;
 	unsigned		 rules[FW_NCHAINS];	/* as installed */
 	char			*sbuf;
 	char			*rbuf;
@@ -652,13 +652,22 @@ static void
 open_edge(struct fw_batch *bt)
 {
 	static const uint8_t	 icmp6[][2] = {	/* accepted unsolicited */
-		{ 1, 4 },	/* errors: unreachable .. parameter problem */
 		{ 128, 129 },	/* echo request, reply (HARD-3 is the core's) */
-		{ 133, 136 },	/* RS, RA, NS, NA */
+		{ 135, 136 },	/* NS, NA */
 	};
-	struct sys_fw	*fw = bt->fw;
+	static const uint8_t	 icmp6_weak[][2] = {	/* !TUN_RA: as before */
+		{ 1, 4 }, { 128, 129 }, { 133, 136 },
+	};
+	/* Issue 10 item 12: a router's messages (RFC 4861 §6, §8) from the
+	 * tunnel would let whoever writes into it (a compromised engine, or
+	 * a peer if the core let one by) route the host's IPv6. */
+	static const uint8_t	 nd_drop[][2] = {
+		{ 133, 134 },	/* RS, RA */
+		{ 137, 137 },	/* redirect */
+	};
 	struct fw_rule	 b;
-	size_t		 i;
+	size_t		 i, n_icmp6;
+	const uint8_t	 (*accept6)[2];
 
 	/* D25, CVE-2006-6263: no routing header from a tunnel, even within
 	 * an established flow (RFC 5095 deprecated type 0; nothing a Teredo
@@ -671,28 +680,36 @@ open_edge(struct fw_batch *bt)
 		rb_verdict(&b, NF_DROP, NULL);
 		batch_rule(bt, &b, FW_EDGE);
 	}
+	for (i = 0; SW_DEFENCE(TUN_RA) &&
+	    i < sizeof(nd_drop) / sizeof(nd_drop[0]); i++) {
+		rule_new(&b);
+		rb_meta_u8(&b, NFT_META_NFPROTO, NFPROTO_IPV6);
+		rb_meta_u8(&b, NFT_META_L4PROTO, IPPROTO_ICMPV6);
+		rb_th_byte_range(&b, nd_drop[i][0], nd_drop[i][1]);
+		rb_counter(&b, FW_C_ND_DROPPED);
+		rb_verdict(&b, NF_DROP, NULL);
+		batch_rule(bt, &b, FW_EDGE);
+	}
+	/* ICMPv6 errors (types 1-4) come in only here, as related to a
+	 * flow conntrack knows: an unsolicited one is dropped below. */
 	rule_new(&b);
 	rb_ct_state(&b, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
 	    NF_CT_STATE_BIT(IP_CT_RELATED), NFT_CMP_NEQ);
 	rb_verdict(&b, NF_ACCEPT, NULL);
 	batch_rule(bt, &b, FW_EDGE);
 
-	for (i = 0; i < sizeof(icmp6) / sizeof(icmp6[0]); i++) {
+	accept6 = SW_DEFENCE(TUN_RA) ? icmp6 : icmp6_weak;
+	n_icmp6 = SW_DEFENCE(TUN_RA) ? sizeof(icmp6) / sizeof(icmp6[0]) :
+	    sizeof(icmp6_weak) / sizeof(icmp6_weak[0]);
+	for (i = 0; i < n_icmp6; i++) {
 		rule_new(&b);
 		rb_meta_u8(&b, NFT_META_NFPROTO, NFPROTO_IPV6);
 		rb_meta_u8(&b, NFT_META_L4PROTO, IPPROTO_ICMPV6);
-		rb_th_byte_range(&b, icmp6[i][0], icmp6[i][1]);
+		rb_th_byte_range(&b, accept6[i][0], accept6[i][1]);
 		rb_verdict(&b, NF_ACCEPT, NULL);
 		batch_rule(bt, &b, FW_EDGE);
 	}
 
-	/* A socket the daemon marked for a caller its policy let through. */
-	rule_new(&b);
-	rb_socket(&b, NFT_SOCKET_MARK, 0);
-	rb_cmp(&b, NFT_CMP_EQ, &fw->mark, sizeof(fw->mark));
-	rb_counter(&b, FW_C_EDGE_GRANTED);
-	rb_verdict(&b, NF_ACCEPT, NULL);
-	batch_rule(bt, &b, FW_EDGE);
 
 	rule_new(&b);
 	rb_verdict(&b, NFT_JUMP, fw_chain_name[FW_GRANTS]);
@@ -751,8 +768,6 @@ sys_fw_open(struct sys_fw **out, const struct sys_fw_conf *c, char *err,
 	for (i = 0; i < c->n_ifnames; i++)
 		(void)snprintf(fw->ifnames[i], IFNAMSIZ, "%s", c->ifnames[i]);
 	fw->n_ifnames = c->n_ifnames;
-	/* Never 0: every unmarked socket has mark 0. */
-	fw->mark = c->mark != 0 ? c->mark : SYS_FW_MARK;
 
 	if ((rc = fw_socket(&fw->nl, &fw->portid)) < 0) {
 		fw_reason(err, errlen, "nftables: cannot open a netlink "
@@ -787,7 +802,7 @@ sys_fw_open(struct sys_fw **out, const struct sys_fw_conf *c, char *err,
 
 int
 sys_fw_set_grants(struct sys_fw *fw, const struct sys_fw_cgroup *g,
-    size_t n)
+    size_t n, const uint32_t *marks, size_t n_marks)
 {
 	struct fw_batch	*bt;
 	struct fw_rule	 b;
@@ -795,8 +810,11 @@ sys_fw_set_grants(struct sys_fw *fw, const struct sys_fw_cgroup *g,
 	size_t		 i;
 	int		 rc;
 
-	if (n > SYS_FW_MAX_GRANTS)
+	if (n + n_marks > SYS_FW_MAX_GRANTS)
 		return -E2BIG;
+	for (i = 0; i < n_marks; i++)
+		if (marks[i] == 0)	/* every unmarked socket's */
+			return -EINVAL;
 	if ((bt = calloc(1, sizeof(*bt))) == NULL)
 		return -ENOMEM;
 	batch_start(bt, fw);
@@ -807,6 +825,15 @@ sys_fw_set_grants(struct sys_fw *fw, const struct sys_fw_cgroup *g,
 		rule_new(&b);
 		rb_socket(&b, NFT_SOCKET_CGROUPV2, g[i].level);
 		rb_cmp(&b, NFT_CMP_EQ, &g[i].id, sizeof(g[i].id));
+		rb_counter(&b, FW_C_EDGE_GRANTED);
+		rb_verdict(&b, NF_ACCEPT, NULL);
+		batch_rule(bt, &b, FW_GRANTS);
+	}
+	/* The whole 32 bits: a mark that differs anywhere is not ours. */
+	for (i = 0; i < n_marks; i++) {
+		rule_new(&b);
+		rb_socket(&b, NFT_SOCKET_MARK, 0);
+		rb_cmp(&b, NFT_CMP_EQ, &marks[i], sizeof(marks[i]));
 		rb_counter(&b, FW_C_EDGE_GRANTED);
 		rb_verdict(&b, NF_ACCEPT, NULL);
 		batch_rule(bt, &b, FW_GRANTS);
@@ -1128,6 +1155,7 @@ sys_fw_counters(struct sys_fw *fw, struct sys_fw_counters *out)
 	out->routing_header = cs.v[FW_C_ROUTING_HEADER];
 	out->p41_dropped = cs.v[FW_C_P41_DROPPED];
 	out->edge_granted = cs.v[FW_C_EDGE_GRANTED];
+	out->nd_dropped = cs.v[FW_C_ND_DROPPED];
 	return 0;
 }
 

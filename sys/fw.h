@@ -12,7 +12,8 @@
  * nft(8)) makes sys_fw_open fail and is left untouched.
  *
  *   table inet <table> { flags owner
- *     counter edge_denied, routing_header, p41_dropped, edge_granted
+ *     counter edge_denied, routing_header, p41_dropped, edge_granted,
+ *             nd_dropped
  *     chain input   { type filter hook input priority -10; policy accept
  *       meta nfproto ipv4 meta l4proto 41 counter p41_dropped drop
  *                                                     (only n_ifnames == 1)
@@ -25,16 +26,19 @@
  *     chain edge {
  *       meta nfproto ipv6 exthdr rt exists counter routing_header drop
  *                                           (SW_DEFENCE(ROUTING_HEADER))
- *       ct state established,related accept
- *       meta nfproto ipv6 meta l4proto ipv6-icmp icmpv6 type 1-4 accept
- *       ... icmpv6 type 128-129 accept; ... icmpv6 type 133-136 accept
- *       socket mark <mark> counter edge_granted accept
+ *       ... icmpv6 type 133-134 counter nd_dropped drop; ... icmpv6
+ *           type 137 counter nd_dropped drop         (SW_DEFENCE(TUN_RA))
+ *       ct state established,related accept   (ICMPv6 errors: only so)
+ *       meta nfproto ipv6 meta l4proto ipv6-icmp icmpv6 type 128-129
+ *           accept; ... icmpv6 type 135-136 accept
  *       jump grants
  *       counter edge_denied drop        (accept when !SW_DEFENCE(EDGE))
  *     }
  *     chain grants {
  *       socket cgroupv2 level <L> <id> counter edge_granted accept
- *                                                     (each grant)
+ *                                                     (each cgroup grant)
+ *       socket mark <mark> counter edge_granted accept
+ *                                     (each mark: one per handed socket)
  *     }
  *   }
  *
@@ -48,7 +52,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SYS_FW_MARK	0x5357e000u	/* socket mark for handed-over sockets */
 #define SYS_FW_MAX_IFNAMES	5
 #define SYS_FW_MAX_GRANTS	256
 
@@ -60,7 +63,6 @@ struct sys_fw_conf {
 					/* [0]: Teredo tunnel; then the
 					   Protocol41Interface names */
 	unsigned	 n_ifnames;
-	uint32_t	 mark;		/* 0: SYS_FW_MARK */
 };
 
 /* A granted cgroup: cgroup2 id (sys_cgroup_id) and its level (depth below
@@ -75,6 +77,7 @@ struct sys_fw_counters {		/* packets */
 	uint64_t	 routing_header;/* dropped: routing header */
 	uint64_t	 p41_dropped;	/* IPv4 proto 41 to the host */
 	uint64_t	 edge_granted;	/* new inbound accepted (grant) */
+	uint64_t	 nd_dropped;	/* RS, RA, redirect from a tunnel */
 };
 
 /* Create the table with its chains, counters and rules (no grants) in one
@@ -82,10 +85,11 @@ struct sys_fw_counters {		/* packets */
 int sys_fw_open(struct sys_fw **out, const struct sys_fw_conf *c,
     char *err, size_t errlen);
 
-/* Replace the grants (flush chain grants and re-add, one atomic batch);
- * at most SYS_FW_MAX_GRANTS (-E2BIG). */
+/* Replace the grants: n cgroups, n_marks socket marks (each matched
+ * whole; never 0: -EINVAL); flush chain grants and re-add, one atomic
+ * batch; at most SYS_FW_MAX_GRANTS in all (-E2BIG). */
 int sys_fw_set_grants(struct sys_fw *fw, const struct sys_fw_cgroup *g,
-    size_t n);
+    size_t n, const uint32_t *marks, size_t n_marks);
 
 /* Dump the table over a separate, temporary netlink socket and check that
  * it is there, has the owner flag, is owned by our socket, and that every

@@ -31,6 +31,8 @@ struct sd_state {
 	struct sys_listener	*out;
 	size_t			 max, n;
 	uint8_t			 proto;
+	sys_listener_keep	*keep;
+	void			*arg;
 };
 
 struct sd_attrs {
@@ -64,7 +66,7 @@ sd_msg_cb(const struct nlmsghdr *nlh, void *data)
 	struct sd_state			*st = data;
 	const struct inet_diag_msg	*m;
 	struct sd_attrs			 a = { 0, 0 };
-	struct sys_listener		*l;
+	struct sys_listener		 l;
 	uint16_t			 port;
 
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
@@ -75,17 +77,22 @@ sd_msg_cb(const struct nlmsghdr *nlh, void *data)
 	if (port == 0)
 		return MNL_CB_OK;
 	(void)mnl_attr_parse(nlh, sizeof(*m), sd_attr_cb, &a);
-	if (st->n < st->max) {
-		l = &st->out[st->n];
-		memset(l, 0, sizeof(*l));
-		l->proto = st->proto;
-		l->family = m->idiag_family;
-		l->port = port;
-		l->cgroup = a.cgroup;
-		l->mark = a.mark;
-		l->uid = m->idiag_uid;
-		l->inode = m->idiag_inode;
-	}
+	memset(&l, 0, sizeof(l));
+	l.proto = st->proto;
+	l.family = m->idiag_family;
+	l.port = port;
+	l.cgroup = a.cgroup;
+	l.mark = a.mark;
+	l.uid = m->idiag_uid;
+	l.inode = m->idiag_inode;
+	/* sock_diag_save_cookie(): low word first */
+	l.cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
+	    m->id.idiag_cookie[0];
+	/* Filtered here, so that max bounds only the ones wanted. */
+	if (st->keep != NULL && !st->keep(&l, st->arg))
+		return MNL_CB_OK;
+	if (st->n < st->max)
+		st->out[st->n] = l;
 	st->n++;
 	return MNL_CB_OK;
 }
@@ -119,7 +126,14 @@ int
 sys_sockdiag_listeners_af(int family, struct sys_listener *out, size_t max,
     size_t *n)
 {
-	struct sd_state		 st = { out, max, 0, 0 };
+	return sys_sockdiag_listeners_keep(family, NULL, NULL, out, max, n);
+}
+
+int
+sys_sockdiag_listeners_keep(int family, sys_listener_keep *keep, void *arg,
+    struct sys_listener *out, size_t max, size_t *n)
+{
+	struct sd_state		 st = { out, max, 0, 0, keep, arg };
 	struct mnl_socket	*nl;
 	uint32_t		 portid, seq = (uint32_t)time(NULL);
 	int			 rc;
@@ -136,6 +150,37 @@ sys_sockdiag_listeners_af(int family, struct sys_listener *out, size_t max,
 		    1u << TCP_CLOSE, &st);
 	*n = st.n;
 	mnl_socket_close(nl);
+	return rc;
+}
+
+static bool
+cookie_is(const struct sys_listener *l, void *arg)
+{
+	return l->cookie == *(const uint64_t *)arg;
+}
+
+int
+sys_sockdiag_find(int family, uint8_t proto, uint64_t cookie,
+    struct sys_listener *out)
+{
+	struct sd_state		 st = { out, 1, 0, 0, cookie_is, &cookie };
+	struct mnl_socket	*nl;
+	uint32_t		 portid;
+	int			 rc;
+
+	if (family != AF_INET6 && family != AF_INET)
+		return -EAFNOSUPPORT;
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return -EPROTONOSUPPORT;
+	if ((rc = sys_nl_open(NETLINK_SOCK_DIAG, &nl, &portid)) < 0)
+		return rc;
+	/* A dump, not an exact lookup: that one wants the socket's
+	 * addresses too, and the cookie alone is what we trust. */
+	rc = sd_dump(nl, portid, (uint32_t)time(NULL), family, proto,
+	    proto == IPPROTO_TCP ? 1u << TCP_LISTEN : 1u << TCP_CLOSE, &st);
+	mnl_socket_close(nl);
+	if (rc == 0 && st.n == 0)
+		rc = -ENOENT;
 	return rc;
 }
 

@@ -16,6 +16,7 @@
 #ifndef SW_SYS_SOCKDIAG_H
 #define SW_SYS_SOCKDIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,9 +27,13 @@ struct sys_listener {
 	uint16_t	 port;		/* host order */
 	uint64_t	 cgroup;	/* cgroup2 id; 0 unknown */
 	uint32_t	 mark;
-	uint32_t	 uid;
+	uint32_t	 uid;		/* the socket's owner (its creator) */
 	uint32_t	 inode;
+	uint64_t	 cookie;	/* SO_COOKIE's value */
 };
+
+/* A filter: true keeps l.  Called for every socket, before the max. */
+typedef bool sys_listener_keep(const struct sys_listener *l, void *arg);
 
 /* IPv6 (and dual-stack) TCP LISTEN and UDP unconnected sockets of the
  * current netns; *n may exceed max (then truncated): the ones a Teredo
@@ -39,5 +44,17 @@ int sys_sockdiag_listeners(struct sys_listener *out, size_t max, size_t *n);
  * be reached through a Teredo tunnel: listed for diagnostics). */
 int sys_sockdiag_listeners_af(int family, struct sys_listener *out,
     size_t max, size_t *n);
+
+/* The same for family, only the ones keep (NULL: all) keeps; *n counts
+ * those, and may exceed max. */
+int sys_sockdiag_listeners_keep(int family, sys_listener_keep *keep,
+    void *arg, struct sys_listener *out, size_t max, size_t *n);
+
+/* The listening (TCP) or bound (UDP) socket of family and proto whose
+ * cookie (SO_COOKIE) is cookie: its cgroup id and owner as the kernel
+ * recorded them when it was made, whoever holds it now.  -ENOENT when
+ * there is none. */
+int sys_sockdiag_find(int family, uint8_t proto, uint64_t cookie,
+    struct sys_listener *out);
 
 #endif /* SW_SYS_SOCKDIAG_H */

@@ -16,9 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdio.h>
+
 #include "tun.h"
 
 #define TUN_DEV	"/dev/net/tun"
+#define TUN_CONF "/proc/sys/net/ipv6/conf"
 
 int
 sys_tun_open(const char *name, int *ifindex)
@@ -55,4 +58,31 @@ sys_tun_open(const char *name, int *ifindex)
  err_close:
 	close(fd);
 	return rc;
+}
+
+int
+sys_tun_no_ra(const char *name, const char **what)
+{
+	static const char *const off[] = {
+		"accept_ra", "accept_redirects", "autoconf",
+	};
+	char	 path[sizeof(TUN_CONF) + IFNAMSIZ + 32];
+	size_t	 i;
+	int	 fd, rc;
+
+	if (name == NULL || name[0] == '\0' || strlen(name) >= IFNAMSIZ ||
+	    strchr(name, '/') != NULL)
+		return -EINVAL;
+	for (i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+		*what = off[i];
+		(void)snprintf(path, sizeof(path), "%s/%s/%s", TUN_CONF, name,
+		    off[i]);
+		if ((fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+			return -errno;
+		rc = write(fd, "0\n", 2) == 2 ? 0 : -errno;
+		close(fd);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }

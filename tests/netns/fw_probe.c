@@ -4,12 +4,14 @@
  * its own (nsenter --net: the cgroup2 mount stays visible).  Each
  * subcommand prints lines the script checks:
  *
- *   fw_probe hold TABLE IFNAME [P41IF...] [-- grant CGPATH...]
- *	sys_fw_open, grants (cgroup paths below the cgroup2 root),
+ *   fw_probe hold TABLE IFNAME [P41IF...] [-- grant CGPATH|mark:M...]
+ *	sys_fw_open, grants (cgroup paths below the cgroup2 root, or
+ *	socket marks),
  *	sys_fw_verify; prints "ready portid-verify=OK" (or "error: REASON"
  *	and exits 2), then answers one line per command read on stdin:
  *	  counters		"counters edge_denied=N routing_header=N
- *				 p41_dropped=N edge_granted=N"
+ *				 p41_dropped=N edge_granted=N
+ *				 nd_dropped=N"
  *	  verify		"verify OK|FAIL: REASON"
  *	  grant [CGPATH...]	"grant OK n=N" or "grant FAIL: ..."
  *	  lose-socket		closes the table's netlink socket behind
@@ -100,13 +102,21 @@ now_ms(void)
 
 /* ---- hold --------------------------------------------------------------- */
 
+struct grants {
+	struct sys_fw_cgroup	 g[MAX_GRANTS];
+	uint32_t		 marks[MAX_GRANTS];
+	size_t			 n, n_marks;
+};
+
+/* Cgroup paths, or "mark:0xM" for a socket mark. */
 static int
-resolve_grants(char **paths, int n, struct sys_fw_cgroup *g, char *err,
+resolve_grants(char **paths, int n, struct grants *gr, char *err,
     size_t errlen)
 {
 	char	 root[512];
 	int	 i, rc;
 
+	memset(gr, 0, sizeof(*gr));
 	if (n > MAX_GRANTS) {
 		(void)snprintf(err, errlen, "too many grants");
 		return -E2BIG;
@@ -117,12 +127,18 @@ resolve_grants(char **paths, int n, struct sys_fw_cgroup *g, char *err,
 		return rc;
 	}
 	for (i = 0; i < n; i++) {
-		if ((rc = sys_cgroup_id(root, paths[i], &g[i].id,
-		    &g[i].level)) < 0) {
+		if (strncmp(paths[i], "mark:", 5) == 0) {
+			gr->marks[gr->n_marks++] =
+			    (uint32_t)strtoul(paths[i] + 5, NULL, 0);
+			continue;
+		}
+		if ((rc = sys_cgroup_id(root, paths[i], &gr->g[gr->n].id,
+		    &gr->g[gr->n].level)) < 0) {
 			(void)snprintf(err, errlen, "cgroup %s: %s", paths[i],
 			    strerror(-rc));
 			return rc;
 		}
+		gr->n++;
 	}
 	return 0;
 }
@@ -137,11 +153,12 @@ print_counters(struct sys_fw *fw)
 		printf("counters FAIL: %s\n", strerror(-rc));
 	} else {
 		printf("counters edge_denied=%llu routing_header=%llu "
-		    "p41_dropped=%llu edge_granted=%llu\n",
+		    "p41_dropped=%llu edge_granted=%llu nd_dropped=%llu\n",
 		    (unsigned long long)c.edge_denied,
 		    (unsigned long long)c.routing_header,
 		    (unsigned long long)c.p41_dropped,
-		    (unsigned long long)c.edge_granted);
+		    (unsigned long long)c.edge_granted,
+		    (unsigned long long)c.nd_dropped);
 	}
 	fflush(stdout);
 }
@@ -178,7 +195,7 @@ lose_socket(void)
 static void
 hold_command(struct sys_fw *fw, char *line)
 {
-	struct sys_fw_cgroup	 g[MAX_GRANTS];
+	struct grants		 gr;
 	char			*argv[MAX_GRANTS + 2], *save, *w, err[256];
 	int			 argc = 0, rc;
 
@@ -193,11 +210,11 @@ hold_command(struct sys_fw *fw, char *line)
 		rc = sys_fw_verify(fw, err, sizeof(err));
 		printf("verify %s: %s\n", rc == 0 ? "OK" : "FAIL", err);
 	} else if (strcmp(argv[0], "grant") == 0) {
-		if ((rc = resolve_grants(argv + 1, argc - 1, g, err,
+		if ((rc = resolve_grants(argv + 1, argc - 1, &gr, err,
 		    sizeof(err))) < 0)
 			printf("grant FAIL: %s\n", err);
-		else if ((rc = sys_fw_set_grants(fw, g,
-		    (size_t)(argc - 1))) < 0)
+		else if ((rc = sys_fw_set_grants(fw, gr.g, gr.n, gr.marks,
+		    gr.n_marks)) < 0)
 			printf("grant FAIL: %s\n", strerror(-rc));
 		else
 			printf("grant OK n=%d\n", argc - 1);
@@ -216,7 +233,7 @@ static int
 cmd_hold(int argc, char **argv)
 {
 	struct sys_fw_conf	 conf;
-	struct sys_fw_cgroup	 g[MAX_GRANTS];
+	struct grants		 gr;
 	struct sys_fw		*fw;
 	struct pollfd		 pfd;
 	char			 err[256], line[4096];
@@ -229,7 +246,7 @@ cmd_hold(int argc, char **argv)
 		fatalx("usage: hold TABLE IFNAME [P41IF...] [-- grant PATH...]");
 	memset(&conf, 0, sizeof(conf));
 	conf.table = argv[0];
-	conf.mark = SYS_FW_MARK;
+	memset(&gr, 0, sizeof(gr));
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (conf.n_ifnames >= SYS_FW_MAX_IFNAMES)
 			fatalx("too many interfaces");
@@ -239,7 +256,7 @@ cmd_hold(int argc, char **argv)
 		if (i + 1 >= argc || strcmp(argv[i + 1], "grant") != 0)
 			fatalx("usage: ... -- grant PATH...");
 		n_grants = argc - i - 2;
-		if (resolve_grants(argv + i + 2, n_grants, g, err,
+		if (resolve_grants(argv + i + 2, n_grants, &gr, err,
 		    sizeof(err)) < 0) {
 			printf("error: %s\n", err);
 			return 2;
@@ -251,7 +268,8 @@ cmd_hold(int argc, char **argv)
 		fflush(stdout);
 		return 2;
 	}
-	if ((rc = sys_fw_set_grants(fw, g, (size_t)n_grants)) < 0) {
+	if ((rc = sys_fw_set_grants(fw, gr.g, gr.n, gr.marks,
+	    gr.n_marks)) < 0) {
 		printf("error: grants: %s\n", strerror(-rc));
 		sys_fw_close(fw);
 		return 2;

@@ -112,8 +112,10 @@ ip netns exec "$S" "$D" -d -f "$T/server.conf" -s "$T/server.sock" \
     2>"$T/server.log" &
 SPID=$!
 PIDS+=("$SPID")
+# stdin: a file of its own, so that "not the parent's stdio" means it
+: >"$T/client.stdin"
 nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
-    2>"$T/client.log" &
+    <"$T/client.stdin" 2>"$T/client.log" &
 CPID=$!
 PIDS+=("$CPID")
 
@@ -164,6 +166,31 @@ check "engine runs as a user other than root, no capabilities, no_new_privs" \
      grep -q "^CapEff:[[:space:]]*0*$" /proc/$engine/status &&
      grep -q "^CapBnd:[[:space:]]*0*$" /proc/$engine/status &&
      grep -q "^NoNewPrivs:[[:space:]]*1" /proc/$engine/status'
+# Issue 10 item 12: the tunnels learn no routes (RFC 4861 §6.3.4, §8.3).
+sysctls0() {
+	local ns=$1 ifn=$2 k
+	for k in accept_ra accept_redirects autoconf; do
+		[ "$(ip netns exec "$ns" cat "/proc/sys/net/ipv6/conf/$ifn/$k")" = 0 ] || return 1
+	done
+}
+check "client's and server's tunnels: accept_ra, accept_redirects, autoconf all 0" \
+    'sysctls0 "$C" "$TUN" && sysctls0 "$S" "${P}srv"'
+# Issue 10 item 15: even with -d, the engine has neither the parent's
+# stdio (here the log file and the test's stdin) nor its session.
+fds_apart() {
+	local i
+	for i in 0 1 2; do
+		[ "$(readlink "/proc/$engine/fd/$i")" != "$(readlink "/proc/$CPID/fd/$i")" ] || return 1
+	done
+	[ "$(readlink "/proc/$engine/fd/0")" = /dev/null ]
+}
+sid() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $4 }'; }
+check "-d: the engine's fds 0-2 are not the parent's (/dev/null in, a pipe out: $(readlink /proc/$engine/fd/2))" \
+    '[ -n "$engine" ] && fds_apart && [[ "$(readlink /proc/$engine/fd/2)" == pipe:* ]]'
+check "-d: the engine has a session of its own (sid $(sid "$engine"), parent's $(sid "$CPID"))" \
+    '[ -n "$engine" ] && [ "$(sid "$engine")" = "$engine" ] && [ "$(sid "$engine")" != "$(sid "$CPID")" ]'
+check "-d: the engine's log lines still reach the parent's stderr" \
+    'grep -q "^engine: running as client" "$T/client.log"'
 
 check "server: its tunnel ${P}srv is up, with no IPv6 address, and 2001:0:c000:20a::/64 routed to it" \
     'ip -n "$S" link show dev "${P}srv" | grep -q "UP.*mtu 1280" &&
@@ -219,11 +246,14 @@ HAND_PY='
 import array, os, socket, sys, time
 path, kind, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 t = {"udp": socket.SOCK_DGRAM, "tcp": socket.SOCK_STREAM, "tcp-idle": socket.SOCK_STREAM}[kind]
+who = sys.argv[4] if len(sys.argv) > 4 else ""
+if who == "nobody":		# the socket is uid 65534'"'"'s
+    os.setgid(65534); os.setuid(65534)
 s = socket.socket(socket.AF_INET6, t)
 s.bind(("::", port))
 if kind == "tcp":
     s.listen(1)
-if len(sys.argv) > 4:
+if who == "nobody-after":	# root'"'"'s socket, handed by uid 65534
     os.setgid(65534); os.setuid(65534)
 c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 c.connect(path)
@@ -249,7 +279,10 @@ check "edge socket: deferred uid 0 hands udp/7003: ok, and it counts as granted 
     '[ "$(cat "$T/hand.out")" = ok ] && [[ "$(ports)" == *udp/7003* ]]'
 chmod 0711 "$T"	# uid 65534 reaches the edge socket (0666) in it
 out=$(hand udp 7005 nobody)
-check "edge socket: uid 65534 (no rule) is denied ($out)" '[[ "$out" == "denied: "* ]]'
+check "edge socket: uid 65534's own socket (no rule) is denied ($out)" '[[ "$out" == "denied: "* ]]'
+out=$(hand udp 7006 nobody-after)
+check "edge socket: root's socket handed by uid 65534: the socket's owner (deferred uid 0) decides ($out)" \
+    '[ "$out" = ok ]'
 out=$(ip netns exec "$C" python3 -c '
 import os, socket, sys
 os.setgid(65534); os.setuid(65534)

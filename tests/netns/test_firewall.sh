@@ -16,7 +16,7 @@
 #   tcp 8001, udp 8001   cgroup /swfw<pid>/g      granted
 #   tcp 8004             cgroup /swfw<pid>/g/sub  granted (below g)
 #   tcp 8002, udp 8002   cgroup /swfw<pid>/d      not granted
-#   tcp 8003             /d, SO_MARK SYS_FW_MARK  granted by mark
+#   tcp 8003             /d, SO_MARK 0x5357e000   granted by mark (hold1)
 #   tcp 8005             /d, SO_MARK 0x1          not granted
 # Every security check is made both ways (refused / let through), and the
 # attacks are first shown to work without the table (baseline).
@@ -228,8 +228,24 @@ is "baseline: H answers an echo request carrying a type 0 routing header" \
 is "baseline: IPv4 protocol 41 reaches H's stack (protocol unreachable)" \
     "$(inx "$PROBE" p41 "$X4" "$H4" "$X6" "$H6" 8002 1000)" "unreach"
 
+ra_route() { inh ip -6 route show default dev tsw0 proto ra 2>/dev/null | grep -c .; }
+ND="$HERE/nd_probe.py"
+wait_for 5 eval "inx ip -6 addr show dev x0 scope link | grep -q fe80"
+inx python3 "$ND" send ra x0 ff02::1 >/dev/null
+check "baseline: an RA from X on tsw0 gives H a default route via X" \
+    wait_for 3 eval '[ "$(ra_route)" -ge 1 ]'
+inh ip -6 route flush proto ra dev tsw0 2>/dev/null
+inh ip -6 route del 2001:db8:bad::/64 dev tsw0 2>/dev/null
+for a in $(inh ip -6 -o addr show dev tsw0 | awk '/2001:db8:bad:/ { print $4 }'); do
+	inh ip -6 addr del "$a" dev tsw0
+done
+is "baseline: an unsolicited ICMPv6 error reaches H (counted in Icmp6InDestUnreachs)" \
+    "$(a=$(inh awk '$1 == "Icmp6InDestUnreachs" { print $2 }' /proc/net/snmp6)
+       inx python3 "$ND" send unreach x0 "$H6" >/dev/null; sleep 0.3
+       echo $(($(inh awk '$1 == "Icmp6InDestUnreachs" { print $2 }' /proc/net/snmp6) - a)))" 1
+
 # ---- (a) the owner table ------------------------------------------------
-hold_start hold1 "$TABLE" tsw0 -- grant "/$P/g"
+hold_start hold1 "$TABLE" tsw0 -- grant "/$P/g" "mark:$MARK"
 is "hold: table made, grants set, verified" "$(head -n 1 "$HOLD_OUT")" \
     "ready verify=OK: nftables: table inet $TABLE in place"
 case $(tables_h) in
@@ -325,6 +341,29 @@ is "... routing_header counts it" "$r1" "$((r0 + 1))"
 is "the same echo request without it: answered" \
     "$(inx "$PROBE" rh "$X6" "$H6" 2000 norh)" "reply"
 is "... routing_header unchanged" "$(ctr routing_header)" "$r1"
+
+# ---- (i) router messages and ICMPv6 errors (issue 10 item 12) -------------
+check "chain edge drops RS/RA (133-134) and redirects (137), counted" \
+    eval "inh nft list chain inet $TABLE edge | grep -E '(icmpv6 type|@th,0,8) (133-134|137-137) counter name \"nd_dropped\" drop' | grep -c . | grep -qx 2"
+check "chain edge accepts no ICMPv6 error (types 1-4) by type, only as related" \
+    eval "! inh nft list chain inet $TABLE edge | grep -qE '(icmpv6 type|@th,0,8) 1-4 '"
+nd0=$(ctr nd_dropped)
+wait_for 5 eval "inx ip -6 addr show dev x0 scope link | grep -q fe80"
+inx python3 "$ND" send ra x0 ff02::1 >/dev/null
+sleep 0.5
+is "an RA from X: dropped (no default route on H)" "$(ra_route)" 0
+is "... nd_dropped counts it" "$(ctr nd_dropped)" "$((nd0 + 1))"
+inx python3 "$ND" send redirect x0 "$H6" >/dev/null
+sleep 0.3
+is "a redirect from X: dropped, counted" "$(ctr nd_dropped)" "$((nd0 + 2))"
+d0=$(ctr edge_denied)
+a=$(inh awk '$1 == "Icmp6InDestUnreachs" { print $2 }' /proc/net/snmp6)
+inx python3 "$ND" send unreach x0 "$H6" >/dev/null
+sleep 0.3
+is "an unsolicited destination unreachable: dropped (edge_denied $d0 -> $(ctr edge_denied)), not seen by H's stack" \
+    "$(($(ctr edge_denied) - d0)) $(($(inh awk '$1 == "Icmp6InDestUnreachs" { print $2 }' /proc/net/snmp6) - a))" "1 0"
+is "a port unreachable for H's own datagram (related) still gets back" \
+    "$(inh python3 "$ND" udp-refused "$X6" 9999 2000)" refused
 
 # ---- (f) protocol 41 ------------------------------------------------------
 p0=$(ctr p41_dropped)

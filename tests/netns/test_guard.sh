@@ -39,7 +39,7 @@ if ! lab_cgroup_root >/dev/null; then
 	echo "1..0 # SKIP no cgroup2 hierarchy"
 	exit 0
 fi
-echo "1..29"
+echo "1..38"
 
 N6=$LAB_N6
 sj() { status_get "$1" "$2" "$3"; }
@@ -167,6 +167,84 @@ sleep 0.5
 want=$(sha256sum <"$LAB_DIR/blob" | cut -d' ' -f1)
 got=$(lab_exec cl1 python3 "$BLOB" fetch "$N6" 9000 --timeout 20 2>&1 | tail -1 | awk '{ print $NF }')
 is "cl1 -> n6 (a connection cl1 opened): 2 MB back, right SHA-256" "$got" "$want"
+
+# ---- 1b. marks and identity (issue 10 items 13, 14) --------------------------
+# edge.py EDGE_SOCKET TAG OP...: L PORT (a listener, the current socket),
+# M DIR (move this process to cgroup directory DIR), H (hand the current
+# socket over, print "hand PORT: ANSWER"), K MARK|copy (SO_MARK on the
+# current socket: a value, or the mark of the socket handed last); then
+# accept on every listener, sending TAG.
+EDGE_PY='
+import array, os, select, socket, sys
+edge, tag, ops = sys.argv[1], sys.argv[2], sys.argv[3:]
+ls, cur, last = [], None, 0
+while ops:
+    op = ops.pop(0)
+    if op == "L":
+        cur = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        cur.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        cur.bind(("::", int(ops.pop(0)))); cur.listen(8); ls.append(cur)
+    elif op == "M":
+        open(ops.pop(0) + "/cgroup.procs", "w").write(str(os.getpid()))
+    elif op == "H":
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(edge)
+        c.sendmsg([b"hand\n"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                 array.array("i", [cur.fileno()]))])
+        print("hand %d: %s" % (cur.getsockname()[1],
+                               c.recv(200).decode().strip()), flush=True)
+        c.close()
+        last = cur.getsockopt(socket.SOL_SOCKET, socket.SO_MARK)
+    elif op == "K":
+        v = ops.pop(0)
+        cur.setsockopt(socket.SOL_SOCKET, socket.SO_MARK,
+                       last if v == "copy" else int(v, 0))
+print("ready", flush=True)
+while True:
+    r, _, _ = select.select(ls, [], [])
+    for s in r:
+        a, _ = s.accept()
+        a.sendall(("%s%d\n" % (tag, s.getsockname()[1])).encode()); a.close()
+'
+CGR=$(lab_cgroup_root)
+CG_APP="$CGR$(lab_cgroup_path app)" CG_NO="$CGR$(lab_cgroup_path no)"
+# 13: a listener that sets the daemon's old fixed mark itself; one that
+# copies the mark of a socket handed just before (the same application,
+# once in cgroup "no").
+lab_granted cl1 no python3 -c "$EDGE_PY" "$EDGE_SOCK" m L 8007 K 0x5357e000 \
+    >"$LAB_DIR/e7.out" 2>&1
+lab_granted cl1 app python3 -c "$EDGE_PY" "$EDGE_SOCK" m L 8005 H M "$CG_NO" \
+    L 8006 K copy >"$LAB_DIR/e56.out" 2>&1
+# 14: identity from the socket, not from the handing process: a socket
+# made in "no" handed once the process moved to "app" (defer) is refused;
+# one made in "app" handed after moving to "no" is granted.
+lab_granted cl1 no python3 -c "$EDGE_PY" "$EDGE_SOCK" m L 8008 M "$CG_APP" H \
+    >"$LAB_DIR/e8.out" 2>&1
+lab_granted cl1 app python3 -c "$EDGE_PY" "$EDGE_SOCK" m L 8009 M "$CG_NO" H \
+    >"$LAB_DIR/e9.out" 2>&1
+for f in e7 e56 e8 e9; do wait_for 10 grep -q ready "$LAB_DIR/$f.out"; done
+wait_for 5 eval '[ "$(cnt cl1 cl1 edge_forged_marks)" -ge 1 ]'
+sleep 1.2
+is "13: the socket handed before its mark was copied: ok" \
+    "$(grep '^hand 8005' "$LAB_DIR/e56.out")" "hand 8005: ok"
+check "13: the copied mark was seen and withdrawn (edge_forged_marks $(cnt cl1 cl1 edge_forged_marks))" \
+    test "$(cnt cl1 cl1 edge_forged_marks)" -ge 1
+check "13: neither tcp/8006 (copied mark) nor tcp/8005 (its mark withdrawn) nor tcp/8007 (old fixed mark) is granted ($(ports))" \
+    eval '[[ "$(ports)" != *tcp/8005* && "$(ports)" != *tcp/8006* && "$(ports)" != *tcp/8007* ]]'
+out=$(get "$A1" 8006 5)
+check "13: n6 -> tcp/8006 (a listener carrying a copied mark): no answer ($out)" \
+    eval '[[ "$out" == error:* ]]'
+out=$(get "$A1" 8007 5)
+check "13: n6 -> tcp/8007 (a listener that set 0x5357e000 itself): no answer ($out)" \
+    eval '[[ "$out" == error:* ]]'
+is "14: a socket made in a denied cgroup, handed from an allowed one: refused" \
+    "$(grep '^hand 8008' "$LAB_DIR/e8.out")" \
+    "hand 8008: denied: not allowed by the edge policy"
+is "14: a socket made in a deferred-to cgroup, handed from a denied one: granted" \
+    "$(grep '^hand 8009' "$LAB_DIR/e9.out")" "hand 8009: ok"
+out=$(get "$A1" 8009 15)
+is "14: n6 -> tcp/8009 (the socket's own cgroup decided): answered" "$out" m8009
+check "14: tcp/8008 is not granted ($(ports))" eval '[[ "$(ports)" != *tcp/8008* ]]'
 
 # ---- 2. the table -----------------------------------------------------------
 has_table() { lab_exec cl1 nft list tables 2>/dev/null | grep -q "^table inet $FWT\$"; }
