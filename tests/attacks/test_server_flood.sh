@@ -34,7 +34,9 @@ lab_host leg 192.0.2.70
 	printf 'attacker insider key\n' >"$LAB_DIR/atk.key"
 	printf 'legitimate client key\n' >"$LAB_DIR/leg.key"
 )
-atk_srv_config "RequireAuth yes" \
+# The global bucket (RsRateLimitTotal) is opened wide: this test is about
+# the per-source limit; test_rs_total attacks the global one.
+atk_srv_config "RequireAuth yes" "RsRateLimitTotal 1000000 100000" \
     "ClientKey 0a0b0c0d $LAB_DIR/atk.key" \
     "ClientKey 01020304 $LAB_DIR/leg.key"
 FLOOD=${ATK_RS_FLOOD:-30000}
