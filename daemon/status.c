@@ -228,6 +228,22 @@ client(struct out *o, const struct status_info *si)
 		kv(o, "discovery_accepted", "%llu",
 		    (unsigned long long)st.discovery_accepted);
 	}
+	/* [harden] budgets an attacker cannot choose around */
+	kv(o, "flows", "%u", st.flows);
+	kv(o, "inbound_resolutions", "%u", st.inbound);
+	kv(o, "trust_refused", "%llu",
+	    (unsigned long long)st.guard.trust_refused);
+	kv(o, "peers_table_full", "%llu",
+	    (unsigned long long)st.guard.table_full);
+	kv(o, "peers_swept", "%llu", (unsigned long long)st.guard.swept);
+	kv(o, "inbound_refused", "%llu",
+	    (unsigned long long)st.guard.inbound_refused);
+	kv(o, "reflect_limited", "%llu",
+	    (unsigned long long)st.guard.reflect_limited);
+	kv(o, "flow_refused", "%llu",
+	    (unsigned long long)st.guard.flow_refused);
+	kv(o, "fragment_refused", "%llu",
+	    (unsigned long long)st.guard.fragment_refused);
 	guard(o, si, &st);
 	counters(o, si, true);
 	drops(o, si->drops);
