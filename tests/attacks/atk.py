@@ -695,7 +695,12 @@ def cmd_udp_answer(a):
     res = {"me": a6(me), "datagrams": 0, "answered": 0, "bubbles": 0}
     if a.ready:
         open(a.ready, "w").close()
-    for data, frm in recv_all(s, time.monotonic() + a.wait):
+    end = time.monotonic() + a.wait
+    while time.monotonic() < end:
+        got = recv_all(s, end, lambda d, f: True)	# one at a time
+        if not got:
+            break
+        data, frm = got[0]
         pkt, _ = strip_teredo(data)
         if not pkt or len(pkt) < 40 or pkt[24:40] != me:
             continue
