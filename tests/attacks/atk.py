@@ -62,7 +62,7 @@ by a raw socket (IP_HDRINCL).  Each command prints one JSON object.
       UDP port, before and after one echo request is answered: the
       kernel's echo reply must not open the host to us (item 8).
   frag       --client IP:PORT --dst TEREDO --src IPV6 --bind PORT
-             [--count N]
+             [--count N] [--interval S]
       Non-first fragments of a UDP packet from SRC, from our UDP socket
       (item 9).
   udp-answer --server IP --me IP --port P [--listen P] [--wait S]
@@ -70,7 +70,8 @@ by a raw socket (IP_HDRINCL).  Each command prints one JSON object.
       Our Teredo address's UDP port LISTEN answers every datagram (a flow
       the client host's application opened to us); bubbles are answered
       with a bubble.  Reports what came and what was answered.
-  ping-steal --client IP:PORT --spoof-ep IP:PORT [--delay S] [--wait S]
+  ping-steal --client IP:PORT --me6 IPV6 --spoof-ep IP:PORT [--delay S]
+             [--wait S] [--ready FILE]
       A native host we own (its kernel ignores echo requests): every
       connectivity test of the client (echo request with 8 bytes of
       nonce) is answered twice: at once, in Teredo, from the spoofed IPv4
