@@ -20,7 +20,8 @@
 #           (4/s, 8) and in total (50/s, 100): the victim gets at most a
 #           handful, drop.bubble-rate-limited counts the rest; clB keeps
 #           >= 90 % of its replies; oth is answered;
-#   weak:   the victim gets about one bubble per attacker bubble.
+#   weak:   the victim gets about one bubble per attacker bubble (judged:
+#           at least half of them; the normal bound is 16).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/attacks/lib.sh
@@ -89,7 +90,7 @@ for mode in normal weak; do
 		    test "$(pct "${got:-0}" "${base:-0}")" -ge 90
 	else
 		check "weak (no reflect budget): the victim receives about one bubble per attacker bubble ($((v1 - v0)) of ${sent:-0})" \
-		    test "$(pct $((v1 - v0)) "${sent:-0}")" -ge 80
+		    test "$(pct $((v1 - v0)) "${sent:-0}")" -ge 50
 		is "weak: nothing counted as bubble-rate-limited" "$l1" 0
 		ok "weak: clB's replies under the flood: ${got:-0} of ${base:-0} (not judged)"
 	fi
