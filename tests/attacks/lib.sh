@@ -27,6 +27,8 @@
 #   pct GOT BASE              GOT as a percentage of BASE (integer)
 #   nft_counter_add NS NAME RULE   a counting rule in NS's output hook
 #   nft_counter NS NAME       its packet count
+#   nft_counter_in_add NS NAME RULE   the same in NS's input hook (what
+#                             a victim host receives)
 set -u
 ATK_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ATK_ROOT=$(cd "$ATK_HERE/../.." && pwd)
@@ -159,6 +161,21 @@ table inet atk_$name {
 	counter $name { }
 	chain out {
 		type filter hook output priority 0; policy accept;
+		$match counter name $name
+	}
+}
+EOF
+}
+
+# nft_counter_in_add NS NAME MATCH - count the packets NS receives that
+# match MATCH (read with nft_counter).
+nft_counter_in_add() {
+	local ns=$1 name=$2 match=$3
+	lab_exec "$ns" nft -f - <<EOF
+table inet atk_$name {
+	counter $name { }
+	chain in {
+		type filter hook input priority 0; policy accept;
 		$match counter name $name
 	}
 }
