@@ -1128,6 +1128,7 @@ weakened_warning(void)
 		{ SW_WEAKEN_CLIENT_REFLECT, "client-reflect" },
 		{ SW_WEAKEN_FLOW, "flow" },
 		{ SW_WEAKEN_TUN_RA, "tun-ra" },
+		{ SW_WEAKEN_HSR_GUARD, "hsr-guard" },
 	};
 
 	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
