@@ -136,8 +136,8 @@ row_datagrams(FILE *f, const struct report *r)
 }
 
 /*
- * The security model (client): the firewall, in capitals when there is
- * none; the granted listeners; dormancy.
+ * The security model (client, host-specific relay): the firewall, in
+ * capitals when there is none; the granted listeners; dormancy.
  */
 static void
 text_guard(FILE *f, const struct report *r)
@@ -160,8 +160,10 @@ text_guard(FILE *f, const struct report *r)
 		    dflt(report_get(r, "fw.p41_dropped"), "?"));
 		row(f, "Firewall", buf);
 	} else {
-		(void)snprintf(buf, sizeof buf, "%s: %s (the client does not "
-		    "qualify)", v, why);
+		(void)snprintf(buf, sizeof buf, "%s: %s (%s)", v, why,
+		    strcmp(dflt(report_get(r, "role"), ""), "relay") == 0 ?
+		    "the relay's interface stays down" :
+		    "the client does not qualify");
 		row(f, "Firewall", buf);
 	}
 	if ((v = report_get(r, "edge_listeners")) != NULL) {
@@ -321,6 +323,13 @@ text_relay(FILE *f, const struct report *r)
 	    G("evicted_trusted"), G("table_full"), G("queue_evicted"),
 	    G("queue_refused_new"), G("loops"));
 	row(f, "Under Flood", buf);
+	text_guard(f, r);	/* a host-specific relay (issue 10 item 16) */
+	if (report_get(r, "flow_refused") != NULL) {
+		(void)snprintf(buf, sizeof buf, "%s open, %s refused, %s "
+		    "fragments refused", G("flows"), G("flow_refused"),
+		    G("fragment_refused"));
+		row(f, "Host Flows", buf);
+	}
 	row_datagrams(f, r);
 	(void)snprintf(buf, sizeof buf, "%s from the host, %s to the host, "
 	    "%s refused", G("tun_rx"), G("tun_tx"), G("tun_tx_errors"));

@@ -13,7 +13,9 @@
  *				client when active or unfirewalled, stop it,
  *				NO_FIREWALL, when missing), IPC_EDGE (granted
  *				ports and listeners: sw_client_set_edge,
- *				sw_client_set_listening)
+ *				sw_client_set_listening); the same for a
+ *				host-specific relay (sw_relay_start/stop,
+ *				sw_relay_set_edge/set_listening)
  *	  tunnel		server: read in bursts -> sw_server_input_ip6
  *				(what the IPv6 side sends our clients);
  *				client: read in bursts -> sw_client_send
@@ -93,7 +95,9 @@ struct engine {
 	/* client: what the parent says of the firewall and the listeners */
 	struct ipc_fw fw;		/* state 0: not heard yet */
 	struct ipc_edge edge;
-	bool client_running;		/* sw_client_start called, not stopped */
+	bool client_running;		/* sw_client_start called, not stopped
+					   (or sw_relay_start) */
+	bool guarded;			/* client, or host-specific relay */
 
 	struct sw_client *client;	/* one of these three */
 	struct sw_server *server;
@@ -689,11 +693,17 @@ fw_input(struct engine *e, const struct ipc_fw *fw)
 		    fw->reason[0] != '\0' ? ": " : "", fw->reason);
 	e->fw = *fw;
 	if (run && !e->client_running) {
-		sw_client_start(e->client, now, &e->acts);
+		if (e->client != NULL)
+			sw_client_start(e->client, now, &e->acts);
+		else
+			sw_relay_start(e->relay, now);
 		e->client_running = true;
 	} else if (!run && e->client_running) {
-		sw_client_stop(e->client, now, SW_CLIENT_REASON_NO_FIREWALL,
-		    &e->acts);
+		if (e->client != NULL)
+			sw_client_stop(e->client, now,
+			    SW_CLIENT_REASON_NO_FIREWALL, &e->acts);
+		else
+			sw_relay_stop(e->relay, &e->acts);
 		e->client_running = false;
 	}
 	flush(e);
@@ -711,9 +721,14 @@ edge_input(struct engine *e, const struct ipc_edge *m)
 	r = sw_edge_set(&se, m->tcp, m->n_tcp, m->udp, m->n_udp);
 	if (r != 0)
 		log_warnx("edge ports: %s", strerror(-r));
-	sw_client_set_edge(e->client, &se);
-	sw_client_set_listening(e->client, sys_now(), m->granted != 0,
-	    &e->acts);
+	if (e->client != NULL) {
+		sw_client_set_edge(e->client, &se);
+		sw_client_set_listening(e->client, sys_now(), m->granted != 0,
+		    &e->acts);
+	} else {
+		sw_relay_set_edge(e->relay, &se);
+		sw_relay_set_listening(e->relay, sys_now(), m->granted != 0);
+	}
 	flush(e);
 }
 
@@ -730,9 +745,9 @@ ipc_input(struct engine *e)
 			log_warnx("parent gone, exiting");
 			exit(1);
 		}
-		if (m.type == IPC_FW && e->client != NULL)
+		if (m.type == IPC_FW && e->guarded)
 			fw_input(e, &m.u.fw);
-		else if (m.type == IPC_EDGE && e->client != NULL)
+		else if (m.type == IPC_EDGE && e->guarded)
 			edge_input(e, &m.u.edge);
 		else
 			fatalx("ipc: unexpected %s from the parent",
@@ -833,6 +848,12 @@ core_new(struct engine *e)
 		rc.v4.n_attached = es->n_attached;
 		/* HSR-5: behind a NAT, always the direct bubble too. */
 		rc.always_direct_bubble = cf->conf.host_specific;
+		/* Issue 10 item 16: the host's own relay is a Teredo
+		 * interface of the host: the per-flow edge check on what
+		 * peers send it, dormancy; stopped until the parent says
+		 * the firewall holds (IPC_FW). */
+		rc.host_guard = cf->conf.host_specific;
+		rc.dormant_after = (sw_time)cf->conf.dormant_after * SW_SEC;
 		/* The kernel forwards between the tunnel and the native
 		 * side, and decrements the hop limit itself. */
 		rc.decrement_hop_limit = false;
@@ -932,6 +953,8 @@ setup(struct engine *e)
 	e->acts.drops = &e->drops;
 	sw_actions_reset(&e->acts);
 	core_new(e);
+	e->guarded = e->client != NULL ||
+	    (e->relay != NULL && e->cf->conf.host_specific);
 
 	watch(e, e->sig, TAG_SIGNAL);
 	watch(e, e->timer, TAG_TIMER);
@@ -997,8 +1020,9 @@ engine_main(struct config *cf, const struct engine_setup *es)
 	to_parent(e, IPC_READY, NULL);
 
 	e->started = sys_now();
-	/* The client starts when the parent reports the firewall
-	 * (IPC_FW, right after READY): never before it is in place. */
+	/* The client (host-specific relay) starts when the parent reports
+	 * the firewall (IPC_FW, right after READY): never before it is in
+	 * place. */
 	log_info("running as %s", sw_role_name(cf->conf.role));
 
 	while (!e->quit) {

@@ -198,8 +198,9 @@ fw_state(struct guard *g, uint32_t state, const char *why, bool *changed)
 		    "the edge policy", why);
 	else if (g->state != IPC_FW_MISSING)
 		/* logged once per loss, not every second */
-		log_warnx("firewall: missing: %s; the client does not "
-		    "qualify until it is back", why);
+		log_warnx("firewall: missing: %s; %s until it is back", why,
+		    g->cf->conf.role == SW_ROLE_CLIENT ? "the client does "
+		    "not qualify" : "the host-specific relay stays down");
 	g->state = state;
 	memset(g->reason, 0, sizeof g->reason);	/* no stale bytes */
 	(void)snprintf(g->reason, sizeof g->reason, "%s",
@@ -219,6 +220,9 @@ fw_try_open(struct guard *g, bool *changed)
 	int r;
 
 	fc.ifnames[fc.n_ifnames++] = c->ifname;
+	/* A host-specific relay's host has native IPv6 (HSR-1), which may
+	 * come over protocol 41. */
+	fc.keep_p41 = c->role == SW_ROLE_RELAY;
 	for (unsigned i = 0; i < c->n_p41 && fc.n_ifnames < 5; i++)
 		fc.ifnames[fc.n_ifnames++] = c->p41_ifnames[i];
 	err[0] = '\0';

@@ -1,5 +1,7 @@
 /*
- * guard.h - the parent's half of the security model (client role):
+ * guard.h - the parent's half of the security model (client role, and
+ * a relay with HostSpecific yes: its tunnel is a Teredo interface of the
+ * host too, issue 10 item 16):
  * the firewall, the edge policy, the granted listeners and the edge
  * socket.  See doc/security.md and shipwormd(8).
  *
@@ -8,8 +10,10 @@
  *			the tunnel and the Protocol41Interface links
  *			(sys/fw.c); opened before the client may qualify,
  *			verified every second.  Missing: the client stops
- *			(NO_FIREWALL) unless AllowUnfirewalled yes, which
- *			runs without it and says so.
+ *			(NO_FIREWALL), the host-specific relay's link and
+ *			route go down, unless AllowUnfirewalled yes, which
+ *			runs without it and says so.  For a relay, no
+ *			protocol-41 rule (its host has native IPv6).
  *	policy		EdgePolicyDir/<*.conf>, in name order
  *			(shipworm-edge.d(5), lib/edgepol): allow rules become
  *			the firewall's cgroup grants; a bad file is fatal at
@@ -67,8 +71,8 @@ int guard_policy_load(const char *dir, struct sw_edge_policy *p,
     char err[static GUARD_ERR_MAX]);
 
 /*
- * Parent, client role, after the tunnel exists and before the engine may
- * qualify: take the policy (guard_policy_load of cf's EdgePolicyDir, as
+ * Parent, client role (or host-specific relay), after the tunnel exists
+ * and before the engine may qualify (relay: carry anything): take the policy (guard_policy_load of cf's EdgePolicyDir, as
  * read at start), open the edge socket at edge_path (an error is fatal:
  * -1 and err) and the firewall.  A firewall that cannot be opened is not
  * an error here: guard_fw_msg() says missing (or unfirewalled).

@@ -10,10 +10,12 @@
  *	      link-local on the tunnel (COM-LL-3); client: link down until
  *	      qualified; server: link up and 2001:0:<primary>::/64 (our
  *	      clients) routed to it; keep only CAP_NET_ADMIN and CAP_KILL
- *	client: the security model (guard.c): edge policy read (a bad
- *	      file was fatal before the fork already), edge socket,
- *	      firewall table opened; the engine starts the client only
- *	      when told the firewall is active (or AllowUnfirewalled)
+ *	client and host-specific relay: the security model (guard.c):
+ *	      edge policy read (a bad file was fatal before the fork
+ *	      already), edge socket, firewall table opened; the engine
+ *	      starts the client (relay) only when told the firewall is
+ *	      active (or AllowUnfirewalled); the relay's link and route
+ *	      are up only then (hsr_link)
  *	loop: IPC messages (validated, anything odd is fatal), signals
  *	      (SIGTERM, SIGINT, SIGHUP: stop the engine; SIGCHLD: reap it),
  *	      client: a 1 s timer (firewall verified, grants, listeners:
@@ -94,6 +96,21 @@ struct parent {
 };
 
 static struct parent *the_parent;	/* for the atexit handler */
+
+/* A relay with HostSpecific yes: its tunnel is a Teredo interface of the
+ * host, with the client's security model (issue 10 item 16). */
+static bool
+hsr(const struct config *cf)
+{
+	return cf->conf.role == SW_ROLE_RELAY && cf->conf.host_specific;
+}
+
+/* The roles with the security model (guard.h). */
+static bool
+guarded(const struct config *cf)
+{
+	return cf->conf.role == SW_ROLE_CLIENT || hsr(cf);
+}
 
 static void stdio_null(void);
 static void stdio_engine(int out);
@@ -352,6 +369,34 @@ to_engine(struct parent *p)
 	}
 }
 
+/*
+ * Issue 10 item 16: the host-specific relay's tunnel is up, with the
+ * Teredo prefix routed to it, only while the firewall table holds (or
+ * AllowUnfirewalled runs without one); lost, link and route go, so that
+ * the host sends nothing through it and nothing comes in unfiltered.
+ */
+static void
+hsr_link(struct parent *p)
+{
+	struct ipc_fw fw;
+	bool want;
+
+	if (!hsr(p->cf) || p->guard == NULL || p->rtnl == NULL)
+		return;
+	guard_fw_msg(p->guard, &fw);
+	want = fw.state == IPC_FW_ACTIVE || fw.state == IPC_FW_UNFIREWALLED;
+	if (want && !p->link_up) {
+		link_set(p, true);	/* the MTU, link up */
+		if (p->link_up)
+			clients_route(p, true);
+	} else if (!want && p->link_up) {
+		if (p->clients_route)
+			clients_route(p, false);
+		link_set(p, false);
+		log_warnx("%s down: no firewall", p->cf->conf.ifname);
+	}
+}
+
 static void
 guard_timer(struct parent *p)
 {
@@ -366,6 +411,7 @@ guard_timer(struct parent *p)
 	guard_tick(p->guard, &fw, &edge);
 	p->fw_dirty |= fw;
 	p->edge_dirty |= edge;
+	hsr_link(p);
 	to_engine(p);
 }
 
@@ -1067,7 +1113,9 @@ start_engine(struct parent *p, const sigset_t *mask)
 		    PARENT_TUN_TXQLEN)) != 0)
 			log_warnx("%s: txqueuelen %u: %s", p->cf->conf.ifname,
 			    PARENT_TUN_TXQLEN, strerror(-r));
-		if (p->cf->conf.role == SW_ROLE_CLIENT)
+		/* Client: up when qualified; host-specific relay: when the
+		 * firewall holds (hsr_link). */
+		if (guarded(p->cf))
 			link_set(p, false);	/* the MTU, link down */
 		else {
 			link_set(p, true);	/* the MTU, link up */
@@ -1075,8 +1123,10 @@ start_engine(struct parent *p, const sigset_t *mask)
 				clients_route(p, true);
 		}
 	}
-	if (p->cf->conf.role == SW_ROLE_CLIENT && p->tun != -1)
+	if (guarded(p->cf) && p->tun != -1) {
 		guard_start(p);
+		hsr_link(p);
+	}
 	sandbox_parent(p->tun != -1);
 	if ((p->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
@@ -1128,6 +1178,7 @@ weakened_warning(void)
 		{ SW_WEAKEN_CLIENT_REFLECT, "client-reflect" },
 		{ SW_WEAKEN_FLOW, "flow" },
 		{ SW_WEAKEN_TUN_RA, "tun-ra" },
+		{ SW_WEAKEN_HSR_GUARD, "hsr-guard" },
 	};
 
 	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
@@ -1166,7 +1217,7 @@ parent_main(struct config *cf, const struct parent_opts *o)
 
 	log_procinit("parent");
 	weakened_warning();
-	if (cf->conf.role == SW_ROLE_CLIENT) {
+	if (guarded(cf)) {
 		/* A bad policy file is fatal at start (one line naming it);
 		 * on a reload it keeps the old policy. */
 		static struct sw_edge_policy pol;

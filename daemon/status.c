@@ -140,10 +140,11 @@ edge_ports(struct out *o, const struct ipc_edge *e)
 	kv(o, "edge_ports", "%s", len > 0 ? list : "none");
 }
 
-/* The security model (client): firewall, edge, dormancy. */
+/* The security model (client, host-specific relay): firewall, edge,
+ * dormancy. */
 static void
-guard(struct out *o, const struct status_info *si,
-    const struct sw_client_status *st)
+guard(struct out *o, const struct status_info *si, bool dormant,
+    uint64_t dormancies)
 {
 	static const struct ipc_edge none;
 	const struct ipc_fw *fw = si->fw;
@@ -173,10 +174,10 @@ guard(struct out *o, const struct status_info *si,
 	    (e->cut & IPC_EDGE_CUT_LISTENERS) != 0 ? " listeners" : "",
 	    (e->cut & IPC_EDGE_CUT_TREE) != 0 ? " cgroups" : "");
 	kv(o, "edge_forged_marks", "%u", e->forged);
-	kv(o, "dormant", "%s", st->dormant ? "yes" : "no");
+	kv(o, "dormant", "%s", dormant ? "yes" : "no");
 	kv(o, "dormant_after", "%llu",
 	    (unsigned long long)(si->dormant_after / SW_SEC));
-	kv(o, "dormancies", "%llu", (unsigned long long)st->dormancies);
+	kv(o, "dormancies", "%llu", (unsigned long long)dormancies);
 }
 
 static void
@@ -244,7 +245,7 @@ client(struct out *o, const struct status_info *si)
 	    (unsigned long long)st.guard.flow_refused);
 	kv(o, "fragment_refused", "%llu",
 	    (unsigned long long)st.guard.fragment_refused);
-	guard(o, si, &st);
+	guard(o, si, st.dormant, st.dormancies);
 	counters(o, si, true);
 	drops(o, si->drops);
 }
@@ -304,7 +305,8 @@ relay(struct out *o, const struct status_info *si)
 
 	sw_relay_status(si->relay, &st);
 	common(o, si, "relay");
-	kv(o, "state", "relaying");
+	/* stopped: a host-specific relay without its firewall (item 16) */
+	kv(o, "state", "%s", st.running ? "relaying" : "stopped");
 	kv(o, "host_specific", "%s", si->host_specific ? "yes" : "no");
 	kv(o, "relay_address", "%s", sw_addr_format6(si->relay_addr, a6));
 	served(o, si);
@@ -339,6 +341,15 @@ relay(struct out *o, const struct status_info *si)
 	    (unsigned long long)rs->bubbles_limited);
 	kv(o, "peers_swept", "%llu", (unsigned long long)rs->swept);
 	kv(o, "tick_deferred", "%llu", (unsigned long long)rs->tick_deferred);
+	if (si->host_specific) {
+		/* issue 10 item 16: the host's security model */
+		guard(o, si, st.dormant, rs->dormancies);
+		kv(o, "flows", "%u", st.flows);
+		kv(o, "flow_refused", "%llu",
+		    (unsigned long long)rs->flow_refused);
+		kv(o, "fragment_refused", "%llu",
+		    (unsigned long long)rs->fragment_refused);
+	}
 	counters(o, si, true);
 	drops(o, si->drops);
 }

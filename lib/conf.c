@@ -1099,10 +1099,10 @@ static const struct setting settings[S__COUNT] = {
 	[S_HOST_SPECIFIC] = { "HostSpecific", R_RELAY, 1, 1, false,
 	    set_host_specific },
 	[S_SERVED] = { "ServedPrefix", R_RELAY, 1, 1, true, set_served },
-	[S_ALLOW_UNFW] = { "AllowUnfirewalled", R_CLIENT, 1, 1, false,
+	[S_ALLOW_UNFW] = { "AllowUnfirewalled", R_CLIENT | R_RELAY, 1, 1, false,
 	    set_allow_unfw },
-	[S_DORMANT] = { "DormantAfter", R_CLIENT, 1, 1, false, set_dormant },
-	[S_EDGE_DIR] = { "EdgePolicyDir", R_CLIENT, 1, 1, false,
+	[S_DORMANT] = { "DormantAfter", R_CLIENT | R_RELAY, 1, 1, false, set_dormant },
+	[S_EDGE_DIR] = { "EdgePolicyDir", R_CLIENT | R_RELAY, 1, 1, false,
 	    set_edge_dir },
 	[S_INTRANET] = { "IntranetPrefix", R_CLIENT | R_RELAY, 1, 1, true,
 	    set_intranet },
@@ -1316,6 +1316,8 @@ roles_text(unsigned roles)
 static int
 check_relay_role(struct sw_conf *c, char err[static SW_CONF_ERR_MAX])
 {
+	static const unsigned hsr_only[] = { S_ALLOW_UNFW, S_DORMANT,
+	    S_EDGE_DIR };
 	const char *ra = settings[S_RELAY_ADDR].name;
 	uint8_t pfx[16] = { 0 };
 
@@ -1341,6 +1343,15 @@ check_relay_role(struct sw_conf *c, char err[static SW_CONF_ERR_MAX])
 		}			/* else ::/0, as sw_conf_init left it */
 		c->n_served = 1;
 	}
+	/* Issue 10 item 16: the host's security model is for a relay that
+	 * is a Teredo interface of the host; a public relay routes for hosts
+	 * that keep their own firewalls. */
+	for (size_t i = 0; !c->host_specific && i < sizeof hsr_only /
+	    sizeof hsr_only[0]; i++)
+		if ((c->seen & SEEN(hsr_only[i])) != 0)
+			return file_error(settings[hsr_only[i]].name, err,
+			    "only for Role client, or Role relay with "
+			    "HostSpecific yes");
 	if ((c->seen & SEEN(S_BIND_PORT)) == 0)
 		c->bind_port = RELAY_PORT_DEFAULT;
 	return 0;

@@ -125,7 +125,9 @@
 	/* [harden]: a non-first fragment from an unsolicited source */ \
 	X(FRAGMENT_UNSOLICITED, "fragment-unsolicited") \
 	/* [harden]: inbound ping tests over budget (per mapping, IPv4, all) */ \
-	X(INBOUND_LIMITED, "inbound-resolution-limited")
+	X(INBOUND_LIMITED, "inbound-resolution-limited") \
+	/* [harden]: a host-specific relay stopped (no firewall, item 16) */ \
+	X(RELAY_STOPPED,   "relay-stopped")
 
 enum sw_drop {
 #define SW_DROP_ENUM(name, str) SW_DROP_##name,

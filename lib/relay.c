@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "addr.h"
+#include "edge.h"
+#include "flow.h"
 #include "peer.h"
 #include "quota.h"
 #include "ratelimit.h"
@@ -46,6 +48,15 @@ struct sw_relay {
 	struct sw_tb bubble_tb;		/* all bubbles */
 	sw_time sweep_next;
 	uint32_t sweep_at;		/* slot cursor */
+	/* host_guard (relay.h) */
+	bool running;
+	bool dormant;
+	bool listening;			/* a granted listener exists */
+	sw_time active;			/* idle since (dormancy clock) */
+	sw_time last_data;		/* SW_TIME_NEVER: none */
+	struct sw_edge edge;		/* granted ports */
+	struct sw_flow_table *flows;	/* what the host's applications
+					   opened; NULL without host_guard */
 };
 
 void
@@ -71,6 +82,7 @@ sw_relay_conf_default(struct sw_relay_conf *conf)
 	conf->bubble_rate.burst = 20;
 	conf->bubble_rate_total.interval = SW_MSEC;	/* 1000/s */
 	conf->bubble_rate_total.burst = 200;
+	conf->flows = 4096;
 }
 
 static bool
@@ -114,6 +126,8 @@ sw_relay_new(struct sw_relay **out, const struct sw_relay_conf *conf,
 	    conf->bubble_rate_total.interval == 0 ||
 	    conf->bubble_rate_total.burst == 0)
 		return -EINVAL;
+	if (conf->host_guard && conf->flows == 0)
+		return -EINVAL;
 	if (conf->retry_interval == 0 || conf->valid == 0 ||
 	    conf->retries > 250 || conf->capacity > (UINT32_C(1) << 24))
 		return -EINVAL;
@@ -150,10 +164,21 @@ sw_relay_new(struct sw_relay **out, const struct sw_relay_conf *conf,
 		sw_relay_free(r);
 		return err;
 	}
+	if (conf->host_guard &&
+	    (err = sw_flow_table_new(&r->flows, conf->flows, rng)) != 0) {
+		sw_relay_free(r);
+		return err;
+	}
 	r->sweep_next = SW_TIME_NEVER;
+	/* Fail closed: the host's relay carries nothing until the daemon
+	 * says its firewall holds (sw_relay_start). */
+	r->running = !conf->host_guard;
+	r->active = 0;
+	r->last_data = SW_TIME_NEVER;
 	r->memsize = sizeof *r + sw_timerq_memsize(&r->timers) +
 	    sw_peer_table_memsize(r->peers) +
-	    sw_quota_memsize(r->trusted_q);
+	    sw_quota_memsize(r->trusted_q) +
+	    (r->flows != NULL ? sw_flow_table_memsize(r->flows) : 0);
 	*out = r;
 	return 0;
 }
@@ -167,6 +192,7 @@ sw_relay_free(struct sw_relay *r)
 	sw_timerq_free(&r->timers);
 	sw_quota_free(r->trusted_q);
 	sw_rl_free(r->bubble_rl);
+	sw_flow_table_free(r->flows);
 	free(r);
 }
 
@@ -180,6 +206,23 @@ sw_relay_status(const struct sw_relay *r, struct sw_relay_status *st)
 	st->queued_bytes = sw_peer_queue_total(r->peers);
 	st->memsize = r->memsize;
 	st->stats = r->stats;
+	st->running = r->running;
+	st->dormant = r->dormant;
+	st->listening = r->listening;
+	st->flows = r->flows != NULL ? sw_flow_count(r->flows) : 0;
+	st->last_data = r->last_data;
+}
+
+/* When dormancy is due (relay.h), or SW_TIME_NEVER. */
+static sw_time
+dormant_due(const struct sw_relay *r)
+{
+	if (!r->conf.host_guard || r->conf.dormant_after == 0 ||
+	    !r->running || r->dormant || r->listening)
+		return SW_TIME_NEVER;
+	if (r->active > SW_TIME_NEVER - r->conf.dormant_after)
+		return SW_TIME_NEVER;
+	return r->active + r->conf.dormant_after;
 }
 
 sw_time
@@ -187,7 +230,11 @@ sw_relay_next_deadline(const struct sw_relay *r)
 {
 	sw_time t = sw_timerq_next(&r->timers);
 
-	return r->n_trusted > 0 && r->sweep_next < t ? r->sweep_next : t;
+	if (r->n_trusted > 0 && r->sweep_next < t)
+		t = r->sweep_next;
+	if (dormant_due(r) < t)
+		t = dormant_due(r);
+	return t;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -255,6 +302,145 @@ drop_peer(struct sw_relay *r, struct sw_peer *p, struct sw_actions *acts)
 {
 	untrust(r, p);
 	sw_peer_remove(r->peers, p, acts->drops);
+}
+
+/* Every peer and its queue dropped, every flow forgotten (stop,
+ * dormancy).  Their timer records are skipped when they come due. */
+static void
+forget_all(struct sw_relay *r, struct sw_actions *acts)
+{
+	struct sw_peer *p;
+
+	while ((p = sw_peer_lru(r->peers)) != NULL)
+		drop_peer(r, p, acts);
+	if (r->flows != NULL)
+		sw_flow_clear(r->flows);
+}
+
+/* ---- the host's guard (host_guard, relay.h) ------------------------------
+ *
+ * r->flows holds the flows the host's applications opened (flow.h), and
+ * beside them one "address" entry per remote the applications sent to
+ * (protocol 44, ports 0: no upper layer is ever 44, the walk passes
+ * Fragment headers), which is what a non-first fragment, with no ports
+ * to judge it by, needs.  Only the host fills the table (sw_relay_send),
+ * so a peer can neither open nor evict an entry of its own.
+ */
+static void
+addr_key(const uint8_t remote[16], struct sw_flow *f)
+{
+	memset(f, 0, sizeof *f);
+	memcpy(f->remote, remote, 16);
+	f->proto = SW_NH_FRAGMENT;
+}
+
+/* The host sent ip (from one of its served addresses): what it opens. */
+static void
+note_sent(struct sw_relay *r, const struct sw_ip6_view *ip)
+{
+	struct sw_flow f;
+
+	if (r->flows == NULL || !SW_DEFENCE(HSR_GUARD) ||
+	    sw_check_dst_served(ip->src, r->conf.served, r->conf.n_served) !=
+	    SW_DROP_NONE || !sw_flow_outbound(ip, &f))
+		return;
+	sw_flow_note(r->flows, &f);
+	addr_key(ip->dst, &f);
+	sw_flow_note(r->flows, &f);
+}
+
+/* A data packet was carried (dormancy, status). */
+static void
+note_data(struct sw_relay *r, sw_time now)
+{
+	r->last_data = now;
+	r->active = now;
+	r->dormant = false;
+}
+
+/*
+ * HARD-2, CVE-2006-6265 for the host behind its own relay: a packet from
+ * a Teredo peer reaches the host when it belongs to a flow the host's
+ * applications opened, or else when sw_edge_check() grants it; a
+ * non-first fragment only from a peer they sent to.  True (counted) when
+ * refused.
+ */
+static bool
+host_refused(struct sw_relay *r, const struct sw_ip6_view *ip,
+    struct sw_actions *acts)
+{
+	struct sw_flow f;
+	enum sw_drop why;
+
+	if (r->flows == NULL || !SW_DEFENCE(HSR_GUARD))
+		return false;
+	switch (sw_flow_inbound(ip, &f)) {
+	case SW_FLOW_IN_FRAGMENT:
+		addr_key(ip->src, &f);
+		if (sw_flow_open(r->flows, &f))
+			return false;
+		r->stats.fragment_refused++;
+		sw_actions_drop(acts, SW_DROP_FRAGMENT_UNSOLICITED);
+		return true;
+	case SW_FLOW_IN_FLOW:
+		if (sw_flow_open(r->flows, &f))
+			return false;
+		break;
+	default:
+		break;
+	}
+	if ((why = sw_edge_check(&r->edge, ip)) == SW_DROP_NONE)
+		return false;
+	r->stats.flow_refused++;
+	sw_actions_drop(acts, why);
+	return true;
+}
+
+void
+sw_relay_start(struct sw_relay *r, sw_time now)
+{
+	if (r->running)
+		return;
+	r->running = true;
+	r->dormant = false;
+	r->active = now;		/* idle from now on at the earliest */
+}
+
+void
+sw_relay_stop(struct sw_relay *r, struct sw_actions *acts)
+{
+	if (!r->running)
+		return;
+	forget_all(r, acts);
+	r->running = false;
+}
+
+void
+sw_relay_set_edge(struct sw_relay *r, const struct sw_edge *e)
+{
+	r->edge = *e;
+	/* a corrupt count must not make sw_edge_has() read past the end */
+	if (r->edge.n_tcp > SW_EDGE_MAX_PORTS)
+		r->edge.n_tcp = SW_EDGE_MAX_PORTS;
+	if (r->edge.n_udp > SW_EDGE_MAX_PORTS)
+		r->edge.n_udp = SW_EDGE_MAX_PORTS;
+}
+
+void
+sw_relay_set_listening(struct sw_relay *r, sw_time now, bool granted)
+{
+	if (r->listening && !granted && r->active < now)
+		r->active = now;
+	r->listening = granted;
+}
+
+/* Idle (relay.h): forget every peer and flow. */
+static void
+enter_dormant(struct sw_relay *r, struct sw_actions *acts)
+{
+	forget_all(r, acts);
+	r->dormant = true;
+	r->stats.dormancies++;
 }
 
 /* The live untrusted peer a record stands for, or NULL when stale. */
@@ -591,6 +777,10 @@ sw_relay_send(struct sw_relay *r, sw_time now, const uint8_t *pkt,
 	enum sw_drop why = SW_DROP_NONE;
 	size_t plen;
 
+	if (!r->running) {
+		sw_actions_drop(acts, SW_DROP_RELAY_STOPPED);
+		return;
+	}
 	if (sw_ip6_parse(pkt, len, &ip, &why) != 0) {
 		sw_actions_drop_if(acts, why);			/* D2 */
 		return;
@@ -602,6 +792,9 @@ sw_relay_send(struct sw_relay *r, sw_time now, const uint8_t *pkt,
 		return;
 	}
 	plen = SW_IP6_HLEN + (size_t)ip.plen;		/* no trailing bytes */
+	note_sent(r, &ip);				/* host_guard */
+	if (!sw_ip6_is_bubble(&ip))
+		note_data(r, now);
 
 	p = sw_peer_lookup(r->peers, ip.dst);
 	if (p != NULL && peer_valid(r, p, now)) {	/* REL-TX-2 */
@@ -666,6 +859,10 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
 	struct sw_peer *p;
 	enum sw_drop why = SW_DROP_NONE;
 
+	if (!r->running) {
+		sw_actions_drop(acts, SW_DROP_RELAY_STOPPED);
+		return;
+	}
 	if (sw_wire_parse(buf, len, &v, &why) != 0 ||	/* D1, D2 */
 	    sw_ip6_parse(v.ip6, v.ip6_len, &ip, &why) != 0) {
 		sw_actions_drop_if(acts, why);
@@ -707,8 +904,12 @@ sw_relay_input(struct sw_relay *r, sw_time now, const struct sw_v4ep *from,
 	}
 	if (sw_actions_drop_if(acts, check_dst(r, &ip)))
 		return;
-	if (emit(r, acts, SW_ACT_DELIVER, NULL, v.ip6, v.ip6_len))
+	if (host_refused(r, &ip, acts))				/* item 16 */
+		return;
+	if (emit(r, acts, SW_ACT_DELIVER, NULL, v.ip6, v.ip6_len)) {
 		r->stats.to_native++;
+		note_data(r, now);
+	}
 }
 
 /* ---- timers --------------------------------------------------------------- */
@@ -783,6 +984,9 @@ sw_relay_tick(struct sw_relay *r, sw_time now, struct sw_actions *acts)
 {
 	struct sw_timerq_ent t;
 
+	/* Stopped, there is no peer: the records left are skipped. */
+	if (dormant_due(r) <= now)
+		enter_dormant(r, acts);
 	if (r->n_trusted > 0 && r->sweep_next <= now)
 		sweep(r, now, acts);
 	while (sw_timerq_next(&r->timers) <= now &&

@@ -118,6 +118,35 @@
  *    SRV-OP-3; any other port: LOOP), so a packet that looped back to the
  *    relay dies at the first check.
  *
+ * The host-specific relay's security model (issue 10 item 16; guard:
+ * HARD-2/3, CVE-2006-6265), with conf.host_guard: its tunnel is a Teredo
+ * interface of the host, so it gets the client's rules.
+ *
+ *  - Stopped until told the host's firewall holds: sw_relay_new() makes
+ *    it stopped, sw_relay_start() runs it, sw_relay_stop() stops it
+ *    again (every peer and queue dropped, flows forgotten).  While
+ *    stopped, sw_relay_send() and sw_relay_input() drop everything:
+ *    RELAY_STOPPED.  (Without host_guard a relay starts running.)
+ *  - SW_DEFENCE(HSR_GUARD): a packet from a Teredo peer is delivered to
+ *    the host only when it belongs to a flow the host's applications
+ *    opened (flow.h: what the host sends through sw_relay_send() from a
+ *    served address, not what its kernel answers by itself: one echo
+ *    reply must not open every port to a peer), or else when
+ *    sw_edge_check() passes it with the ports of sw_relay_set_edge()
+ *    (echo requests, NS/NA, TCP/UDP to a granted listener's port); a
+ *    non-first fragment only from a peer the host's applications sent
+ *    to.  Else EDGE_NOT_GRANTED (stats.flow_refused) or
+ *    FRAGMENT_UNSOLICITED (stats.fragment_refused), after every other
+ *    check.  The peer entry (D19) is no solicitation: the host's kernel
+ *    makes one when it answers anyone's ping.
+ *  - Dormancy (conf.dormant_after > 0): no granted listener
+ *    (sw_relay_set_listening) and no data packet carried either way for
+ *    dormant_after (bubbles do not count): every peer and its queue is
+ *    dropped and the flows are forgotten, so that no Teredo client
+ *    reaches the host through its relay until the host sends again.
+ *    The address is the host's native one: nothing to deprecate, no NAT
+ *    mapping to let lapse.  The next data packet ends it.
+ *
  * Every discard is counted by reason in acts->drops.  Nothing is
  * allocated after sw_relay_new().
  */
@@ -127,6 +156,7 @@
 #include "sw.h"
 #include "action.h"
 #include "check.h"
+#include "edge.h"
 #include "ratelimit.h"
 
 #define SW_RELAY_MAX_SERVED 16
@@ -177,6 +207,12 @@ struct sw_relay_conf {
 	struct sw_v4_net intranet[SW_RELAY_MAX_INTRANET];	/* HARD-4:
 					   never bubbled, never trusted */
 	unsigned n_intranet;
+	/* issue 10 item 16: the host-specific relay's security model */
+	bool host_guard;		/* the host's guard (above): false;
+					   the daemon sets it for HostSpecific */
+	uint32_t flows;			/* flows the host opened: 4096 */
+	sw_time dormant_after;		/* idle time before dormancy; 0:
+					   never (host_guard only) */
 };
 
 struct sw_relay_stats {
@@ -213,6 +249,12 @@ struct sw_relay_stats {
 	uint64_t swept;			/* stale trusted entries removed */
 	uint64_t tick_deferred;		/* ticks ended with work left due
 					   (no room in the action list) */
+	/* host_guard */
+	uint64_t flow_refused;		/* deliveries outside the host's
+					   flows and grants */
+	uint64_t fragment_refused;	/* non-first fragments from peers the
+					   host's applications never sent to */
+	uint64_t dormancies;		/* times dormancy began */
 };
 
 struct sw_relay_status {
@@ -222,6 +264,12 @@ struct sw_relay_status {
 	size_t queued_bytes;
 	size_t memsize;			/* bytes allocated, constant */
 	struct sw_relay_stats stats;
+	bool running;			/* not stopped */
+	bool dormant;			/* host_guard: forgot all (above) */
+	bool listening;			/* a granted listener exists */
+	uint32_t flows;			/* flows the host opened */
+	sw_time last_data;		/* last data packet carried, or
+					   SW_TIME_NEVER */
 };
 
 struct sw_relay;
@@ -232,7 +280,8 @@ void sw_relay_conf_default(struct sw_relay_conf *conf);
 /*
  * 0, -EINVAL (bubble_src unspecified, multicast, link-local or Teredo; no
  * served range or more than SW_RELAY_MAX_SERVED; a zero interval; a table
- * size sw_peer_table_new refuses; n_own > SW_RELAY_MAX_OWN) or -ENOMEM.  rng draws the peer table's
+ * size sw_peer_table_new refuses; n_own > SW_RELAY_MAX_OWN; host_guard
+ * with flows 0) or -ENOMEM.  rng draws the peer table's
  * hash key.
  */
 int sw_relay_new(struct sw_relay **out, const struct sw_relay_conf *conf,
@@ -242,6 +291,19 @@ void sw_relay_free(struct sw_relay *r);
 /* An IPv6 packet (pkt, len) from the native side for a Teredo address. */
 void sw_relay_send(struct sw_relay *r, sw_time now, const uint8_t *pkt,
     size_t len, struct sw_actions *acts);
+
+/* Run (host_guard: the host's firewall holds, or the operator chose to
+ * run without one), or stop (peers, queues and flows dropped; RELAY_STOPPED
+ * for everything until started again). */
+void sw_relay_start(struct sw_relay *r, sw_time now);
+void sw_relay_stop(struct sw_relay *r, struct sw_actions *acts);
+
+/* host_guard: the ports with a granted listener (copied). */
+void sw_relay_set_edge(struct sw_relay *r, const struct sw_edge *e);
+
+/* host_guard: whether any granted listener exists (no dormancy while one
+ * does; losing the last one restarts the idle clock). */
+void sw_relay_set_listening(struct sw_relay *r, sw_time now, bool granted);
 
 /* A UDP datagram received from `from` on the relay's service port. */
 void sw_relay_input(struct sw_relay *r, sw_time now,

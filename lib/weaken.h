@@ -56,6 +56,9 @@
  *			accept_redirects and autoconf off, and the firewall's
  *			drop of RS, RA and redirects from it (ICMPv6 errors
  *			only as related)
+ *	hsr-guard	host-specific relay: the core's per-flow edge check on
+ *			what Teredo peers send the host (the firewall table
+ *			stays: run with AllowUnfirewalled to see the attack)
  */
 #ifndef SW_WEAKEN_H
 #define SW_WEAKEN_H
@@ -114,6 +117,9 @@
 #ifndef SW_WEAKEN_TUN_RA
 #define SW_WEAKEN_TUN_RA 0
 #endif
+#ifndef SW_WEAKEN_HSR_GUARD
+#define SW_WEAKEN_HSR_GUARD 0
+#endif
 
 /* True unless this test build compiled the defence out. */
 #define SW_DEFENCE(name) (!SW_WEAKEN_##name)
@@ -126,6 +132,7 @@
 	SW_WEAKEN_RELAY_MAPPING || SW_WEAKEN_RELAY_BUBBLE || \
 	SW_WEAKEN_RELAY_TICK || SW_WEAKEN_SERVER_RS_TOTAL || \
 	SW_WEAKEN_CLIENT_PEERS || SW_WEAKEN_CLIENT_INBOUND || \
-	SW_WEAKEN_CLIENT_REFLECT || SW_WEAKEN_FLOW || SW_WEAKEN_TUN_RA)
+	SW_WEAKEN_CLIENT_REFLECT || SW_WEAKEN_FLOW || SW_WEAKEN_TUN_RA || \
+	SW_WEAKEN_HSR_GUARD)
 
 #endif /* SW_WEAKEN_H */

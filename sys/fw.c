@@ -93,6 +93,7 @@ struct sys_fw {
 	char			 table[NFT_TABLE_MAXNAMELEN];
 	char			 ifnames[SYS_FW_MAX_IFNAMES][IFNAMSIZ];
 	unsigned		 n_ifnames;
+	bool			 keep_p41;
 	unsigned		 rules[FW_NCHAINS];	/* as installed */
 	char			*sbuf;
 	char			*rbuf;
@@ -602,8 +603,8 @@ open_chain(struct fw_batch *bt, enum fw_chain chain, int hook)
 
 /* Chain input: IPv4 protocol 41 to the host dropped (first: on whatever
  * interface it comes) unless a decapsulating interface is configured (then
- * its IPv6 side is one of the ifnames, covered by edge); every tunnel
- * interface into edge. */
+ * its IPv6 side is one of the ifnames, covered by edge) or the host has
+ * native IPv6 (keep_p41); every tunnel interface into edge. */
 static void
 open_input(struct fw_batch *bt)
 {
@@ -611,7 +612,7 @@ open_input(struct fw_batch *bt)
 	struct fw_rule	 b;
 	unsigned	 i;
 
-	if (fw->n_ifnames == 1) {
+	if (fw->n_ifnames == 1 && !fw->keep_p41) {
 		rule_new(&b);
 		rb_meta_u8(&b, NFT_META_NFPROTO, NFPROTO_IPV4);
 		rb_meta_u8(&b, NFT_META_L4PROTO, IPPROTO_IPV6);
@@ -768,6 +769,7 @@ sys_fw_open(struct sys_fw **out, const struct sys_fw_conf *c, char *err,
 	for (i = 0; i < c->n_ifnames; i++)
 		(void)snprintf(fw->ifnames[i], IFNAMSIZ, "%s", c->ifnames[i]);
 	fw->n_ifnames = c->n_ifnames;
+	fw->keep_p41 = c->keep_p41;
 
 	if ((rc = fw_socket(&fw->nl, &fw->portid)) < 0) {
 		fw_reason(err, errlen, "nftables: cannot open a netlink "

@@ -16,7 +16,7 @@
  *             nd_dropped
  *     chain input   { type filter hook input priority -10; policy accept
  *       meta nfproto ipv4 meta l4proto 41 counter p41_dropped drop
- *                                                     (only n_ifnames == 1)
+ *                                (only n_ifnames == 1 and not keep_p41)
  *       iifname <ifname> jump edge                    (each ifname)
  *     }
  *     chain forward { type filter hook forward priority -10; policy accept
@@ -49,6 +49,7 @@
 #ifndef SW_SYS_FW_H
 #define SW_SYS_FW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,9 @@ struct sys_fw_conf {
 					/* [0]: Teredo tunnel; then the
 					   Protocol41Interface names */
 	unsigned	 n_ifnames;
+	bool		 keep_p41;	/* no protocol-41 rule: a host-specific
+					   relay's host is dual-stack, maybe
+					   over 6in4 */
 };
 
 /* A granted cgroup: cgroup2 id (sys_cgroup_id) and its level (depth below

@@ -173,7 +173,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c.own[1] = SW_IP4(198, 51, 100, 1);
 		c.n_own = 2;
 	}
-	if (sw_relay_new(&r, &c, &rng) != 0)
+	if ((data[0] & 8) != 0) {	/* a host-specific relay's guard */
+		static const uint16_t tcp[] = { 22 }, udp[] = { 53 };
+		struct sw_edge e;
+
+		c.host_guard = true;
+		c.flows = 16;
+		c.dormant_after = 5 * SW_SEC;
+		if (sw_relay_new(&r, &c, &rng) != 0)
+			__builtin_trap();
+		(void)sw_edge_set(&e, tcp, 1, udp, 1);
+		sw_relay_set_edge(r, &e);
+		sw_relay_start(r, now);
+	} else if (sw_relay_new(&r, &c, &rng) != 0)
 		__builtin_trap();
 	sw_relay_status(r, &st0);
 	data++;
@@ -219,6 +231,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		require(st.queued_bytes <= c.queue_total_bytes);
 		require(st.timers <= 2 * c.capacity);
 		require(st.memsize == st0.memsize);
+		require(st.flows <= c.flows);
 		require(!SW_DEFENCE(RELAY_PEERS) ||
 		    st.stats.evicted_trusted == 0);
 	}

@@ -547,14 +547,19 @@ lab_config() {
 		echo "Role $role"
 		echo "InterfaceName $ifname"
 		echo "AddressPolicy lab"
-		local l has_dir=
+		local l has_dir= guarded=
+		[ "$role" = client ] && guarded=1
 		for l in "$@"; do
 			echo "$l"
-			case $l in EdgePolicyDir*) has_dir=1 ;; esac
+			case $l in
+			EdgePolicyDir*) has_dir=1 ;;
+			"HostSpecific yes") guarded=1 ;;
+			esac
 		done
-		# A client's edge policy of its own (nothing granted until a
-		# test says so), never the host's /etc/shipworm/edge.d.
-		if [ "$role" = client ] && [ -z "$has_dir" ]; then
+		# A client's (or host-specific relay's) edge policy of its own
+		# (nothing granted until a test says so), never the host's
+		# /etc/shipworm/edge.d.
+		if [ -n "$guarded" ] && [ -z "$has_dir" ]; then
 			LAB_EDGE_DIR[$name]="$LAB_DIR/$name.edge.d"
 			mkdir -p "${LAB_EDGE_DIR[$name]}"
 			echo "EdgePolicyDir ${LAB_EDGE_DIR[$name]}"

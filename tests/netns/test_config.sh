@@ -87,6 +87,9 @@ bad wrong-role "Role client\nServerAddress 192.0.2.10\nServerBindAddress 192.0.2
 bad server-missing-bind "Role server\n$LAB" "" "ServerBindAddress:" "missing"
 good relay-lab "Role relay\nRelayAddress 2001:db8:6::3\n$LAB"
 good relay-host-specific "Role relay\nRelayAddress 2001:db8:6::4\nHostSpecific yes\n$LAB"
+good relay-host-specific-guard "Role relay\nRelayAddress 2001:db8:6::4\nHostSpecific yes\nAllowUnfirewalled yes\nDormantAfter 60\n$LAB"
+bad relay-public-unfirewalled "Role relay\nRelayAddress 2001:db8:6::3\nAllowUnfirewalled yes\n$LAB" \
+    "" "AllowUnfirewalled:" "Role relay with HostSpecific yes"
 bad relay-missing-address "Role relay\n$LAB" "" "RelayAddress:" "missing"
 bad relay-teredo-address "Role relay\nRelayAddress 2001:0:c000:20a::1\n$LAB" \
     "" "RelayAddress:" "Teredo"

@@ -22,17 +22,24 @@
 # 4. HSR-4: hsr does not relay for others: a packet from the client to
 #    another native address, sent to hsr's UDP port, is dropped
 #    (destination-not-served).
+# 5. The host's security model (issue 10 item 16): hsr's tunnel is a
+#    Teredo interface of the host.  With a table of the firewall's name in
+#    the way, hsr stays down (state stopped, link down, no 2001::/32
+#    route); once it is gone, the table is made and verified and hsr comes
+#    up.  From the client that pinged it: a listener hsr's edge policy
+#    grants (cgroup) answers, one started by hand does not
+#    (drop.edge-not-granted), nor does a UDP port.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/netns/tap.sh
 . "$HERE/tap.sh"
 B=${1:-build/default}
-tap_require ip nft python3 ping tshark
+tap_require ip nft python3 ping tshark nsenter
 tap_require_bins "$B"
 # shellcheck source=tests/netns/lab.sh
 . "$HERE/lab.sh"
 
-PLAN=17
+PLAN=25
 PREFIX="swhs$$"
 lab_init "$PREFIX"
 trap 'show_logs; lab_cleanup' EXIT
@@ -58,9 +65,36 @@ lab_config hsr relay "RelayAddress $HSR6" "HostSpecific yes" \
 lab_config cl client "ServerAddress 192.0.2.10" >/dev/null
 HTUN=$(lab_ifname hsr)
 
+# 5. listeners on hsr (its policy is read at start): 8081 in a cgroup
+# the edge policy allows, 8080 and
+# UDP 5300 started by hand (no grant)
+LISTEN='
+import socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", int(sys.argv[1]))); s.listen(64); time.sleep(3600)'
+UDPLISTEN='
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", int(sys.argv[1])))
+while True:
+    d, a = s.recvfrom(2048); s.sendto(d, a)'
+lab_cgroup_make web
+lab_edge_policy hsr "$(lab_cgroup_rule web)"
+lab_granted hsr web python3 -c "$LISTEN" 8081
+lab_run hsr python3 -c "$LISTEN" 8080
+lab_run hsr python3 -c "$UDPLISTEN" 5300
+# 5. no firewall table, no interface: a table of its name is in the way
+FWT="shipworm_$HTUN"
+lab_exec hsr nft add table inet "$FWT"
 lab_daemon srv srv
 lab_daemon rly rly
 lab_daemon hsr hsr
+wait_for 5 status_is hsr hsr firewall missing
+is "5. hsr without its firewall table: stopped, link down, no 2001::/32 route" \
+    "$(sj hsr hsr state) $(lab_exec hsr ip -o link show dev "$HTUN" | grep -c ',UP') $(lab_exec hsr ip -6 route show 2001::/32 | wc -l)" \
+    "stopped 0 0"
+lab_exec hsr nft delete table inet "$FWT"
 if wait_for 5 status_is srv srv state serving &&
     wait_for 5 status_is rly rly state relaying &&
     wait_for 5 status_is hsr hsr state relaying; then
@@ -75,6 +109,12 @@ is "hsr status: host_specific yes, relay_address $HSR6, serves only that" \
 is "hsr: 2001::/32 routed to its own tunnel $HTUN" \
     "$(lab_exec hsr ip -6 route show 2001::/32 | awk '{print $1, $2, $3}')" \
     "2001::/32 dev $HTUN"
+is "5. ... then the table is made and verified: firewall active, table inet $FWT" \
+    "$(sj hsr hsr firewall) $(lab_exec hsr nft list tables | grep -c "^table inet $FWT\$")" \
+    "active 1"
+
+check "5. hsr grants the listener on 8081 only: edge_ports tcp/8081" \
+    wait_for 5 status_is hsr hsr edge_ports tcp/8081
 
 # Everything the public relay's host sees from now on.
 CAPW="$LAB_DIR/rly-wan.pcapng" CAP6="$LAB_DIR/rly-six.pcapng"
@@ -108,6 +148,33 @@ check "hsr sent direct bubbles too (HSR-5): $(cnt hsr hsr bubbles_sent) bubbles 
     test "$(cnt hsr hsr bubbles_sent)" -ge 4
 check "hsr carried both ways: $(cnt hsr hsr to_clients) to clients, $(cnt hsr hsr to_native) to the host" \
     test "$(cnt hsr hsr to_clients)" -ge 6 -a "$(cnt hsr hsr to_native)" -ge 6
+# 5. the client pinged hsr (its kernel answered: no solicitation)
+CONNECT='
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM); s.settimeout(3)
+try:
+    s.connect((sys.argv[1], int(sys.argv[2]))); print("connected")
+except Exception as e:
+    print("refused" if isinstance(e, ConnectionRefusedError) else "timeout")'
+UDPASK='
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(b"hello", (sys.argv[1], int(sys.argv[2])))
+try:
+    s.recvfrom(100); print("answered")
+except Exception:
+    print("timeout")'
+is "5. the client reaches hsr's granted listener (8081) through hsr" \
+    "$(lab_exec cl python3 -c "$CONNECT" "$HSR6" 8081)" connected
+e0=$(cnt hsr hsr drop.edge-not-granted)
+is "5. ... but not the listener started by hand (8080), nor UDP 5300" \
+    "$(lab_exec cl python3 -c "$CONNECT" "$HSR6" 8080) $(lab_exec cl python3 -c "$UDPASK" "$HSR6" 5300)" \
+    "timeout timeout"
+e1=$(cnt hsr hsr drop.edge-not-granted)
+check "5. ... refused by hsr's engine and counted (drop.edge-not-granted $e0 -> $e1, flow_refused $(cnt hsr hsr flow_refused))" \
+    test "$e1" -gt "$e0" -a "$(cnt hsr hsr flow_refused)" -ge "$e1"
+is "5. hsr: the host's flows are counted, none refused as fragments" \
+    "$(test "$(cnt hsr hsr flows)" -ge 1 && echo flows) $(cnt hsr hsr fragment_refused)" "flows 0"
 # 4. HSR-4: not a relay for others.  A packet from the client's Teredo
 # address to n6 (native, not served by hsr), sent from the client's
 # service port (a raw socket: the daemon holds the port) so that the NAT
@@ -128,8 +195,8 @@ PY
 served_drop() { [ "$(cnt hsr hsr drop.destination-not-served)" -ge 1 ]; }
 check "HSR-4: a client's packet to another native host is refused (destination-not-served)" \
     wait_for 3 served_drop
-is "HSR-4: ... and only that (no other drop at hsr)" \
-    "$(lab_status hsr hsr --json | python3 -c 'import json,sys; print(sorted(k for k,v in json.load(sys.stdin).get("drops",{}).items() if v and k != "relay-destination-not-teredo"))')" \
+is "HSR-4: ... and only that (no other drop at hsr but section 5's)" \
+    "$(lab_status hsr hsr --json | python3 -c 'import json,sys; print(sorted(k for k,v in json.load(sys.stdin).get("drops",{}).items() if v and k not in ("relay-destination-not-teredo", "edge-not-granted")))')" \
     "['destination-not-served']"
 
 # 3. the public relay saw nothing
@@ -149,6 +216,8 @@ lab_kill "$HPID"
 check "hsr exits on SIGTERM" lab_wait_pid "$HPID" 5
 is "hsr's tunnel and route are gone" \
     "$(lab_exec hsr ip -o link show dev "$HTUN" 2>/dev/null | wc -l) $(lab_exec hsr ip -6 route show 2001::/32 | wc -l)" "0 0"
+is "5. ... and its firewall table with it" \
+    "$(lab_exec hsr nft list tables | grep -c "^table inet $FWT\$")" 0
 
 [ "$n" -eq "$PLAN" ] || diag "plan $PLAN, ran $n"
 exit $((failed > 0))

@@ -1058,7 +1058,8 @@ test_guard_settings(void **state)
 		{ S("AllowUnfirewalled yes"), "AllowUnfirewalled: ",
 		    "only for Role client" },
 		{ R("AllowUnfirewalled no"), "AllowUnfirewalled: ",
-		    "only for Role client" },
+		    "only for Role client, or Role relay with HostSpecific "
+		    "yes" },
 		/* DormantAfter */
 		{ C("DormantAfter -1"), "line 1: DormantAfter: ",
 		    "not a number" },
@@ -1069,7 +1070,8 @@ test_guard_settings(void **state)
 		{ C("DormantAfter 1\nDormantAfter 2"),
 		    "line 2: DormantAfter: ", "given twice" },
 		{ R("DormantAfter 60"), "DormantAfter: ",
-		    "only for Role client" },
+		    "only for Role client, or Role relay with HostSpecific "
+		    "yes" },
 		/* EdgePolicyDir */
 		{ C("EdgePolicyDir edge.d"), "line 1: EdgePolicyDir: ",
 		    "not an absolute path" },
@@ -1080,7 +1082,10 @@ test_guard_settings(void **state)
 		{ C("EdgePolicyDir /a\nEdgePolicyDir /b"),
 		    "line 2: EdgePolicyDir: ", "given twice" },
 		{ S("EdgePolicyDir /a"), "EdgePolicyDir: ",
-		    "only for Role client" },
+		    "only for Role client or relay" },
+		{ R("EdgePolicyDir /a"), "EdgePolicyDir: ",
+		    "only for Role client, or Role relay with HostSpecific "
+		    "yes" },
 		/* IntranetPrefix */
 		{ C("IntranetPrefix 10.0.0.0"), "line 1: IntranetPrefix: ",
 		    "not an IPv4 prefix" },
@@ -1194,6 +1199,12 @@ test_guard_settings(void **state)
 	assert_int_equal(c.intranet[2].plen, 1);
 	expect_ok(&c, R("IntranetPrefix 192.168.0.0/16"));	/* relay too */
 	assert_int_equal(c.n_intranet, 1);
+	/* a host-specific relay gets the client's model (issue 10 item 16) */
+	expect_ok(&c, R("HostSpecific yes\nAllowUnfirewalled yes\n"
+	    "DormantAfter 60\nEdgePolicyDir /e"));
+	assert_true(c.allow_unfirewalled);
+	assert_int_equal(c.dormant_after, 60);
+	assert_string_equal(c.edge_dir, "/e");
 	/* the same network under two lengths is two prefixes */
 	expect_ok(&c, C("IntranetPrefix 10.0.0.0/8\n"
 	    "IntranetPrefix 10.0.0.0/16"));
