@@ -54,6 +54,12 @@
  *			accept_redirects and autoconf off, and the firewall's
  *			drop of RS, RA and redirects from it (ICMPv6 errors
  *			only as related)
+ *	engine-user	the engine's user is _shipworm with a uid and gid of
+ *			its own (not nobody's, no other passwd entry's);
+ *			without it, nobody will do
+ *	edge-slots	the edge socket's connections bounded per uid, root's
+ *			never closed for another's (without it: the oldest
+ *			goes, whoever's)
  */
 #ifndef SW_WEAKEN_H
 #define SW_WEAKEN_H
@@ -112,6 +118,12 @@
 #ifndef SW_WEAKEN_TUN_RA
 #define SW_WEAKEN_TUN_RA 0
 #endif
+#ifndef SW_WEAKEN_ENGINE_USER
+#define SW_WEAKEN_ENGINE_USER 0
+#endif
+#ifndef SW_WEAKEN_EDGE_SLOTS
+#define SW_WEAKEN_EDGE_SLOTS 0
+#endif
 
 /* True unless this test build compiled the defence out. */
 #define SW_DEFENCE(name) (!SW_WEAKEN_##name)
@@ -124,6 +136,7 @@
 	SW_WEAKEN_RELAY_MAPPING || SW_WEAKEN_RELAY_BUBBLE || \
 	SW_WEAKEN_RELAY_TICK || SW_WEAKEN_SERVER_RS_TOTAL || \
 	SW_WEAKEN_CLIENT_PEERS || SW_WEAKEN_CLIENT_INBOUND || \
-	SW_WEAKEN_CLIENT_REFLECT || SW_WEAKEN_FLOW || SW_WEAKEN_TUN_RA)
+	SW_WEAKEN_CLIENT_REFLECT || SW_WEAKEN_FLOW || SW_WEAKEN_TUN_RA || \
+	SW_WEAKEN_ENGINE_USER || SW_WEAKEN_EDGE_SLOTS)
 
 #endif /* SW_WEAKEN_H */
