@@ -105,7 +105,8 @@ int
 guard_policy_load(const char *dir, struct sw_edge_policy *p,
     char err[static GUARD_ERR_MAX])
 {
-	char *names[SW_EDGE_MAX_RULES * 2], *buf = NULL;
+	char *names[SW_EDGE_MAX_RULES * 2], *buf = NULL, why[96];
+	struct stat st = { .st_mode = 0 };
 	size_t n = 0;
 	struct dirent *d;
 	DIR *dp;
@@ -119,6 +120,15 @@ guard_policy_load(const char *dir, struct sw_edge_policy *p,
 		(void)snprintf(err, GUARD_ERR_MAX, "%s: %s", dir,
 		    strerror(errno));
 		return -1;
+	}
+	/* Issue 10 item 18: what may reach the host is root's to say, as
+	 * a key file is: no one else may write the directory (add a file)
+	 * or a file in it. */
+	if (fstat(dirfd(dp), &st) == -1 ||
+	    sys_file_trusted(&st, S_IWGRP | S_IWOTH, why, sizeof why) != 0) {
+		(void)snprintf(err, GUARD_ERR_MAX, "%s %s", dir,
+		    st.st_mode == 0 ? strerror(errno) : why);
+		goto out;
 	}
 	while ((d = readdir(dp)) != NULL) {
 		if (!policy_name(d->d_name))
@@ -145,12 +155,17 @@ guard_policy_load(const char *dir, struct sw_edge_policy *p,
 		ssize_t len;
 
 		(void)snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		if ((len = sys_read_small(path, O_NOFOLLOW, buf,
-		    GUARD_POLICY_FILE_MAX)) < 0) {
-			(void)snprintf(err, GUARD_ERR_MAX, "%s: %s", path,
-			    len == -EFBIG ? "file too large" :
-			    len == -EINVAL ? "not a regular file" :
-			    strerror((int)-len));
+		if ((len = sys_read_trusted(path, O_NOFOLLOW, S_IWGRP |
+		    S_IWOTH, buf, GUARD_POLICY_FILE_MAX, why,
+		    sizeof why)) < 0) {
+			if (len == -EACCES || len == -EPERM)
+				(void)snprintf(err, GUARD_ERR_MAX, "%s %s",
+				    path, why);
+			else
+				(void)snprintf(err, GUARD_ERR_MAX, "%s: %s",
+				    path, len == -EFBIG ? "file too large" :
+				    len == -EINVAL ? "not a regular file" :
+				    strerror((int)-len));
 			goto out;
 		}
 		if (sw_edge_policy_parse(p, path, buf, (size_t)len,
