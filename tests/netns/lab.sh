@@ -37,7 +37,8 @@
 #   lab_edge_policy NAME LINE...   append policy lines ("allow cgroup /x")
 #                             to client NAME's EdgePolicyDir (10-lab.conf)
 #   lab_cgroup_make CG        a cgroup2 group "/PREFIX-CG" (removed by the
-#                             cleanup); lab_cgroup_path CG prints that path
+#                             cleanup, with any cgroups made below it);
+#                             lab_cgroup_path CG prints that path
 #   lab_cgroup_rule CG [MODE] the policy line for it ("allow cgroup /...")
 #   lab_granted NS CG CMD...  CMD in namespace NS and cgroup CG, in the
 #                             background (PID recorded, in LAB_LAST_PID):
@@ -491,6 +492,9 @@ lab_cleanup() {
 	# a process cannot be removed): deepest first.
 	for ((i = ${#LAB_CGROUPS[@]} - 1; i >= 0; i--)); do
 		local cg=${LAB_CGROUPS[i]} k
+		# cgroups a test made below ours (without lab_cgroup_make)
+		[ -d "$cg" ] && find "$cg" -mindepth 1 -depth -type d \
+		    -exec rmdir {} + 2>/dev/null
 		for pid in $(cat "$cg/cgroup.procs" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null
 		done
