@@ -6,7 +6,8 @@
 #   make asan       unit tests under AddressSanitizer (+UBSan), clang
 #   make ubsan      unit tests under UndefinedBehaviorSanitizer, gcc
 #   make bench      build and run the micro-benchmarks in bench/
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (also the user _shipworm
+#                   when DESTDIR is empty)
 #
 # Objects go to $(O) (default build/default), so that gcc, clang and the
 # sanitizer builds live side by side.
@@ -72,7 +73,7 @@ FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(notdir $(FUZZ_SRC:.c=))
 
 .PHONY: demo lint-man all check fuzz fuzz-build fuzz-smoke asan ubsan bench bench-relay install \
-	uninstall clean deps check-pure
+	install-user uninstall clean deps check-pure
 
 all: $(LIB_A) $(PROGS) $(UNIT_BIN) $(SIMT_BIN) $(CONF_BIN) $(BENCH_BIN) \
 	$(NETNS_BIN)
@@ -201,6 +202,22 @@ install: $(LIB_A) $(PROGS)
 	install -m 0644 lib/*.h $(DESTDIR)$(PREFIX)/include/shipworm/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 0644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	$(if $(DESTDIR),,@$(MAKE) -s install-user)
+
+# The engine's user (shipwormd(8)): a system user and group of its own,
+# made once.  Skipped with DESTDIR: a package makes it in its maintainer
+# scripts.  `make uninstall` leaves it (files it owned may remain).
+install-user:
+	@if ! getent passwd _shipworm >/dev/null; then \
+	    if command -v adduser >/dev/null; then \
+	        adduser --system --group --no-create-home \
+	            --home /nonexistent --quiet _shipworm; \
+	    else \
+	        useradd --system --user-group --no-create-home \
+	            --home-dir /nonexistent --shell /usr/sbin/nologin \
+	            _shipworm; \
+	    fi && echo "made the system user _shipworm (the engine's)"; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/shipwormd $(DESTDIR)$(PREFIX)/sbin/shipworm

@@ -179,9 +179,10 @@ read_secret(const char *conf, const char *setting, const char *kf,
     char err[static CONFIG_ERR_MAX])
 {
 	uint8_t buf[SW_AUTH_KEY_MAX + 1];
+	char why[96];
 	struct stat st;
 	ssize_t n;
-	int fd;
+	int fd, r;
 
 	*key_len = 0;
 	fd = open(kf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
@@ -201,16 +202,11 @@ read_secret(const char *conf, const char *setting, const char *kf,
 		return fail(err, "%s: %s: '%s' is not a regular file", conf,
 		    setting, kf);
 	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+	if ((r = sys_file_trusted(&st, S_IRWXG | S_IRWXO, why,
+	    sizeof why)) != 0) {
 		close(fd);
-		return fail(err, "%s: %s: '%s' is accessible by group or "
-		    "others (mode %04o); it must be 0600 or stricter", conf,
-		    setting, kf, (unsigned)(st.st_mode & 07777));
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		close(fd);
-		return fail(err, "%s: %s: '%s' is owned by uid %u, not by "
-		    "root", conf, setting, kf, (unsigned)st.st_uid);
+		return fail(err, "%s: %s: '%s' %s%s", conf, setting, kf, why,
+		    r == -EACCES ? "; it must be 0600 or stricter" : "");
 	}
 	do
 		n = read(fd, buf, sizeof buf);

@@ -25,9 +25,11 @@
 #include "log.h"
 #include "os.h"
 #include "sockdiag.h"
+#include "weaken.h"
 
 struct guard_conn {
 	int fd;				/* -1: free */
+	uint32_t uid;			/* the peer's (SO_PEERCRED) */
 	sw_time deadline;
 	size_t len;
 	char req[GUARD_REQ_MAX];
@@ -78,6 +80,7 @@ struct guard {
 	int edge_fd;
 	bool edge_made;
 	struct guard_conn conns[GUARD_CONNS];
+	uint32_t conns_shed;		/* closed unserved to make room */
 	int ep;
 	uint32_t tag0;
 };
@@ -102,7 +105,8 @@ int
 guard_policy_load(const char *dir, struct sw_edge_policy *p,
     char err[static GUARD_ERR_MAX])
 {
-	char *names[SW_EDGE_MAX_RULES * 2], *buf = NULL;
+	char *names[SW_EDGE_MAX_RULES * 2], *buf = NULL, why[96];
+	struct stat st = { .st_mode = 0 };
 	size_t n = 0;
 	struct dirent *d;
 	DIR *dp;
@@ -116,6 +120,15 @@ guard_policy_load(const char *dir, struct sw_edge_policy *p,
 		(void)snprintf(err, GUARD_ERR_MAX, "%s: %s", dir,
 		    strerror(errno));
 		return -1;
+	}
+	/* Issue 10 item 18: what may reach the host is root's to say, as
+	 * a key file is: no one else may write the directory (add a file)
+	 * or a file in it. */
+	if (fstat(dirfd(dp), &st) == -1 ||
+	    sys_file_trusted(&st, S_IWGRP | S_IWOTH, why, sizeof why) != 0) {
+		(void)snprintf(err, GUARD_ERR_MAX, "%s %s", dir,
+		    st.st_mode == 0 ? strerror(errno) : why);
+		goto out;
 	}
 	while ((d = readdir(dp)) != NULL) {
 		if (!policy_name(d->d_name))
@@ -142,12 +155,17 @@ guard_policy_load(const char *dir, struct sw_edge_policy *p,
 		ssize_t len;
 
 		(void)snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		if ((len = sys_read_small(path, O_NOFOLLOW, buf,
-		    GUARD_POLICY_FILE_MAX)) < 0) {
-			(void)snprintf(err, GUARD_ERR_MAX, "%s: %s", path,
-			    len == -EFBIG ? "file too large" :
-			    len == -EINVAL ? "not a regular file" :
-			    strerror((int)-len));
+		if ((len = sys_read_trusted(path, O_NOFOLLOW, S_IWGRP |
+		    S_IWOTH, buf, GUARD_POLICY_FILE_MAX, why,
+		    sizeof why)) < 0) {
+			if (len == -EACCES || len == -EPERM)
+				(void)snprintf(err, GUARD_ERR_MAX, "%s %s",
+				    path, why);
+			else
+				(void)snprintf(err, GUARD_ERR_MAX, "%s: %s",
+				    path, len == -EFBIG ? "file too large" :
+				    len == -EINVAL ? "not a regular file" :
+				    strerror((int)-len));
 			goto out;
 		}
 		if (sw_edge_policy_parse(p, path, buf, (size_t)len,
@@ -537,6 +555,7 @@ listeners_update(struct guard *g, bool *changed)
 	e.listeners = count;
 	e.granted = count > 0;
 	e.forged = g->forged;
+	e.conns_shed = g->conns_shed;
 	e.cut = (uint8_t)((cut ? IPC_EDGE_CUT_LISTENERS : 0) |
 	    (g->tree_cut ? IPC_EDGE_CUT_TREE : 0));
 	if (memcmp(&e, &g->edge, sizeof e) != 0) {
@@ -618,7 +637,8 @@ edge_socket(struct guard *g, char err[static GUARD_ERR_MAX])
 	g->edge_made = true;
 	/* 0666: any local application may hand a socket; who it is
 	 * decides (SO_PEERCRED), not who may connect. */
-	if (chmod(g->edge_path, 0666) == -1 || listen(fd, GUARD_CONNS) == -1) {
+	if (chmod(g->edge_path, 0666) == -1 ||
+	    listen(fd, GUARD_ACCEPT_BURST) == -1) {
 		(void)snprintf(err, GUARD_ERR_MAX, "%s: %s", g->edge_path,
 		    strerror(errno));
 		close(fd);
@@ -648,16 +668,60 @@ conn_close(struct guard *g, struct guard_conn *c)
 	c->extra = false;
 }
 
+/*
+ * The slot for a new connection from uid (issue 10 item 17): a free one;
+ * else, when uid holds GUARD_CONNS_PER_UID already, its own oldest; else
+ * the oldest of another non-root uid.  Root's are never taken for
+ * another's, and a uid flooding connections only churns its own slots.
+ * -1: none (every other slot is root's): the new one is refused.
+ * Without SW_DEFENCE(EDGE_SLOTS): a free slot, else the oldest, whoever's.
+ */
+static int
+conn_slot(const struct guard *g, uint32_t uid)
+{
+	int free_slot = -1, own = -1, other = -1, oldest = 0;
+	unsigned n_own = 0;
+
+	for (unsigned i = 0; i < GUARD_CONNS; i++) {
+		const struct guard_conn *c = &g->conns[i];
+
+		if (c->fd == -1) {
+			if (free_slot == -1)
+				free_slot = (int)i;
+			continue;
+		}
+		if (c->deadline < g->conns[oldest].deadline ||
+		    g->conns[oldest].fd == -1)
+			oldest = (int)i;
+		if (c->uid == uid) {
+			n_own++;
+			if (own == -1 || c->deadline < g->conns[own].deadline)
+				own = (int)i;
+		} else if (c->uid != 0 && (other == -1 ||
+		    c->deadline < g->conns[other].deadline))
+			other = (int)i;
+	}
+	if (free_slot != -1 && (!SW_DEFENCE(EDGE_SLOTS) || uid == 0 ||
+	    n_own < GUARD_CONNS_PER_UID))
+		return free_slot;
+	if (!SW_DEFENCE(EDGE_SLOTS))
+		return oldest;
+	if (uid != 0 && n_own >= GUARD_CONNS_PER_UID)
+		return own;
+	return other;
+}
+
 void
 guard_edge_accept(struct guard *g, int ep, uint32_t tag0)
 {
 	g->ep = ep;
 	g->tag0 = tag0;
-	for (unsigned tries = 0; tries < GUARD_CONNS; tries++) {
+	for (unsigned tries = 0; tries < GUARD_ACCEPT_BURST; tries++) {
 		struct epoll_event ev = { .events = EPOLLIN };
-		struct guard_conn *c = &g->conns[0];
-		unsigned slot = 0;
-		int fd;
+		struct guard_conn *c;
+		struct ucred cr;
+		socklen_t len = sizeof cr;
+		int fd, slot;
 
 		fd = accept4(g->edge_fd, NULL, NULL,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -667,22 +731,24 @@ guard_edge_accept(struct guard *g, int ep, uint32_t tag0)
 				log_warn("edge: accept");
 			return;
 		}
-		/* A free slot, else the one waiting longest. */
-		for (unsigned i = 0; i < GUARD_CONNS; i++) {
-			if (g->conns[i].fd == -1 ||
-			    g->conns[i].deadline < c->deadline) {
-				c = &g->conns[i];
-				slot = i;
-			}
-			if (c->fd == -1)
-				break;
+		/* unknown: a uid of no one, never root */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
+			cr.uid = (uid_t)-1;
+		if ((slot = conn_slot(g, (uint32_t)cr.uid)) == -1) {
+			close(fd);
+			g->conns_shed++;
+			continue;
 		}
+		c = &g->conns[slot];
+		if (c->fd != -1)
+			g->conns_shed++;
 		conn_close(g, c);
 		c->fd = fd;
+		c->uid = (uint32_t)cr.uid;
 		c->passed = -1;
 		c->len = 0;
 		c->deadline = sys_now() + GUARD_TIMEOUT;
-		ev.data.u32 = tag0 + slot;
+		ev.data.u32 = tag0 + (uint32_t)slot;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
 			log_warn("edge: epoll_ctl");
 			close(fd);

@@ -35,7 +35,11 @@
  *			the policy allows or defers to gets a mark of its own
  *			(32 random bits, matched whole by the firewall),
  *			"ok\n", else "denied: <why>\n"; "reload\n" from uid
- *			0 re-reads the policy.  A listener seen with such a
+ *			0 re-reads the policy.  GUARD_CONNS connections at
+ *			once, GUARD_CONNS_PER_UID of them per uid but root;
+ *			a new one takes its uid's oldest, else another
+ *			non-root uid's oldest, never root's (shed: counted).
+ *			A listener seen with such a
  *			mark but another cookie makes the daemon withdraw
  *			that mark (both un-granted, counted)
  */
@@ -50,7 +54,9 @@
 #include "ipc.h"
 #include "sw.h"
 
-#define GUARD_CONNS		4	/* edge socket connections at once */
+#define GUARD_CONNS		8	/* edge socket connections at once */
+#define GUARD_CONNS_PER_UID	2	/* of them one uid's (not root's) */
+#define GUARD_ACCEPT_BURST	64	/* accepted per wake-up */
 #define GUARD_REQ_MAX		64	/* bytes in a request line */
 #define GUARD_TIMEOUT		(2 * SW_SEC)	/* to send the request */
 #define GUARD_POLICY_FILE_MAX	(256 * 1024)	/* bytes of one policy file */

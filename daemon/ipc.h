@@ -78,6 +78,8 @@ struct ipc_edge {
 	uint8_t pad[2];			/* zero */
 	uint32_t forged;		/* marks withdrawn: another socket
 					   carried one (issue 10 item 13) */
+	uint32_t conns_shed;		/* edge socket connections closed
+					   unserved for want of a slot */
 	uint16_t tcp[SW_EDGE_MAX_PORTS];	/* [0, n_tcp): strictly */
 	uint16_t udp[SW_EDGE_MAX_PORTS];	/* increasing, nonzero; rest 0 */
 };

@@ -1179,6 +1179,8 @@ weakened_warning(void)
 		{ SW_WEAKEN_FLOW, "flow" },
 		{ SW_WEAKEN_TUN_RA, "tun-ra" },
 		{ SW_WEAKEN_HSR_GUARD, "hsr-guard" },
+		{ SW_WEAKEN_ENGINE_USER, "engine-user" },
+		{ SW_WEAKEN_EDGE_SLOTS, "edge-slots" },
 	};
 
 	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
@@ -1229,10 +1231,14 @@ parent_main(struct config *cf, const struct parent_opts *o)
 		}
 		p.policy = &pol;
 	}
-	if (sandbox_user(&p.es.uid, &p.es.gid, &p.user) != 0) {
-		log_warnx("no unprivileged user for the engine "
-		    "(_shipworm or nobody)");
-		return 1;
+	{
+		char why[256];
+
+		if (sandbox_user(&p.es.uid, &p.es.gid, &p.user, why,
+		    sizeof why) != 0) {
+			log_warnx("%s", why);
+			return 1;
+		}
 	}
 	if ((p.ctl = control_open(o->ctl_path, &p.ctl_dir_made)) < 0)
 		return 1;

@@ -15,14 +15,18 @@
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "sandbox.h"
+#include "weaken.h"
 
 #define ENGINE_USER		"_shipworm"
-#define ENGINE_USER_FALLBACK	"nobody"
+#define ENGINE_USER_FALLBACK	"nobody"	/* weak test build only */
+#define SANDBOX_OVERFLOW_ID	65534	/* nobody, nogroup: the kernel's
+					   overflow uid and gid */
 
 static int
 cap_get(struct __user_cap_data_struct d[2])
@@ -75,23 +79,79 @@ cap_bound(const unsigned *keep, size_t n_keep)
 		fatal("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
 }
 
+/*
+ * Issue 10 item 17: whoever shares the engine's uid may signal it
+ * (SIGSTOP, SIGKILL: Teredo is down).  So the engine's user must be its
+ * own: not root, not nobody (the kernel's overflow uid, which unmapped
+ * files and many services share), and no other passwd entry with its uid.
+ * Other shipwormd engines on the host do share it, by design: they run
+ * the same code with the same (no) privileges.  Processes are not looked
+ * at: at start those would be exactly these other engines.
+ */
 int
-sandbox_user(uid_t *uid, gid_t *gid, const char **name)
+sandbox_user(uid_t *uid, gid_t *gid, const char **name, char *why,
+    size_t n)
 {
-	static const char *const users[] = { ENGINE_USER,
-	    ENGINE_USER_FALLBACK };
+	const struct passwd *pw;
+	const char *other = NULL;
+	uid_t u;
+	gid_t g;
 
-	for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
-		const struct passwd *pw = getpwnam(users[i]);
-
-		if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0)
-			continue;
+	why[0] = '\0';
+	if (!SW_DEFENCE(ENGINE_USER)) {
+		/* the weak test build: as before, nobody will do */
+		*name = ENGINE_USER;
+		if ((pw = getpwnam(ENGINE_USER)) == NULL || pw->pw_uid == 0) {
+			*name = ENGINE_USER_FALLBACK;
+			pw = getpwnam(ENGINE_USER_FALLBACK);
+		}
+		if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0) {
+			(void)snprintf(why, n, "no user %s for the engine",
+			    ENGINE_USER);
+			return -1;
+		}
 		*uid = pw->pw_uid;
 		*gid = pw->pw_gid;
-		*name = users[i];
 		return 0;
 	}
-	return -1;
+	if ((pw = getpwnam(ENGINE_USER)) == NULL) {
+		(void)snprintf(why, n, "no user %s for the engine (make "
+		    "install creates it: adduser --system --group "
+		    "--no-create-home --home /nonexistent %s)", ENGINE_USER,
+		    ENGINE_USER);
+		return -1;
+	}
+	u = pw->pw_uid;
+	g = pw->pw_gid;
+	if (u == 0 || g == 0) {
+		(void)snprintf(why, n, "user %s has uid %u gid %u: the engine "
+		    "must not run as root", ENGINE_USER, (unsigned)u,
+		    (unsigned)g);
+		return -1;
+	}
+	if (u == SANDBOX_OVERFLOW_ID || g == SANDBOX_OVERFLOW_ID) {
+		(void)snprintf(why, n, "user %s has uid %u gid %u, nobody's: "
+		    "give it a uid and group of its own", ENGINE_USER,
+		    (unsigned)u, (unsigned)g);
+		return -1;
+	}
+	setpwent();
+	while ((pw = getpwent()) != NULL)
+		if (pw->pw_uid == u && strcmp(pw->pw_name, ENGINE_USER) != 0) {
+			other = pw->pw_name;
+			break;
+		}
+	if (other != NULL)
+		(void)snprintf(why, n, "user %s shares uid %u with user '%s': "
+		    "give it a uid of its own", ENGINE_USER, (unsigned)u,
+		    other);
+	endpwent();
+	if (other != NULL)
+		return -1;
+	*uid = u;
+	*gid = g;
+	*name = ENGINE_USER;
+	return 0;
 }
 
 void

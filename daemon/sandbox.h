@@ -19,9 +19,11 @@
 
 #include <stdbool.h>
 
-/* The engine's user: "_shipworm" when it exists, else "nobody".
- * 0, or -1 when neither exists. */
-int sandbox_user(uid_t *uid, gid_t *gid, const char **name);
+/* The engine's user, "_shipworm": 0, or -1 and one line in why when it
+ * does not exist, is root, has nobody's uid or gid (65534), or shares its
+ * uid with another passwd entry (issue 10 item 17; shipwormd(8)). */
+int sandbox_user(uid_t *uid, gid_t *gid, const char **name, char *why,
+    size_t n);
 
 /* In the engine, after every fd it needs is open. */
 void sandbox_engine(uid_t uid, gid_t gid);

@@ -174,6 +174,7 @@ guard(struct out *o, const struct status_info *si, bool dormant,
 	    (e->cut & IPC_EDGE_CUT_LISTENERS) != 0 ? " listeners" : "",
 	    (e->cut & IPC_EDGE_CUT_TREE) != 0 ? " cgroups" : "");
 	kv(o, "edge_forged_marks", "%u", e->forged);
+	kv(o, "edge_conns_shed", "%u", e->conns_shed);
 	kv(o, "dormant", "%s", dormant ? "yes" : "no");
 	kv(o, "dormant_after", "%llu",
 	    (unsigned long long)(si->dormant_after / SW_SEC));

@@ -59,6 +59,12 @@
  *	hsr-guard	host-specific relay: the core's per-flow edge check on
  *			what Teredo peers send the host (the firewall table
  *			stays: run with AllowUnfirewalled to see the attack)
+ *	engine-user	the engine's user is _shipworm with a uid and gid of
+ *			its own (not nobody's, no other passwd entry's);
+ *			without it, nobody will do
+ *	edge-slots	the edge socket's connections bounded per uid, root's
+ *			never closed for another's (without it: the oldest
+ *			goes, whoever's)
  */
 #ifndef SW_WEAKEN_H
 #define SW_WEAKEN_H
@@ -120,6 +126,12 @@
 #ifndef SW_WEAKEN_HSR_GUARD
 #define SW_WEAKEN_HSR_GUARD 0
 #endif
+#ifndef SW_WEAKEN_ENGINE_USER
+#define SW_WEAKEN_ENGINE_USER 0
+#endif
+#ifndef SW_WEAKEN_EDGE_SLOTS
+#define SW_WEAKEN_EDGE_SLOTS 0
+#endif
 
 /* True unless this test build compiled the defence out. */
 #define SW_DEFENCE(name) (!SW_WEAKEN_##name)
@@ -133,6 +145,6 @@
 	SW_WEAKEN_RELAY_TICK || SW_WEAKEN_SERVER_RS_TOTAL || \
 	SW_WEAKEN_CLIENT_PEERS || SW_WEAKEN_CLIENT_INBOUND || \
 	SW_WEAKEN_CLIENT_REFLECT || SW_WEAKEN_FLOW || SW_WEAKEN_TUN_RA || \
-	SW_WEAKEN_HSR_GUARD)
+	SW_WEAKEN_HSR_GUARD || SW_WEAKEN_ENGINE_USER || SW_WEAKEN_EDGE_SLOTS)
 
 #endif /* SW_WEAKEN_H */

@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,12 +65,31 @@ sys_rng(void)
 	return (struct sw_rng){ .fill = rng_fill, .ctx = NULL };
 }
 
-ssize_t
-sys_read_small(const char *path, int oflags, char *buf, size_t size)
+int
+sys_file_trusted(const struct stat *st, mode_t deny, char *why, size_t n)
+{
+	if ((st->st_mode & deny) != 0) {
+		(void)snprintf(why, n, "is %s by group or others (mode %04o)",
+		    (deny & (S_IRGRP | S_IROTH)) != 0 ? "accessible" :
+		    "writable", (unsigned)(st->st_mode & 07777));
+		return -EACCES;
+	}
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		(void)snprintf(why, n, "is owned by uid %u, not by root",
+		    (unsigned)st->st_uid);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* deny_set: judge the open file with sys_file_trusted(deny) first. */
+static ssize_t
+read_small(const char *path, int oflags, bool deny_set, mode_t deny,
+    char *buf, size_t size, char *why, size_t n)
 {
 	struct stat st;
 	size_t len = 0;
-	int fd;
+	int fd, r;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | oflags)) == -1)
 		return -errno;
@@ -76,20 +97,24 @@ sys_read_small(const char *path, int oflags, char *buf, size_t size)
 		close(fd);
 		return -EINVAL;
 	}
+	if (deny_set && (r = sys_file_trusted(&st, deny, why, n)) != 0) {
+		close(fd);
+		return r;
+	}
 	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
+		ssize_t got = read(fd, buf + len, size - 1 - len);
 
-		if (n == -1 && errno == EINTR)
+		if (got == -1 && errno == EINTR)
 			continue;
-		if (n == -1) {
+		if (got == -1) {
 			int e = errno;
 
 			close(fd);
 			return -e;
 		}
-		if (n == 0)
+		if (got == 0)
 			break;
-		len += (size_t)n;
+		len += (size_t)got;
 		if (len == size - 1) {
 			close(fd);
 			return -EFBIG;
@@ -98,4 +123,17 @@ sys_read_small(const char *path, int oflags, char *buf, size_t size)
 	close(fd);
 	buf[len] = '\0';
 	return (ssize_t)len;
+}
+
+ssize_t
+sys_read_small(const char *path, int oflags, char *buf, size_t size)
+{
+	return read_small(path, oflags, false, 0, buf, size, NULL, 0);
+}
+
+ssize_t
+sys_read_trusted(const char *path, int oflags, mode_t deny, char *buf,
+    size_t size, char *why, size_t n)
+{
+	return read_small(path, oflags, true, deny, buf, size, why, n);
 }

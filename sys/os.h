@@ -5,6 +5,7 @@
 #ifndef SW_SYS_OS_H
 #define SW_SYS_OS_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "sw.h"
@@ -27,5 +28,21 @@ int sys_random(void *buf, size_t len);
  * file; EFBIG: size - 1 bytes or more).
  */
 ssize_t sys_read_small(const char *path, int oflags, char *buf, size_t size);
+
+/*
+ * May the file of st hold settings or secrets?  0 when it is owned by
+ * root (or by us) and has none of the mode bits in deny (S_IWGRP |
+ * S_IWOTH: no one else may write it; S_IRWXG | S_IRWXO: nor read it).
+ * Else -EACCES (a mode bit) or -EPERM (the owner), and a phrase in why
+ * to follow the file's name: "is writable by group or others (mode
+ * 0664)", "is owned by uid 1000, not by root".
+ */
+int sys_file_trusted(const struct stat *st, mode_t deny, char *why,
+    size_t n);
+
+/* sys_read_small of a file that sys_file_trusted(deny) accepts, judged
+ * by the descriptor that is read; -EACCES or -EPERM with why set. */
+ssize_t sys_read_trusted(const char *path, int oflags, mode_t deny,
+    char *buf, size_t size, char *why, size_t n);
 
 #endif /* SW_SYS_OS_H */

@@ -37,7 +37,8 @@
 #   lab_edge_policy NAME LINE...   append policy lines ("allow cgroup /x")
 #                             to client NAME's EdgePolicyDir (10-lab.conf)
 #   lab_cgroup_make CG        a cgroup2 group "/PREFIX-CG" (removed by the
-#                             cleanup); lab_cgroup_path CG prints that path
+#                             cleanup, with any cgroups made below it);
+#                             lab_cgroup_path CG prints that path
 #   lab_cgroup_rule CG [MODE] the policy line for it ("allow cgroup /...")
 #   lab_granted NS CG CMD...  CMD in namespace NS and cgroup CG, in the
 #                             background (PID recorded, in LAB_LAST_PID):
@@ -47,7 +48,10 @@
 # (nsenter --net): `ip netns exec` mounts the namespace's own sysfs over
 # /sys, which hides /sys/fs/cgroup, where the grants are resolved.
 #   lab_daemon NS NAME        start shipwormd -d with config NAME in NS;
-#                             PID in LAB_DAEMON_PID[NAME], log NAME.log
+#                             PID in LAB_DAEMON_PID[NAME], log NAME.log;
+#                             it sees $LAB_ETC/passwd and group (made by
+#                             with_engine_user: the host's plus the
+#                             engine's user _shipworm) over /etc's
 #   lab_status NS NAME [--json]    `shipworm status` of daemon NAME
 #   status_get NS NAME KEY    one key of `shipworm status --json`
 #   status_is NS NAME KEY VALUE    quick test of one key, for wait_for
@@ -84,6 +88,7 @@ LAB_CAPS=()		# capture PIDs (stopped first, gently)
 LAB_WAN_PORTS=0
 LAB_PUBLIC_NETS="192.0.2.0/24 198.51.100.0/24 203.0.113.0/24"
 LAB_BIN=${LAB_BIN:-}	# directory with shipwormd and shipworm
+LAB_ETC=		# passwd and group for the daemons (with_engine_user)
 declare -A LAB_NAT_TYPE LAB_NAT_PUB LAB_NAT_LANIP LAB_NAT_CLIENTIP
 declare -A LAB_CLIENT_NAT LAB_CONF_SOCK LAB_CONF_IF LAB_DAEMON_PID LAB_EDGE_DIR
 declare -A LAB_NATIVE6_ADDR LAB_NATIVE6_GW LAB_NATIVE6_IF
@@ -105,6 +110,7 @@ lab_init() {
 	LAB_NS=() LAB_PIDS=() LAB_CAPS=() LAB_CGROUPS=() LAB_WAN_PORTS=0
 	LAB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/shipworm-lab.$LAB_PREFIX.XXXXXX") ||
 		lab_die "mktemp failed"
+	LAB_ETC=$LAB_DIR/etc
 	trap 'lab_cleanup' EXIT
 	trap 'lab_cleanup; trap - INT; kill -INT $BASHPID' INT
 	trap 'lab_cleanup; exit 143' TERM
@@ -486,6 +492,9 @@ lab_cleanup() {
 	# a process cannot be removed): deepest first.
 	for ((i = ${#LAB_CGROUPS[@]} - 1; i >= 0; i--)); do
 		local cg=${LAB_CGROUPS[i]} k
+		# cgroups a test made below ours (without lab_cgroup_make)
+		[ -d "$cg" ] && find "$cg" -mindepth 1 -depth -type d \
+		    -exec rmdir {} + 2>/dev/null
 		for pid in $(cat "$cg/cgroup.procs" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null
 		done
@@ -629,13 +638,15 @@ lab_daemon() {
 		# A client: only the network namespace (nsenter --net), so
 		# that it sees /sys/fs/cgroup (ip netns exec mounts a sysfs
 		# of the namespace over /sys) and can resolve its grants.
-		nsenter --net="/run/netns/$(lab_ns "$ns")" "$LAB_BIN/shipwormd" -d \
+		nsenter --net="/run/netns/$(lab_ns "$ns")" \
+			"$LAB_HERE/with_engine_user" "$LAB_ETC" "$LAB_BIN/shipwormd" -d \
 			-f "$LAB_DIR/$name.conf" -s "${LAB_CONF_SOCK[$name]}" "$@" \
 			>>"$LAB_DIR/$name.log" 2>&1 &
 		LAB_LAST_PID=$!
 		LAB_PIDS+=("$LAB_LAST_PID")
 	else
-		lab_run "$ns" "$LAB_BIN/shipwormd" -d -f "$LAB_DIR/$name.conf" \
+		lab_run "$ns" "$LAB_HERE/with_engine_user" "$LAB_ETC" \
+			"$LAB_BIN/shipwormd" -d -f "$LAB_DIR/$name.conf" \
 			-s "${LAB_CONF_SOCK[$name]}" "$@" >>"$LAB_DIR/$name.log" 2>&1
 	fi
 	LAB_DAEMON_PID[$name]=$LAB_LAST_PID

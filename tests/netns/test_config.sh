@@ -186,6 +186,43 @@ else
 	not_ok "bad edge policy file: rc=$rc: $(cat "$T/err")"
 fi
 
+# Policy files and their directory are root's to write, as key files are
+# (issue 10 item 18): one line naming the file, exit 1.
+# policy_bad NAME DIR TEXT: -n with EdgePolicyDir DIR says "DIR... TEXT".
+policy_bad() {
+	printf "${CL}EdgePolicyDir $2\n" >"$T/$1.conf"
+	"$D" -n -f "$T/$1.conf" >"$T/out" 2>"$T/err"
+	local rc=$?
+	if [ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+	    grep -qF "shipwormd: $3" "$T/err"; then
+		ok "$1: $(cat "$T/err")"
+	else
+		not_ok "$1: rc=$rc, want 'shipwormd: $3': $(cat "$T/err")"
+	fi
+}
+mkdir -p "$T/pol-g.d" "$T/pol-o.d" "$T/pol-u.d" "$T/pol-dir.d"
+printf 'allow cgroup /a\n' >"$T/pol-g.d/10-a.conf"
+chmod 0664 "$T/pol-g.d/10-a.conf"
+policy_bad policy-group-writable "$T/pol-g.d" \
+    "$T/pol-g.d/10-a.conf is writable by group or others (mode 0664)"
+printf 'allow cgroup /a\n' >"$T/pol-o.d/10-a.conf"
+chmod 0646 "$T/pol-o.d/10-a.conf"
+policy_bad policy-world-writable "$T/pol-o.d" \
+    "$T/pol-o.d/10-a.conf is writable by group or others (mode 0646)"
+chmod 0777 "$T/pol-dir.d"
+policy_bad policy-dir-world-writable "$T/pol-dir.d" \
+    "$T/pol-dir.d is writable by group or others (mode 0777)"
+printf 'allow cgroup /a\n' >"$T/pol-u.d/10-a.conf"
+if [ "$(id -u)" -eq 0 ] && chown 65534 "$T/pol-u.d/10-a.conf" 2>/dev/null; then
+	policy_bad policy-foreign-owner "$T/pol-u.d" \
+	    "$T/pol-u.d/10-a.conf is owned by uid 65534, not by root"
+else
+	skip "policy-foreign-owner" "not root: cannot give the file away"
+fi
+printf 'allow cgroup /a\n' >"$T/pol-g.d/10-a.conf"	# 0664 still
+chmod 0644 "$T/pol-g.d/10-a.conf"
+good policy-readable-by-all "${CL}EdgePolicyDir $T/pol-g.d\n"
+
 # The file itself.
 "$D" -n -f "$T/does-not-exist.conf" >"$T/out" 2>"$T/err"
 rc=$?

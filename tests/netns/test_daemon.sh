@@ -42,6 +42,9 @@ for r in /sys/fs/cgroup /sys/fs/cgroup/unified; do
 	[ "$(stat -f -c %T "$r" 2>/dev/null)" = cgroup2fs ] && { CGROOT=$r; break; }
 done
 CG=${CGROOT:+$CGROOT/$P-ok}	# the granted cgroup (/$P-ok)
+# The daemons see a passwd with the engine's user _shipworm (the host's
+# files unchanged: a mount namespace of their own).
+WU=("$PWD/tests/netns/with_engine_user" "$T/etc")
 # The client daemon and the granted listener enter only the network
 # namespace (nsenter --net): `ip netns exec` mounts a sysfs of the
 # namespace's own over /sys, which hides /sys/fs/cgroup.
@@ -108,13 +111,13 @@ EOF
 mkdir -p "$T/edge.d"
 [ -n "$CG" ] && mkdir "$CG" && echo "allow cgroup /$P-ok" >"$T/edge.d/10-test.conf"
 
-ip netns exec "$S" "$D" -d -f "$T/server.conf" -s "$T/server.sock" \
+ip netns exec "$S" "${WU[@]}" "$D" -d -f "$T/server.conf" -s "$T/server.sock" \
     2>"$T/server.log" &
 SPID=$!
 PIDS+=("$SPID")
 # stdin: a file of its own, so that "not the parent's stdio" means it
 : >"$T/client.stdin"
-nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
+nsenter --net="/run/netns/$C" "${WU[@]}" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
     <"$T/client.stdin" 2>"$T/client.log" &
 CPID=$!
 PIDS+=("$CPID")
@@ -307,7 +310,7 @@ check "reload with a bad file: refused, named with its line, the old policy stay
     '[[ "$out" == *"60-bad.conf:1"* ]] && [ "$(key firewall)" = active ]'
 rm -f "$T/edge.d/60-bad.conf"
 
-nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
+nsenter --net="/run/netns/$C" "${WU[@]}" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
     >/dev/null 2>"$T/second.log"
 rc=$?
 check "a second daemon on the same control socket exits 1" '[ $rc -eq 1 ]'
@@ -329,7 +332,7 @@ check "status without a daemon: exit 1, one line ($out)" \
     '[ $rc -eq 1 ] && [[ "$out" == "shipworm: cannot reach shipwormd at $T/client.sock: "* ]]'
 
 # ---- SIGKILL of the parent: the engine follows, the tunnel goes ------------
-nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
+nsenter --net="/run/netns/$C" "${WU[@]}" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
     2>>"$T/client.log" &
 CPID=$!
 PIDS+=("$CPID")
@@ -350,7 +353,7 @@ check "SIGKILL of the parent: the tunnel is gone" \
 check "SIGKILL of the parent: the firewall table went with its socket" '! has_table'
 
 # A socket left by a killed daemon does not stop the next one.
-nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
+nsenter --net="/run/netns/$C" "${WU[@]}" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
     2>>"$T/client.log" &
 CPID=$!
 PIDS+=("$CPID")
@@ -365,7 +368,7 @@ kill -TERM "$CPID"; wait "$CPID" 2>/dev/null
 # ---- no firewall: the client waits; AllowUnfirewalled runs without -------
 # A table of that name made by someone else: the daemon cannot make its own.
 ip netns exec "$C" nft add table inet "$FWT"
-nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
+nsenter --net="/run/netns/$C" "${WU[@]}" "$D" -d -f "$T/client.conf" -s "$T/client.sock" \
     2>>"$T/client.log" &
 CPID=$!
 PIDS+=("$CPID")
@@ -385,7 +388,7 @@ kill -TERM "$CPID"; wait "$CPID" 2>/dev/null
 ip netns exec "$C" nft add table inet "$FWT"
 sed 's/^EdgePolicyDir.*/&\nAllowUnfirewalled yes\nDormantAfter 2/' "$T/client.conf" >"$T/unfw.conf"
 : >"$T/unfw.log"
-nsenter --net="/run/netns/$C" "$D" -d -f "$T/unfw.conf" -s "$T/client.sock" \
+nsenter --net="/run/netns/$C" "${WU[@]}" "$D" -d -f "$T/unfw.conf" -s "$T/client.sock" \
     2>>"$T/unfw.log" &
 CPID=$!
 PIDS+=("$CPID")
@@ -421,7 +424,7 @@ ip netns exec "$C" nft delete table inet "$FWT" 2>/dev/null
 
 # ---- a bad edge policy file is fatal at start, one line naming it ---------
 printf 'allow cgroup /a\nallow nonsense here\n' >"$T/edge.d/20-bad.conf"
-out=$(nsenter --net="/run/netns/$C" "$D" -d -f "$T/client.conf" -s "$T/client.sock" 2>&1 >/dev/null)
+out=$(nsenter --net="/run/netns/$C" "${WU[@]}" "$D" -d -f "$T/client.conf" -s "$T/client.sock" 2>&1 >/dev/null)
 rc=$?
 check "a bad policy file: shipwormd exits 1 naming file and line ($out)" \
     '[ $rc -eq 1 ] && [[ "$out" == *"$T/edge.d/20-bad.conf:2"* ]] && [ ! -e "$T/client.sock" ]'
