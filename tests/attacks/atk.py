@@ -600,18 +600,26 @@ def cmd_trust_fill(a):
     res = {"targets": len(targets), "sent": 0, "bubbles_rx": 0,
            "data_rx": 0, "answered": 0, "rounds": 0}
     data = b"\x5a" * 16
+    order = list(targets)
+    # the datagrams spread over the interval: an entry lives until the
+    # answer to its bubble is back (a burst would make the relay displace
+    # untrusted entries of ours before that)
+    gap = a.interval / len(order)
     end = time.monotonic() + a.duration
     nxt = time.monotonic()
+    i = 0
     while time.monotonic() < end:
         if time.monotonic() >= nxt:
-            for t in targets:
-                try:
-                    native.sendto(data, (a6(t), 9))
-                    res["sent"] += 1
-                except OSError:
-                    pass
-            res["rounds"] += 1
-            nxt += a.interval
+            try:
+                native.sendto(data, (a6(order[i]), 9))
+                res["sent"] += 1
+            except OSError:
+                pass
+            i += 1
+            if i == len(order):
+                i = 0
+                res["rounds"] += 1
+            nxt += gap
         r, _, _ = select.select(socks, [], [], max(0, min(0.05,
                                 nxt - time.monotonic())))
         for s in r:
@@ -626,16 +634,14 @@ def cmd_trust_fill(a):
                 if final_nh(pkt)[0] == 59:
                     res["bubbles_rx"] += 1
                     to = origin or frm
-                    peer6 = pkt[8:24]
                 else:
                     res["data_rx"] += 1
                     to = frm
-                    peer6 = pkt[8:24]
                 # the answer: a bubble from that Teredo address, from
                 # its mapping (D18 holds), straight to the relay
                 if to[0] != a.relay:
                     to = relay
-                s.sendto(bubble(pkt[24:40], peer6), to)
+                s.sendto(bubble(pkt[24:40], pkt[8:24]), to)
                 res["answered"] += 1
     out(res)
 
