@@ -11,8 +11,10 @@
 #                      addresses of clients that never answer, in one burst
 #
 # The relay bubbles each destination 1 + 3 times (REL-TX-4), the retries
-# 2 s apart: N retries fall due in the same tick, far more than one action
-# list (64) holds.
+# 2 s apart.  So that the N first retries fall due in the same tick, far
+# more than one action list (64) holds, whatever the timing of the burst,
+# the relay's engine is stopped (SIGSTOP, by its PID) from 1 s after the
+# burst to 0.6 s after they are due.
 #   normal: every destination gets its 4 rounds on the wire (the sink
 #           sees 4 N bubbles), tick_deferred > 0;
 #   weak:   the tick handles every due retry into one list and loses what
@@ -40,10 +42,15 @@ for mode in normal weak; do
 	lab_daemon rly rly
 	wait_for 5 status_is rly rly state relaying
 	s="$LAB_DIR/sink.$mode.json"
-	lab_run snk python3 "$ATK_PY" sink --bind "$SNK" --duration 8.5 >"$s"
+	lab_run snk python3 "$ATK_PY" sink --bind "$SNK" --duration 9.5 >"$s"
 	spid=$LAB_LAST_PID
 	wait_for 5 grep -q listening "$s"
+	engine=$(cat /proc/"${LAB_DAEMON_PID[rly]}"/task/*/children | awk '{print $1}')
 	f=$(atk atk6 flood6 --count "$N" --dsts "$N" --server "$SNK" --size 16)
+	sleep 1
+	kill -STOP "$engine"
+	sleep 1.6
+	kill -CONT "$engine"
 	lab_wait_pid "$spid" 15
 	sink=$(tail -n 1 "$s")
 	got=$(jget "$sink" bubbles) dsts=$(jget "$sink" dsts)
