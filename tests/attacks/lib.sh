@@ -25,7 +25,9 @@
 #   jget JSON KEY             one value of a JSON object (a.b for nesting)
 #   num NS NAME KEY           a status counter (status_num), 0 when absent
 #   pct GOT BASE              GOT as a percentage of BASE (integer)
-#   nft_counter_add NS NAME RULE   a counting rule in NS's output hook
+#   nft_counter_add NS NAME RULE [HOOK]   a counting rule in NS's output
+#                             hook (or HOOK: prerouting, before any other
+#                             table of NS sees the packet)
 #   nft_counter NS NAME       its packet count
 #   nft_counter_in_add NS NAME RULE   the same in NS's input hook (what
 #                             a victim host receives)
@@ -151,16 +153,18 @@ num() { status_num "$1" "$2" "$3"; }
 
 pct() { [ "${2:-0}" -gt 0 ] && echo $(( ${1:-0} * 100 / $2 )) || echo 0; }
 
-# nft_counter_add NS NAME MATCH - count the packets NS sends that match
-# MATCH (nft syntax, e.g. "ip daddr 203.0.113.99 udp dport 5555"), in a
-# table of our own (gone with the namespace).
+# nft_counter_add NS NAME MATCH [HOOK] - count the packets NS sends that
+# match MATCH (nft syntax, e.g. "ip daddr 203.0.113.99 udp dport 5555"),
+# or with HOOK prerouting those it receives, in a table of our own (gone
+# with the namespace).
 nft_counter_add() {
-	local ns=$1 name=$2 match=$3
+	local ns=$1 name=$2 match=$3 hook=${4:-output} prio=0
+	[ "$hook" = prerouting ] && prio=-350
 	lab_exec "$ns" nft -f - <<EOF
 table inet atk_$name {
 	counter $name { }
 	chain out {
-		type filter hook output priority 0; policy accept;
+		type filter hook $hook priority $prio; policy accept;
 		$match counter name $name
 	}
 }
