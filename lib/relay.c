@@ -538,9 +538,18 @@ flush(struct sw_relay *r, struct sw_peer *p, struct sw_actions *acts)
  * 40-byte packet would buy bubbles to any IPv4 of its choice: one bucket
  * per destination IPv4 and one for all bound what it buys.  A bubble not
  * sent is counted (BUBBLE_LIMITED); the entry's retries go on.
+ *
+ * The first indirect bubble of a new entry (per_dst false) is refused by
+ * the global bucket only: every client of a server shares that server's
+ * IPv4, so a per-destination refusal there would let one flood of new
+ * entries lock every new client of the server out.  It still takes a
+ * token from its destination's bucket when there is one, so under such
+ * a flood the retries to that IPv4 starve: one packet buys one bubble,
+ * like any forwarding, and the multipliers (retries, the direct bubble)
+ * stay bounded per destination.
  */
 static bool
-bubble_budget(struct sw_relay *r, uint32_t dst, sw_time now,
+bubble_budget(struct sw_relay *r, uint32_t dst, bool per_dst, sw_time now,
     struct sw_actions *acts)
 {
 	uint8_t key[16] = { [10] = 0xff, [11] = 0xff };
@@ -548,7 +557,7 @@ bubble_budget(struct sw_relay *r, uint32_t dst, sw_time now,
 	if (!SW_DEFENCE(RELAY_BUBBLE))
 		return true;
 	sw_put32(key + 12, dst);
-	if (!sw_rl_allow(r->bubble_rl, key, now) ||
+	if ((!sw_rl_allow(r->bubble_rl, key, now) && per_dst) ||
 	    !sw_tb_take(&r->bubble_tb, &r->conf.bubble_rate_total, now)) {
 		r->stats.bubbles_limited++;
 		sw_actions_drop(acts, SW_DROP_BUBBLE_LIMITED);
@@ -578,6 +587,7 @@ bubble_round(struct sw_relay *r, struct sw_peer *p, sw_time now,
 {
 	struct sw_teredo t;
 	struct sw_v4ep srv;
+	bool retry = p->retries > 0;
 	uint8_t *b;
 
 	p->ping_sent = now;
@@ -592,11 +602,11 @@ bubble_round(struct sw_relay *r, struct sw_peer *p, sw_time now,
 		return;
 	(void)sw_wire_build_bubble(b, SW_IP6_HLEN, r->conf.bubble_src,
 	    p->addr, BUBBLE_HLIM);
-	if (bubble_budget(r, t.server, now, acts))
+	if (bubble_budget(r, t.server, retry, now, acts))
 		push_bubble(r, &srv, b, acts);
 	/* the same bytes */
 	if (r->conf.always_direct_bubble &&
-	    bubble_budget(r, t.mapped.addr, now, acts))
+	    bubble_budget(r, t.mapped.addr, true, now, acts))
 		push_bubble(r, &t.mapped, b, acts);
 }
 
