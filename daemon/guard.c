@@ -991,26 +991,17 @@ guard_conn_input(struct guard *g, unsigned i)
 		conn_close(g, c);
 		return;
 	}
-	/* Every descriptor that came is ours to close. */
-	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h != NULL;
-	    h = CMSG_NXTHDR(&mh, h)) {
-		size_t nfd;
-		int fds[4];
+	/* Every descriptor that came is ours: the first kept, the rest
+	 * closed. */
+	{
+		int fd = -1;
+		size_t got = sys_cmsg_rights(&mh, n, &fd,
+		    c->passed == -1 ? 1 : 0);
 
-		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (nfd > 4)
-			nfd = 4;
-		memcpy(fds, CMSG_DATA(h), nfd * sizeof(int));
-		for (size_t k = 0; k < nfd; k++) {
-			if (c->passed == -1)
-				c->passed = fds[k];
-			else {
-				close(fds[k]);
-				c->extra = true;
-			}
-		}
+		if (got > 0 && c->passed == -1)
+			c->passed = fd;
+		if (got > 1 || (got > 0 && c->passed != fd))
+			c->extra = true;
 	}
 	if ((mh.msg_flags & MSG_CTRUNC) != 0)
 		c->extra = true;

@@ -3,6 +3,7 @@
  * and struct sw_rng (see os.h).
  */
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,4 +138,33 @@ sys_read_trusted(const char *path, int oflags, mode_t deny, char *buf,
     size_t size, char *why, size_t n)
 {
 	return read_small(path, oflags, true, deny, buf, size, why, n);
+}
+
+size_t
+sys_cmsg_rights(const struct msghdr *mh, ssize_t n, int *fds, size_t max)
+{
+	size_t got = 0;
+
+	if (n < 0)
+		return 0;
+	/* CMSG_NXTHDR takes a non-const header; it only reads it */
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(mh); h != NULL;
+	    h = CMSG_NXTHDR((struct msghdr *)(uintptr_t)mh, h)) {
+		size_t nfd;
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS ||
+		    h->cmsg_len < CMSG_LEN(0))
+			continue;
+		nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t k = 0; k < nfd; k++, got++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(h) + k * sizeof(int), sizeof fd);
+			if (got < max)
+				fds[got] = fd;
+			else
+				(void)close(fd);
+		}
+	}
+	return got;
 }

@@ -45,4 +45,12 @@ int sys_file_trusted(const struct stat *st, mode_t deny, char *why,
 ssize_t sys_read_trusted(const char *path, int oflags, mode_t deny,
     char *buf, size_t size, char *why, size_t n);
 
+/* The descriptors of the SCM_RIGHTS messages in mh, which recvmsg(2)
+ * filled and answered n: the first max go to fds, the others are closed;
+ * how many came (stored or closed).  None when n < 0: then mh's control
+ * length and buffer are still the caller's, not what the kernel wrote. */
+struct msghdr;
+size_t sys_cmsg_rights(const struct msghdr *mh, ssize_t n, int *fds,
+    size_t max);
+
 #endif /* SW_SYS_OS_H */

@@ -401,6 +401,48 @@ misc_tun(void)
 	close(fd);
 }
 
+/* sys_cmsg_rights: the control buffer is walked only after a recvmsg
+ * that succeeded; on n < 0 the bytes there are not the kernel's and the
+ * descriptors they name (here ours, open) must stay open. */
+static void
+misc_cmsg(void)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * 2)];
+	} cm;
+	struct msghdr mh;
+	struct cmsghdr *h;
+	int p[2], got[2] = { -1, -1 };
+	size_t n;
+
+	if (pipe(p) == -1) {
+		check(0, "os: sys_cmsg_rights: pipe: %s", strerror(errno));
+		return;
+	}
+	memset(&cm, 0, sizeof cm);
+	memset(&mh, 0, sizeof mh);
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof cm.buf;
+	h = CMSG_FIRSTHDR(&mh);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int) * 2);
+	memcpy(CMSG_DATA(h), p, sizeof p);
+
+	n = sys_cmsg_rights(&mh, -1, got, 1);
+	check(n == 0 && got[0] == -1 && fcntl(p[0], F_GETFD) != -1 &&
+	    fcntl(p[1], F_GETFD) != -1,
+	    "os: sys_cmsg_rights after a failed recvmsg takes and closes "
+	    "nothing (%zu)", n);
+	n = sys_cmsg_rights(&mh, 1, got, 1);
+	check(n == 2 && got[0] == p[0] && fcntl(p[0], F_GETFD) != -1 &&
+	    fcntl(p[1], F_GETFD) == -1 && errno == EBADF,
+	    "os: sys_cmsg_rights keeps the first descriptor, closes the "
+	    "other (%zu)", n);
+	close(p[0]);
+}
+
 static int
 cmd_misc(int argc, char **argv)
 {
@@ -409,6 +451,7 @@ cmd_misc(int argc, char **argv)
 	if (argc != 1 || parse_v4(argv[0], &local) == -1)
 		fatalx("usage: misc LOCAL_V4");
 	misc_os();
+	misc_cmsg();
 	misc_udp(local);
 	misc_gso(local);
 	misc_tun();
