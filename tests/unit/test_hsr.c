@@ -121,7 +121,8 @@ pkt(uint8_t *out, const uint8_t src[16], const uint8_t dst[16], uint8_t nxt,
 {
 	assert_int_equal(sw_ip6_build(out, 40 + n, src, dst, nxt, 64,
 	    (uint16_t)n), 40);
-	memcpy(out + 40, ul, n);
+	if (n > 0)
+		memcpy(out + 40, ul, n);
 	return 40 + n;
 }
 
