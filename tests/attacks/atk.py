@@ -797,6 +797,9 @@ def cmd_ping_steal(a):
             # the kernel computes the checksum of raw ICMPv6 sockets
             w.sendto(struct.pack("!BBH", 129, 0, 0) + item[2], (item[1], 0))
             res["genuine"] += 1
+    out(res)
+
+
 # ---- sink ------------------------------------------------------------------------
 
 def cmd_sink(a):
