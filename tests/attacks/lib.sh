@@ -25,6 +25,8 @@
 #   jget JSON KEY             one value of a JSON object (a.b for nesting)
 #   num NS NAME KEY           a status counter (status_num), 0 when absent
 #   pct GOT BASE              GOT as a percentage of BASE (integer)
+#   atk_pings NS N INTERVAL ADDR  echo replies NS got for N pings to ADDR,
+#                             one every INTERVAL s (legitimate traffic)
 #   nft_counter_add NS NAME RULE [HOOK]   a counting rule in NS's output
 #                             hook (or HOOK: prerouting, before any other
 #                             table of NS sees the packet)
@@ -150,6 +152,11 @@ elif v is not None:
 
 sj() { status_get "$1" "$1" "$2"; }
 num() { status_num "$1" "$2" "$3"; }
+
+atk_pings() {
+	lab_exec "$1" ping -6 -q -n -c "$2" -i "$3" -W 1 "$4" 2>/dev/null |
+	    sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p'
+}
 
 pct() { [ "${2:-0}" -gt 0 ] && echo $(( ${1:-0} * 100 / $2 )) || echo 0; }
 

@@ -38,10 +38,7 @@ nft_counter_add clA tob "ip daddr $PUBB udp length 48"
 COUNT=${ATK_PING_COUNT:-100}
 RATE=${ATK_FLOOD_RATE:-5000}
 
-pings() {	# replies to COUNT pings at 20/s from clA
-	lab_exec clA ping -6 -q -n -c "$COUNT" -i 0.05 -W 1 "$1" 2>/dev/null |
-	    sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p'
-}
+pings() { atk_pings clA "$COUNT" 0.05 "$1"; }	# at 20/s from clA
 
 for mode in normal weak; do
 	atk_use "$mode" || { atk_weak_failed 3; continue; }

@@ -43,10 +43,7 @@ nft_counter_in_add oth hit "ip saddr $PUBA udp dport 5556"
 COUNT=${ATK_PING_COUNT:-300}
 FLOOD=${ATK_FLOOD:-3000}
 
-pings() {	# replies to COUNT pings at 100/s from clB
-	lab_exec clB ping -6 -q -n -c "$COUNT" -i 0.01 -W 1 "$1" 2>/dev/null |
-	    sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p'
-}
+pings() { atk_pings clB "$COUNT" 0.01 "$1"; }	# at 100/s from clB
 
 for mode in normal weak; do
 	atk_use "$mode" || { atk_weak_failed 5; continue; }

@@ -58,10 +58,7 @@ lab_config hsr relay "RelayAddress $HSR6" "HostSpecific yes" \
 COUNT=${ATK_PING_COUNT:-300}
 FLOOD=${ATK_BUBBLE_FLOOD:-1000}
 
-pings() {	# replies to COUNT pings at 100/s from n6
-	lab_exec n6 ping -6 -q -n -c "$COUNT" -i 0.01 -W 1 "$1" 2>/dev/null |
-	    sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p'
-}
+pings() { atk_pings n6 "$COUNT" 0.01 "$1"; }	# at 100/s from n6
 
 for mode in normal weak; do
 	atk_use "$mode" || { atk_weak_failed 4; continue; }
